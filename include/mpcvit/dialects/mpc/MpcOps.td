@@ -1,0 +1,520 @@
+//===- MpcOps.td - secret-shared 2PC ops -------------------*- tablegen -*-===//
+//
+// One op per runtime protocol (DESIGN.md §3). Every op implements
+// CommCostOpInterface; costs and sources are in CommCostOpInterface.cpp and
+// PROTOCOLS.md. Visibility and fixed-point rules are checked by verifiers.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef MPCVIT_DIALECTS_MPC_MPCOPS_TD
+#define MPCVIT_DIALECTS_MPC_MPCOPS_TD
+
+include "mpcvit/dialects/mpc/MpcDialect.td"
+include "mpcvit/dialects/mpc/MpcTypes.td"
+include "mpcvit/dialects/mpc/MpcAttrs.td"
+include "mpcvit/dialects/mpc/CommCostOpInterface.td"
+include "mlir/IR/BuiltinAttributeInterfaces.td"
+include "mlir/IR/CommonAttrConstraints.td"
+include "mlir/Interfaces/InferTypeOpInterface.td"
+include "mlir/Interfaces/SideEffectInterfaces.td"
+
+class Mpc_CostOp<string mnemonic, list<Trait> traits = []>
+    : Mpc_Op<mnemonic, !listconcat([Pure,
+        DeclareOpInterfaceMethods<CommCostOpInterface>], traits)>;
+
+//===----------------------------------------------------------------------===//
+// Values entering and leaving the secret domain
+//===----------------------------------------------------------------------===//
+
+def Mpc_ConstantOp : Mpc_CostOp<"constant", [ConstantLike]> {
+  let summary = "a public fixed-point constant";
+  let description = [{
+    A constant known to both parties (part of the program), encoded with the
+    result's fractional bits. The attribute's shape equals the result shape.
+    Cost: 0 bytes, 0 rounds.
+
+    Example:
+    ```mlir
+    %c = mpc.constant dense<5.000000e-01> : tensor<2x3xf32>
+        -> !mpc.tensor<2x3, public, frac 16>
+    ```
+  }];
+  let arguments = (ins ElementsAttr:$value);
+  let results = (outs Mpc_AnyTensor:$result);
+  let assemblyFormat = "$value attr-dict `->` type($result)";
+  let hasVerifier = 1;
+}
+
+def Mpc_ShareOp : Mpc_CostOp<"share"> {
+  let summary = "secret-share a party's private input";
+  let description = [{
+    Turns a `private<p>` value into additive shares. With a PRG seed k01
+    agreed at connection, the other party's share is PRG(k01) and the owner's
+    is x − PRG(k01) (CrypTen's pseudo-random zero sharing): 0 bytes, 0
+    rounds. Shape and fractional bits are unchanged.
+
+    Example:
+    ```mlir
+    %s = mpc.share %x : !mpc.tensor<1x784, private<client>, frac 16>
+        -> !mpc.tensor<1x784, shared, frac 16>
+    ```
+  }];
+  let arguments = (ins Mpc_AnyTensor:$input);
+  let results = (outs Mpc_AnyTensor:$result);
+  let assemblyFormat = "$input attr-dict `:` type($input) `->` type($result)";
+  let hasVerifier = 1;
+}
+
+def Mpc_RevealOp : Mpc_CostOp<"reveal"> {
+  let summary = "open a shared value to one party";
+  let description = [{
+    The other party sends its share (n·ℓ/8 bytes, 1 round) and the receiver
+    adds it to its own. PROTOCOLS.md allows exactly one reveal per program:
+    the final output toward the client (`private<client>`); that rule is
+    enforced by a separate pass over the whole program.
+
+    Example:
+    ```mlir
+    %y = mpc.reveal %s : !mpc.tensor<1x10, shared, frac 16>
+        -> !mpc.tensor<1x10, private<client>, frac 16>
+    ```
+  }];
+  let arguments = (ins Mpc_AnyTensor:$input);
+  let results = (outs Mpc_AnyTensor:$result);
+  let assemblyFormat = "$input attr-dict `:` type($input) `->` type($result)";
+  let hasVerifier = 1;
+}
+
+//===----------------------------------------------------------------------===//
+// Local linear ops
+//===----------------------------------------------------------------------===//
+
+class Mpc_LocalBinaryOp<string mnemonic, string what>
+    : Mpc_CostOp<mnemonic> {
+  let summary = what # " of ring tensors, computed locally";
+  let arguments = (ins Mpc_AnyTensor:$lhs, Mpc_AnyTensor:$rhs);
+  let results = (outs Mpc_AnyTensor:$result);
+  let assemblyFormat = [{
+    $lhs `,` $rhs attr-dict `:` functional-type(operands, results)
+  }];
+  let hasVerifier = 1;
+}
+
+def Mpc_AddOp : Mpc_LocalBinaryOp<"add", "elementwise sum"> {
+  let description = [{
+    x + y with NumPy broadcasting. Local: each party adds its shares; a
+    public or the owner's private operand is added by one party only (the
+    server for public values). Both operands and the result have the same
+    fractional bits (insert `mpc.trunc` first otherwise). Visibility of the
+    result: shared if any operand is shared; two private operands must
+    belong to the same party. Cost: 0 bytes, 0 rounds.
+
+    Example:
+    ```mlir
+    %z = mpc.add %x, %b : (!mpc.tensor<65x256, shared, frac 16>,
+                           !mpc.tensor<256, private<server>, frac 16>)
+        -> !mpc.tensor<65x256, shared, frac 16>
+    ```
+  }];
+}
+
+def Mpc_SubOp : Mpc_LocalBinaryOp<"sub", "elementwise difference"> {
+  let description = [{
+    x − y with the rules of `mpc.add`. Cost: 0 bytes, 0 rounds.
+
+    Example:
+    ```mlir
+    %z = mpc.sub %x, %m : (!mpc.tensor<4x65x65, shared, frac 16>,
+                           !mpc.tensor<4x65x1, shared, frac 16>)
+        -> !mpc.tensor<4x65x65, shared, frac 16>
+    ```
+  }];
+}
+
+def Mpc_MulPublicOp : Mpc_LocalBinaryOp<"mul_public",
+                                        "product with a public tensor"> {
+  let description = [{
+    x · c with c public (e.g. 1/N of ScaleAttn, 0.125 of Quad GeLU): each
+    party multiplies its share by c. NumPy broadcasting. The result has
+    f_x + f_c fractional bits (truncate afterwards when f_c > 0). Cost: 0
+    bytes, 0 rounds.
+
+    Example:
+    ```mlir
+    %z = mpc.mul_public %x, %c : (!mpc.tensor<65x512, shared, frac 16>,
+                                  !mpc.tensor<1, public, frac 16>)
+        -> !mpc.tensor<65x512, shared, frac 32>
+    ```
+  }];
+}
+
+def Mpc_SumOp : Mpc_CostOp<"sum"> {
+  let summary = "sum along one axis, computed locally";
+  let description = [{
+    Sums `axis` and keeps it with size 1 (the row sums of softmax-like
+    normalisations). Cost: 0 bytes, 0 rounds.
+
+    Example:
+    ```mlir
+    %s = mpc.sum %x axis 2 : !mpc.tensor<4x65x65, shared, frac 16>
+        -> !mpc.tensor<4x65x1, shared, frac 16>
+    ```
+  }];
+  let arguments = (ins Mpc_AnyTensor:$input, I64Attr:$axis);
+  let results = (outs Mpc_AnyTensor:$result);
+  let assemblyFormat = [{
+    $input `axis` $axis attr-dict `:` type($input) `->` type($result)
+  }];
+  let hasVerifier = 1;
+}
+
+//===----------------------------------------------------------------------===//
+// Products (Beaver) and truncation
+//===----------------------------------------------------------------------===//
+
+def Mpc_MulSSOp : Mpc_CostOp<"mul_ss"> {
+  let summary = "elementwise product of two shared tensors (Beaver)";
+  let description = [{
+    Beaver multiplication (Beaver 1991; CrypTen `beaver.py`): with a dealer
+    triple (a, b, c = a·b) both parties open x − a and y − b. Operands have
+    the same shape; the result has f_x + f_y fractional bits. Cost: 1 round,
+    2n·ℓ/8 bytes per party, n·ℓ/8 offline (one correction of c; a, b and the
+    other share of c come from PRG seeds), n = number of elements.
+
+    Example:
+    ```mlir
+    %z = mpc.mul_ss %x, %y : (!mpc.tensor<65x512, shared, frac 16>,
+                              !mpc.tensor<65x512, shared, frac 16>)
+        -> !mpc.tensor<65x512, shared, frac 32>
+    ```
+  }];
+  let arguments = (ins Mpc_AnyTensor:$lhs, Mpc_AnyTensor:$rhs);
+  let results = (outs Mpc_AnyTensor:$result);
+  let assemblyFormat = [{
+    $lhs `,` $rhs attr-dict `:` functional-type(operands, results)
+  }];
+  let hasVerifier = 1;
+}
+
+def Mpc_MulSPOp : Mpc_CostOp<"mul_sp"> {
+  let summary = "elementwise product of a shared and a server-private tensor";
+  let description = [{
+    x · w with w the server's weights (e.g. a LayerNorm gamma), broadcast to
+    x's shape. As `mmul_sp`: a per-deployment mask B with F = w − B held by
+    the client; online the client opens x₁ − a to the server. Cost: 1
+    round, the client sends n·ℓ/8 bytes and the server 0, n·ℓ/8 offline
+    (n = elements of x). The result has f_x + f_w fractional bits.
+
+    Example:
+    ```mlir
+    %z = mpc.mul_sp %x, %g : (!mpc.tensor<65x256, shared, frac 16>,
+                              !mpc.tensor<256, private<server>, frac 16>)
+        -> !mpc.tensor<65x256, shared, frac 32>
+    ```
+  }];
+  let arguments = (ins Mpc_AnyTensor:$lhs, Mpc_AnyTensor:$rhs);
+  let results = (outs Mpc_AnyTensor:$result);
+  let assemblyFormat = [{
+    $lhs `,` $rhs attr-dict `:` functional-type(operands, results)
+  }];
+  let hasVerifier = 1;
+}
+
+def Mpc_SquareOp : Mpc_CostOp<"square"> {
+  let summary = "elementwise square of a shared tensor";
+  let description = [{
+    x² with a dealer pair (a, a²): open x − a (CrypTen `square`). The result
+    has 2·f fractional bits. Cost: 1 round, n·ℓ/8 bytes per party, n·ℓ/8
+    offline.
+
+    Example:
+    ```mlir
+    %z = mpc.square %x : !mpc.tensor<65x512, shared, frac 16>
+        -> !mpc.tensor<65x512, shared, frac 32>
+    ```
+  }];
+  let arguments = (ins Mpc_AnyTensor:$input);
+  let results = (outs Mpc_AnyTensor:$result);
+  let assemblyFormat = "$input attr-dict `:` type($input) `->` type($result)";
+  let hasVerifier = 1;
+}
+
+def Mpc_MMulSSOp : Mpc_CostOp<"mmul_ss"> {
+  let summary = "batched product of two shared matrices (matrix Beaver)";
+  let description = [{
+    X [..., m, k] · Y [..., k, n] with identical batch dimensions, using a
+    matrix triple (A, B, C = A·B) per batch element (SecureML, Mohassel &
+    Zhang 2017, §2.3): open X − A and Y − B. Used for Q·Kᵀ and A·V. The
+    result has f_X + f_Y fractional bits. Cost per batch element: 1 round in
+    all, (mk + kn)·ℓ/8 bytes per party, mn·ℓ/8 offline.
+
+    Example:
+    ```mlir
+    %s = mpc.mmul_ss %q, %kt : (!mpc.tensor<4x65x64, shared, frac 16>,
+                                !mpc.tensor<4x64x65, shared, frac 16>)
+        -> !mpc.tensor<4x65x65, shared, frac 32>
+    ```
+  }];
+  let arguments = (ins Mpc_AnyTensor:$lhs, Mpc_AnyTensor:$rhs);
+  let results = (outs Mpc_AnyTensor:$result);
+  let assemblyFormat = [{
+    $lhs `,` $rhs attr-dict `:` functional-type(operands, results)
+  }];
+  let hasVerifier = 1;
+}
+
+def Mpc_MMulSPOp : Mpc_CostOp<"mmul_sp"> {
+  let summary = "shared activations times server-private weights";
+  let description = [{
+    X [..., m, k] shared times W [k, n] held by the server (leading
+    dimensions of X are flattened into M rows). Per deployment the dealer
+    gives the server a mask B and the server sends F = W − B to the client
+    once. Per query the dealer gives the client (A, C₁) and the server
+    C₀ = A·B − C₁; online the client opens E = X₁ − A to the server only.
+    Shares: server X₀·W + E·W + C₀, client A·F + C₁ (SecureML/Delphi-style
+    offline phase; PROTOCOLS.md). The result has f_X + f_W fractional bits.
+    Cost: 1 round; the client sends M·k·ℓ/8 bytes, the server 0; M·n·ℓ/8
+    offline.
+
+    Example:
+    ```mlir
+    %y = mpc.mmul_sp %x, %w : (!mpc.tensor<65x256, shared, frac 16>,
+                               !mpc.tensor<256x512, private<server>, frac 16>)
+        -> !mpc.tensor<65x512, shared, frac 32>
+    ```
+  }];
+  let arguments = (ins Mpc_AnyTensor:$lhs, Mpc_AnyTensor:$rhs);
+  let results = (outs Mpc_AnyTensor:$result);
+  let assemblyFormat = [{
+    $lhs `,` $rhs attr-dict `:` functional-type(operands, results)
+  }];
+  let hasVerifier = 1;
+}
+
+def Mpc_TruncOp : Mpc_CostOp<"trunc"> {
+  let summary = "fixed-point truncation (arithmetic shift of a shared value)";
+  let description = [{
+    Divides by 2^(f_in − f_out): the result has f_out < f_in fractional bits
+    and the same shape. `local` (SecureML §4.1): each party shifts its
+    share, 0 bytes, 0 rounds, error ±1 ulp, wrong with probability
+    ≈ 2^(k+1−ℓ) per element when |x| < 2^k. `dealer` (SPU SEMI2K
+    `trunc_a`): with a pair (r, r ≫ s), open x − r; 1 round, n·ℓ/8 bytes
+    per party, n·ℓ/8 offline, ±1 ulp, no wrap failure.
+
+    Example:
+    ```mlir
+    %t = mpc.trunc local %x : !mpc.tensor<65x512, shared, frac 32>
+        -> !mpc.tensor<65x512, shared, frac 16>
+    ```
+  }];
+  let arguments = (ins Mpc_AnyTensor:$input, Mpc_TruncKindAttr:$kind);
+  let results = (outs Mpc_AnyTensor:$result);
+  let assemblyFormat = [{
+    $kind $input attr-dict `:` type($input) `->` type($result)
+  }];
+  let hasVerifier = 1;
+}
+
+//===----------------------------------------------------------------------===//
+// Comparisons
+//===----------------------------------------------------------------------===//
+
+def Mpc_DReluOp : Mpc_CostOp<"drelu"> {
+  let summary = "sign bit: 1 where x ≥ 0, else 0, as a shared ring element";
+  let description = [{
+    DReLU (the derivative of ReLU) of a shared value; the result is a shared
+    0/1 with 0 fractional bits and the shape of the input. Protocol options
+    and costs (A2B + B2A, or a DCF key from the dealer) are in PROTOCOLS.md.
+
+    Example:
+    ```mlir
+    %b = mpc.drelu %x : !mpc.tensor<65x512, shared, frac 16>
+        -> !mpc.tensor<65x512, shared, frac 0>
+    ```
+  }];
+  let arguments = (ins Mpc_AnyTensor:$input);
+  let results = (outs Mpc_AnyTensor:$result);
+  let assemblyFormat = "$input attr-dict `:` type($input) `->` type($result)";
+  let hasVerifier = 1;
+}
+
+def Mpc_SelectOp : Mpc_CostOp<"select"> {
+  let summary = "choose elementwise by a shared 0/1";
+  let description = [{
+    c ? x : y = c·(x − y) + y with c a shared 0/1 (0 fractional bits, the
+    output of `mpc.drelu`) and x, y shared of the result's type.
+
+    Example:
+    ```mlir
+    %z = mpc.select %c, %x, %y : (!mpc.tensor<8, shared, frac 0>,
+                                  !mpc.tensor<8, shared, frac 16>,
+                                  !mpc.tensor<8, shared, frac 16>)
+        -> !mpc.tensor<8, shared, frac 16>
+    ```
+  }];
+  let arguments = (ins Mpc_AnyTensor:$cond, Mpc_AnyTensor:$true_value,
+                       Mpc_AnyTensor:$false_value);
+  let results = (outs Mpc_AnyTensor:$result);
+  let assemblyFormat = [{
+    $cond `,` $true_value `,` $false_value attr-dict `:`
+    functional-type(operands, results)
+  }];
+  let hasVerifier = 1;
+}
+
+def Mpc_MaxOp : Mpc_CostOp<"max"> {
+  let summary = "maximum along one axis of a shared tensor";
+  let description = [{
+    Tree of L − 1 comparisons in ⌈log₂ L⌉ rounds of comparison over an axis
+    of length L; the axis is kept with size 1 (the max subtracted before
+    exp in softmax).
+
+    Example:
+    ```mlir
+    %m = mpc.max %x axis 2 : !mpc.tensor<4x65x65, shared, frac 16>
+        -> !mpc.tensor<4x65x1, shared, frac 16>
+    ```
+  }];
+  let arguments = (ins Mpc_AnyTensor:$input, I64Attr:$axis);
+  let results = (outs Mpc_AnyTensor:$result);
+  let assemblyFormat = [{
+    $input `axis` $axis attr-dict `:` type($input) `->` type($result)
+  }];
+  let hasVerifier = 1;
+}
+
+//===----------------------------------------------------------------------===//
+// Elementwise nonlinear functions (shared in, shared out, same type)
+//===----------------------------------------------------------------------===//
+
+class Mpc_SharedUnaryOp<string mnemonic, string what, string doc>
+    : Mpc_CostOp<mnemonic, [SameOperandsAndResultType]> {
+  let summary = what;
+  let description = doc;
+  let arguments = (ins Mpc_AnyTensor:$input);
+  let results = (outs Mpc_AnyTensor:$result);
+  let assemblyFormat = "$input attr-dict `:` type($result)";
+  let hasVerifier = 1;
+}
+
+def Mpc_ReluOp : Mpc_SharedUnaryOp<"relu", "max(x, 0) of a shared tensor", [{
+    ReLU(x) = DReLU(x) · x; see PROTOCOLS.md for the comparison protocol.
+
+    Example:
+    ```mlir
+    %y = mpc.relu %x : !mpc.tensor<65x512, shared, frac 16>
+    ```
+  }]>;
+
+def Mpc_ExpOp : Mpc_SharedUnaryOp<"exp", "exp(x) of a shared tensor", [{
+    Accurate for x ≤ 0 (after max-subtraction). Options: (1 + x/2^r)^(2^r)
+    with r squarings (CrypTen `approximations.py`), or lookup tables (SIGMA
+    nExp). See PROTOCOLS.md.
+
+    Example:
+    ```mlir
+    %e = mpc.exp %x : !mpc.tensor<4x65x65, shared, frac 16>
+    ```
+  }]>;
+
+def Mpc_ReciprocalOp : Mpc_SharedUnaryOp<"reciprocal",
+    "1/x of a positive shared tensor", [{
+    Newton–Raphson (CrypTen) or Goldschmidt after normalisation (SPU
+    `fxp_approx.cc`); used once per row by softmax-like normalisations.
+
+    Example:
+    ```mlir
+    %r = mpc.reciprocal %s : !mpc.tensor<4x65x1, shared, frac 16>
+    ```
+  }]>;
+
+def Mpc_RsqrtOp : Mpc_SharedUnaryOp<"rsqrt",
+    "1/√x of a positive shared tensor", [{
+    Used by LayerNorm; SPU's normalise + polynomial or SIGMA's 13-bit table.
+
+    Example:
+    ```mlir
+    %r = mpc.rsqrt %v : !mpc.tensor<65x1, shared, frac 16>
+    ```
+  }]>;
+
+def Mpc_GeluOp : Mpc_SharedUnaryOp<"gelu", "GeLU of a shared tensor", [{
+    Fused GeLU protocol, max error ≤ 1e-3 on [−8, 8] (PUMA piecewise
+    polynomial or SIGMA ReLU − LUT; PROTOCOLS.md).
+
+    Example:
+    ```mlir
+    %y = mpc.gelu %x : !mpc.tensor<65x512, shared, frac 16>
+    ```
+  }]>;
+
+//===----------------------------------------------------------------------===//
+// Fused normalisations
+//===----------------------------------------------------------------------===//
+
+def Mpc_SoftmaxOp : Mpc_CostOp<"softmax", [SameOperandsAndResultType]> {
+  let summary = "max-subtracted softmax of a shared tensor along one axis";
+  let description = [{
+    max, subtract (local), exp, row sum (local), one reciprocal per row,
+    multiply. `axis` must be the last axis.
+
+    Example:
+    ```mlir
+    %p = mpc.softmax %s axis 2 : !mpc.tensor<2x65x65, shared, frac 16>
+    ```
+  }];
+  let arguments = (ins Mpc_AnyTensor:$input, I64Attr:$axis);
+  let results = (outs Mpc_AnyTensor:$result);
+  let assemblyFormat = "$input `axis` $axis attr-dict `:` type($result)";
+  let hasVerifier = 1;
+}
+
+def Mpc_ReluSoftmaxOp : Mpc_CostOp<"relu_softmax",
+                                   [SameOperandsAndResultType]> {
+  let summary = "RSAttn normalisation ReLU(x)/(Σ ReLU(x) + ε) of a shared tensor";
+  let description = [{
+    MPCViT (Zeng et al., ICCV 2023) §3.2: ReLU, row sum (local), one
+    reciprocal per row, multiply. A row whose ReLU sum is 0 gives 0.
+    `axis` must be the last axis; `epsilon` > 0.
+
+    Example:
+    ```mlir
+    %p = mpc.relu_softmax %s axis 2 epsilon 1.000000e-06
+        : !mpc.tensor<2x65x65, shared, frac 16>
+    ```
+  }];
+  let arguments = (ins Mpc_AnyTensor:$input, I64Attr:$axis, F64Attr:$epsilon);
+  let results = (outs Mpc_AnyTensor:$result);
+  let assemblyFormat = [{
+    $input `axis` $axis `epsilon` $epsilon attr-dict `:` type($result)
+  }];
+  let hasVerifier = 1;
+}
+
+def Mpc_LayerNormOp : Mpc_CostOp<"layer_norm"> {
+  let summary = "LayerNorm over the last axis with server-private affine";
+  let description = [{
+    (x − mean)·rsqrt(var + epsilon)·gamma + beta over the last axis D;
+    x shared, gamma and beta `private<server>` of shape [D]; the result has
+    the type of x.
+
+    Example:
+    ```mlir
+    %y = mpc.layer_norm %x, %g, %b epsilon 1.000000e-05
+        : (!mpc.tensor<65x256, shared, frac 16>,
+           !mpc.tensor<256, private<server>, frac 16>,
+           !mpc.tensor<256, private<server>, frac 16>)
+        -> !mpc.tensor<65x256, shared, frac 16>
+    ```
+  }];
+  let arguments = (ins Mpc_AnyTensor:$input, Mpc_AnyTensor:$gamma,
+                       Mpc_AnyTensor:$beta, F64Attr:$epsilon);
+  let results = (outs Mpc_AnyTensor:$result);
+  let assemblyFormat = [{
+    $input `,` $gamma `,` $beta `epsilon` $epsilon attr-dict `:`
+    functional-type(operands, results)
+  }];
+  let hasVerifier = 1;
+}
+
+#endif // MPCVIT_DIALECTS_MPC_MPCOPS_TD
