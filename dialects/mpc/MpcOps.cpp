@@ -16,6 +16,25 @@
 using namespace mlir;
 using namespace mpcvit::mpc;
 
+// Custom directive of mpc.trunc: the kind as a bare keyword (local, dealer).
+static ParseResult parseTruncKind(OpAsmParser &parser, TruncKindAttr &kindAttr) {
+  SMLoc loc = parser.getCurrentLocation();
+  StringRef name;
+  if (parser.parseKeyword(&name))
+    return failure();
+  std::optional<TruncKind> kind = symbolizeTruncKind(name);
+  if (!kind)
+    return parser.emitError(loc, "unknown truncation kind '")
+           << name << "' (expected local or dealer)";
+  kindAttr = TruncKindAttr::get(parser.getContext(), *kind);
+  return success();
+}
+
+static void printTruncKind(OpAsmPrinter &printer, Operation *,
+                           TruncKindAttr kindAttr) {
+  printer << stringifyTruncKind(kindAttr.getValue());
+}
+
 #define GET_OP_CLASSES
 #include "mpcvit/dialects/mpc/MpcOps.cpp.inc"
 

@@ -80,6 +80,25 @@ static void printHeadKinds(OpAsmPrinter &printer, Operation *,
   mpcvit::vit::printHeadKindList(printer, kindsAttr.getKinds());
 }
 
+// Custom directive of vit.gelu: the kind as a bare keyword (`erf`, `tanh`).
+static ParseResult parseGeluKind(OpAsmParser &parser, GeluKindAttr &kindAttr) {
+  SMLoc loc = parser.getCurrentLocation();
+  StringRef name;
+  if (parser.parseKeyword(&name))
+    return failure();
+  std::optional<GeluKind> kind = symbolizeGeluKind(name);
+  if (!kind)
+    return parser.emitError(loc, "unknown GeLU kind '")
+           << name << "' (expected erf or tanh)";
+  kindAttr = GeluKindAttr::get(parser.getContext(), *kind);
+  return success();
+}
+
+static void printGeluKind(OpAsmPrinter &printer, Operation *,
+                          GeluKindAttr kindAttr) {
+  printer << stringifyGeluKind(kindAttr.getValue());
+}
+
 #define GET_OP_CLASSES
 #include "mpcvit/dialects/vit/VitOps.cpp.inc"
 

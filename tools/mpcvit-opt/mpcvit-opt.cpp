@@ -20,10 +20,9 @@ int main(int argc, char **argv) {
   registry.insert<mpcvit::vit::VitDialect, mpcvit::mpc::MpcDialect,
                   mlir::func::FuncDialect, mlir::arith::ArithDialect,
                   mlir::tensor::TensorDialect>();
-  // Generic MLIR cleanups are useful between the mpcvit passes.
-  mlir::registerCanonicalizerPass();
-  mlir::registerCSEPass();
-  mlir::registerSymbolDCEPass();
+  // Generic MLIR transforms (canonicalize, cse, symbol-dce, print-op-stats,
+  // ...) are useful between and after the mpcvit passes.
+  mlir::registerTransformsPasses();
   return mlir::asMainReturnCode(mlir::MlirOptMain(
       argc, argv, "mpcvit optimizer: ViT (vit) and 2PC (mpc) dialects\n",
       registry));

@@ -310,7 +310,7 @@ def Mpc_TruncOp : Mpc_CostOp<"trunc"> {
   let arguments = (ins Mpc_AnyTensor:$input, Mpc_TruncKindAttr:$kind);
   let results = (outs Mpc_AnyTensor:$result);
   let assemblyFormat = [{
-    $kind $input attr-dict `:` type($input) `->` type($result)
+    custom<TruncKind>($kind) $input attr-dict `:` type($input) `->` type($result)
   }];
   let hasVerifier = 1;
 }
@@ -479,7 +479,7 @@ def Mpc_ReluSoftmaxOp : Mpc_CostOp<"relu_softmax",
 
     Example:
     ```mlir
-    %p = mpc.relu_softmax %s axis 2 epsilon 1.000000e-06
+    %p = mpc.relu_softmax %s axis 2 epsilon 1.000000e-03
         : !mpc.tensor<2x65x65, shared, frac 16>
     ```
   }];

@@ -45,7 +45,9 @@ def Mpc_TensorType : TypeDef<Mpc_Dialect, "RingTensor"> {
   }];
 }
 
+// Any !mpc.tensor. The C++ type stays mlir::Type so that custom assembly
+// prints the full `!mpc.tensor<...>` rather than the stripped `<...>`.
 def Mpc_AnyTensor : Type<CPred<"::llvm::isa<::mpcvit::mpc::RingTensorType>($_self)">,
-                         "mpc tensor", "::mpcvit::mpc::RingTensorType">;
+                         "mpc tensor">;
 
 #endif // MPCVIT_DIALECTS_MPC_MPCTYPES_TD

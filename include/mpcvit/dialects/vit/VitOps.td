@@ -157,7 +157,7 @@ def Vit_GeluOp : Vit_Op<"gelu", [Pure, SameOperandsAndResultType]> {
   }];
   let arguments = (ins Vit_Tensor:$input, Vit_GeluKindAttr:$kind);
   let results = (outs Vit_Tensor:$result);
-  let assemblyFormat = "$kind $input attr-dict `:` type($result)";
+  let assemblyFormat = "custom<GeluKind>($kind) $input attr-dict `:` type($result)";
 }
 
 def Vit_QuadOp : Vit_Op<"quad", [Pure, SameOperandsAndResultType]> {

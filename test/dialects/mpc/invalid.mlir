@@ -1,0 +1,485 @@
+// One test per verifier error of the mpc dialect (types, visibility and
+// fixed-point rules).
+// RUN: mpcvit-opt %s --split-input-file --verify-diagnostics
+
+// expected-error @+1 {{fractional bits 64 must be below the ring size 64}}
+func.func @frac_too_large(%x: !mpc.tensor<4, shared, frac 64>) {
+  return
+}
+
+// -----
+
+// expected-error @+1 {{unknown visibility 'secret' (expected public, shared, private<server> or private<client>)}}
+func.func @bad_visibility(%x: !mpc.tensor<4, secret, frac 16>) {
+  return
+}
+
+// -----
+
+// expected-error @+1 {{unknown party 'dealer' (expected server or client)}}
+func.func @bad_party(%x: !mpc.tensor<4, private<dealer>, frac 16>) {
+  return
+}
+
+// -----
+
+// expected-error @+1 {{mpc tensor dimensions must be static and positive, got 0}}
+func.func @zero_dim(%x: !mpc.tensor<0x4, shared, frac 16>) {
+  return
+}
+
+// -----
+
+func.func @constant_not_public() {
+  // expected-error @+1 {{constants are public, got result visibility shared}}
+  %0 = mpc.constant dense<1.0> : tensor<2xf32> -> !mpc.tensor<2, shared, frac 16>
+  return
+}
+
+// -----
+
+func.func @constant_shape() {
+  // expected-error @+1 {{value shape must equal the result shape [3]}}
+  %0 = mpc.constant dense<1.0> : tensor<2xf32> -> !mpc.tensor<3, public, frac 16>
+  return
+}
+
+// -----
+
+func.func @constant_element_type() {
+  // expected-error @+1 {{value must hold floats or integers}}
+  %0 = mpc.constant dense<(1.0, 2.0)> : tensor<1xcomplex<f32>> -> !mpc.tensor<1, public, frac 16>
+  return
+}
+
+// -----
+
+func.func @share_not_private(%x: !mpc.tensor<4, public, frac 16>) {
+  // expected-error @+1 {{shares a party's private value, got public}}
+  %0 = mpc.share %x : !mpc.tensor<4, public, frac 16> -> !mpc.tensor<4, shared, frac 16>
+  return
+}
+
+// -----
+
+func.func @share_result(%x: !mpc.tensor<4, private<client>, frac 16>) {
+  // expected-error @+1 {{result must be shared, got private<server>}}
+  %0 = mpc.share %x : !mpc.tensor<4, private<client>, frac 16> -> !mpc.tensor<4, private<server>, frac 16>
+  return
+}
+
+// -----
+
+func.func @share_changes_format(%x: !mpc.tensor<4, private<client>, frac 16>) {
+  // expected-error @+1 {{shape and fractional bits must be unchanged}}
+  %0 = mpc.share %x : !mpc.tensor<4, private<client>, frac 16> -> !mpc.tensor<4, shared, frac 12>
+  return
+}
+
+// -----
+
+func.func @reveal_not_shared(%x: !mpc.tensor<4, private<server>, frac 16>) {
+  // expected-error @+1 {{reveals a shared value, got private<server>}}
+  %0 = mpc.reveal %x : !mpc.tensor<4, private<server>, frac 16> -> !mpc.tensor<4, private<client>, frac 16>
+  return
+}
+
+// -----
+
+func.func @reveal_result(%x: !mpc.tensor<4, shared, frac 16>) {
+  // expected-error @+1 {{result must be private to the receiving party, got public}}
+  %0 = mpc.reveal %x : !mpc.tensor<4, shared, frac 16> -> !mpc.tensor<4, public, frac 16>
+  return
+}
+
+// -----
+
+func.func @reveal_changes_shape(%x: !mpc.tensor<4, shared, frac 16>) {
+  // expected-error @+1 {{shape and fractional bits must be unchanged}}
+  %0 = mpc.reveal %x : !mpc.tensor<4, shared, frac 16> -> !mpc.tensor<2x2, private<client>, frac 16>
+  return
+}
+
+// -----
+
+func.func @add_formats(%x: !mpc.tensor<4, shared, frac 32>, %y: !mpc.tensor<4, shared, frac 16>) {
+  // expected-error @+1 {{fixed-point formats differ: lhs has 32 fractional bits, rhs 16; insert mpc.trunc to align them}}
+  %0 = mpc.add %x, %y : (!mpc.tensor<4, shared, frac 32>, !mpc.tensor<4, shared, frac 16>) -> !mpc.tensor<4, shared, frac 16>
+  return
+}
+
+// -----
+
+func.func @add_broadcast(%x: !mpc.tensor<4, shared, frac 16>, %y: !mpc.tensor<3, shared, frac 16>) {
+  // expected-error @+1 {{operand shapes do not broadcast: [4] vs [3]}}
+  %0 = mpc.add %x, %y : (!mpc.tensor<4, shared, frac 16>, !mpc.tensor<3, shared, frac 16>) -> !mpc.tensor<4, shared, frac 16>
+  return
+}
+
+// -----
+
+func.func @add_two_parties(%x: !mpc.tensor<4, private<server>, frac 16>, %y: !mpc.tensor<4, private<client>, frac 16>) {
+  // expected-error @+1 {{cannot combine private<server> and private<client> locally: share both first}}
+  %0 = mpc.add %x, %y : (!mpc.tensor<4, private<server>, frac 16>, !mpc.tensor<4, private<client>, frac 16>) -> !mpc.tensor<4, shared, frac 16>
+  return
+}
+
+// -----
+
+func.func @add_result_shape(%x: !mpc.tensor<2x4, shared, frac 16>, %y: !mpc.tensor<4, shared, frac 16>) {
+  // expected-error @+1 {{result shape [4] does not match the expected [2, 4]}}
+  %0 = mpc.add %x, %y : (!mpc.tensor<2x4, shared, frac 16>, !mpc.tensor<4, shared, frac 16>) -> !mpc.tensor<4, shared, frac 16>
+  return
+}
+
+// -----
+
+func.func @sub_result_visibility(%x: !mpc.tensor<4, shared, frac 16>, %y: !mpc.tensor<4, public, frac 16>) {
+  // expected-error @+1 {{result visibility public should be shared}}
+  %0 = mpc.sub %x, %y : (!mpc.tensor<4, shared, frac 16>, !mpc.tensor<4, public, frac 16>) -> !mpc.tensor<4, public, frac 16>
+  return
+}
+
+// -----
+
+func.func @sub_result_frac(%x: !mpc.tensor<4, shared, frac 16>, %y: !mpc.tensor<4, shared, frac 16>) {
+  // expected-error @+1 {{result has 32 fractional bits, expected 16 (sums keep the operands' format)}}
+  %0 = mpc.sub %x, %y : (!mpc.tensor<4, shared, frac 16>, !mpc.tensor<4, shared, frac 16>) -> !mpc.tensor<4, shared, frac 32>
+  return
+}
+
+// -----
+
+func.func @mul_public_rhs(%x: !mpc.tensor<4, shared, frac 16>, %y: !mpc.tensor<4, shared, frac 16>) {
+  // expected-error @+1 {{rhs must be public, got shared}}
+  %0 = mpc.mul_public %x, %y : (!mpc.tensor<4, shared, frac 16>, !mpc.tensor<4, shared, frac 16>) -> !mpc.tensor<4, shared, frac 32>
+  return
+}
+
+// -----
+
+func.func @mul_public_frac(%x: !mpc.tensor<4, shared, frac 16>, %c: !mpc.tensor<1, public, frac 8>) {
+  // expected-error @+1 {{result has 16 fractional bits, expected 24 (a product adds the operands' fractional bits)}}
+  %0 = mpc.mul_public %x, %c : (!mpc.tensor<4, shared, frac 16>, !mpc.tensor<1, public, frac 8>) -> !mpc.tensor<4, shared, frac 16>
+  return
+}
+
+// -----
+
+func.func @sum_axis(%x: !mpc.tensor<4x8, shared, frac 16>) {
+  // expected-error @+1 {{axis 2 is out of range for rank 2}}
+  %0 = mpc.sum %x axis 2 : !mpc.tensor<4x8, shared, frac 16> -> !mpc.tensor<4x1, shared, frac 16>
+  return
+}
+
+// -----
+
+func.func @sum_keeps_axis(%x: !mpc.tensor<4x8, shared, frac 16>) {
+  // expected-error @+1 {{result shape [4] does not match the expected [4, 1]}}
+  %0 = mpc.sum %x axis 1 : !mpc.tensor<4x8, shared, frac 16> -> !mpc.tensor<4, shared, frac 16>
+  return
+}
+
+// -----
+
+func.func @mul_ss_public(%x: !mpc.tensor<4, shared, frac 16>, %y: !mpc.tensor<4, public, frac 16>) {
+  // expected-error @+1 {{rhs must be shared, got public}}
+  %0 = mpc.mul_ss %x, %y : (!mpc.tensor<4, shared, frac 16>, !mpc.tensor<4, public, frac 16>) -> !mpc.tensor<4, shared, frac 32>
+  return
+}
+
+// -----
+
+func.func @mul_ss_shapes(%x: !mpc.tensor<4, shared, frac 16>, %y: !mpc.tensor<1, shared, frac 16>) {
+  // expected-error @+1 {{operands must have the same shape, got [4] and [1]}}
+  %0 = mpc.mul_ss %x, %y : (!mpc.tensor<4, shared, frac 16>, !mpc.tensor<1, shared, frac 16>) -> !mpc.tensor<4, shared, frac 32>
+  return
+}
+
+// -----
+
+func.func @mul_ss_frac(%x: !mpc.tensor<4, shared, frac 16>, %y: !mpc.tensor<4, shared, frac 16>) {
+  // expected-error @+1 {{result has 16 fractional bits, expected 32 (a product adds the operands' fractional bits)}}
+  %0 = mpc.mul_ss %x, %y : (!mpc.tensor<4, shared, frac 16>, !mpc.tensor<4, shared, frac 16>) -> !mpc.tensor<4, shared, frac 16>
+  return
+}
+
+// -----
+
+func.func @mul_sp_client_weights(%x: !mpc.tensor<4, shared, frac 16>, %w: !mpc.tensor<4, private<client>, frac 16>) {
+  // expected-error @+1 {{rhs must be private<server> (the server's weights), got private<client>}}
+  %0 = mpc.mul_sp %x, %w : (!mpc.tensor<4, shared, frac 16>, !mpc.tensor<4, private<client>, frac 16>) -> !mpc.tensor<4, shared, frac 32>
+  return
+}
+
+// -----
+
+func.func @mul_sp_broadcast(%x: !mpc.tensor<4, shared, frac 16>, %w: !mpc.tensor<2x4, private<server>, frac 16>) {
+  // expected-error @+1 {{the weights [2, 4] must broadcast to the shared operand [4]}}
+  %0 = mpc.mul_sp %x, %w : (!mpc.tensor<4, shared, frac 16>, !mpc.tensor<2x4, private<server>, frac 16>) -> !mpc.tensor<4, shared, frac 32>
+  return
+}
+
+// -----
+
+func.func @square_frac(%x: !mpc.tensor<4, shared, frac 16>) {
+  // expected-error @+1 {{result has 16 fractional bits, expected 32 (a square doubles the fractional bits)}}
+  %0 = mpc.square %x : !mpc.tensor<4, shared, frac 16> -> !mpc.tensor<4, shared, frac 16>
+  return
+}
+
+// -----
+
+func.func @mmul_ss_rank(%x: !mpc.tensor<4, shared, frac 16>, %y: !mpc.tensor<4x2, shared, frac 16>) {
+  // expected-error @+1 {{operands must have the same rank >= 2, got [4] and [4, 2]}}
+  %0 = mpc.mmul_ss %x, %y : (!mpc.tensor<4, shared, frac 16>, !mpc.tensor<4x2, shared, frac 16>) -> !mpc.tensor<2, shared, frac 32>
+  return
+}
+
+// -----
+
+func.func @mmul_ss_batch(%x: !mpc.tensor<2x3x4, shared, frac 16>, %y: !mpc.tensor<3x4x5, shared, frac 16>) {
+  // expected-error @+1 {{batch dimensions differ: [2] vs [3]}}
+  %0 = mpc.mmul_ss %x, %y : (!mpc.tensor<2x3x4, shared, frac 16>, !mpc.tensor<3x4x5, shared, frac 16>) -> !mpc.tensor<2x3x5, shared, frac 32>
+  return
+}
+
+// -----
+
+func.func @mmul_ss_k(%x: !mpc.tensor<3x4, shared, frac 16>, %y: !mpc.tensor<5x5, shared, frac 16>) {
+  // expected-error @+1 {{contraction dimensions differ: lhs [3, 4] has K = 4, rhs [5, 5] has K = 5}}
+  %0 = mpc.mmul_ss %x, %y : (!mpc.tensor<3x4, shared, frac 16>, !mpc.tensor<5x5, shared, frac 16>) -> !mpc.tensor<3x5, shared, frac 32>
+  return
+}
+
+// -----
+
+func.func @mmul_ss_result(%x: !mpc.tensor<3x4, shared, frac 16>, %y: !mpc.tensor<4x5, shared, frac 16>) {
+  // expected-error @+1 {{result shape [5, 3] does not match the expected [3, 5]}}
+  %0 = mpc.mmul_ss %x, %y : (!mpc.tensor<3x4, shared, frac 16>, !mpc.tensor<4x5, shared, frac 16>) -> !mpc.tensor<5x3, shared, frac 32>
+  return
+}
+
+// -----
+
+func.func @mmul_sp_weight_rank(%x: !mpc.tensor<3x4, shared, frac 16>, %w: !mpc.tensor<4, private<server>, frac 16>) {
+  // expected-error @+1 {{expects X [..., K] and W [K, N], got [3, 4] and [4]}}
+  %0 = mpc.mmul_sp %x, %w : (!mpc.tensor<3x4, shared, frac 16>, !mpc.tensor<4, private<server>, frac 16>) -> !mpc.tensor<3, shared, frac 32>
+  return
+}
+
+// -----
+
+func.func @mmul_sp_k(%x: !mpc.tensor<3x4, shared, frac 16>, %w: !mpc.tensor<5x6, private<server>, frac 16>) {
+  // expected-error @+1 {{contraction dimensions differ: X [3, 4] has K = 4, W [5, 6] has K = 5}}
+  %0 = mpc.mmul_sp %x, %w : (!mpc.tensor<3x4, shared, frac 16>, !mpc.tensor<5x6, private<server>, frac 16>) -> !mpc.tensor<3x6, shared, frac 32>
+  return
+}
+
+// -----
+
+func.func @mmul_sp_shared_weights(%x: !mpc.tensor<3x4, shared, frac 16>, %w: !mpc.tensor<4x6, shared, frac 16>) {
+  // expected-error @+1 {{rhs must be private<server> (the server's weights), got shared}}
+  %0 = mpc.mmul_sp %x, %w : (!mpc.tensor<3x4, shared, frac 16>, !mpc.tensor<4x6, shared, frac 16>) -> !mpc.tensor<3x6, shared, frac 32>
+  return
+}
+
+// -----
+
+func.func @mmul_sp_frac(%x: !mpc.tensor<3x4, shared, frac 16>, %w: !mpc.tensor<4x6, private<server>, frac 16>) {
+  // expected-error @+1 {{result has 16 fractional bits, expected 32 (a product adds the operands' fractional bits)}}
+  %0 = mpc.mmul_sp %x, %w : (!mpc.tensor<3x4, shared, frac 16>, !mpc.tensor<4x6, private<server>, frac 16>) -> !mpc.tensor<3x6, shared, frac 16>
+  return
+}
+
+// -----
+
+func.func @mmul_sp_result(%x: !mpc.tensor<3x4, shared, frac 16>, %w: !mpc.tensor<4x6, private<server>, frac 16>) {
+  // expected-error @+1 {{result shape [3, 4] does not match the expected [3, 6]}}
+  %0 = mpc.mmul_sp %x, %w : (!mpc.tensor<3x4, shared, frac 16>, !mpc.tensor<4x6, private<server>, frac 16>) -> !mpc.tensor<3x4, shared, frac 32>
+  return
+}
+
+// -----
+
+func.func @trunc_up(%x: !mpc.tensor<4, shared, frac 16>) {
+  // expected-error @+1 {{must lower the fractional bits, got 16 -> 16}}
+  %0 = mpc.trunc local %x : !mpc.tensor<4, shared, frac 16> -> !mpc.tensor<4, shared, frac 16>
+  return
+}
+
+// -----
+
+func.func @trunc_kind(%x: !mpc.tensor<4, shared, frac 32>) {
+  // expected-error @+1 {{unknown truncation kind 'exact' (expected local or dealer)}}
+  %0 = mpc.trunc exact %x : !mpc.tensor<4, shared, frac 32> -> !mpc.tensor<4, shared, frac 16>
+  return
+}
+
+// -----
+
+func.func @trunc_public(%x: !mpc.tensor<4, public, frac 32>) {
+  // expected-error @+1 {{input must be shared, got public}}
+  %0 = mpc.trunc local %x : !mpc.tensor<4, public, frac 32> -> !mpc.tensor<4, shared, frac 16>
+  return
+}
+
+// -----
+
+func.func @drelu_frac(%x: !mpc.tensor<4, shared, frac 16>) {
+  // expected-error @+1 {{result has 16 fractional bits, expected 0 (the result is a 0/1 bit)}}
+  %0 = mpc.drelu %x : !mpc.tensor<4, shared, frac 16> -> !mpc.tensor<4, shared, frac 16>
+  return
+}
+
+// -----
+
+func.func @select_cond_frac(%c: !mpc.tensor<4, shared, frac 16>, %x: !mpc.tensor<4, shared, frac 16>) {
+  // expected-error @+1 {{condition must be a 0/1 with 0 fractional bits, got 16}}
+  %0 = mpc.select %c, %x, %x : (!mpc.tensor<4, shared, frac 16>, !mpc.tensor<4, shared, frac 16>, !mpc.tensor<4, shared, frac 16>) -> !mpc.tensor<4, shared, frac 16>
+  return
+}
+
+// -----
+
+func.func @select_types(%c: !mpc.tensor<4, shared, frac 0>, %x: !mpc.tensor<4, shared, frac 16>, %y: !mpc.tensor<4, shared, frac 12>) {
+  // expected-error @+1 {{both values and the result must have one shared type}}
+  %0 = mpc.select %c, %x, %y : (!mpc.tensor<4, shared, frac 0>, !mpc.tensor<4, shared, frac 16>, !mpc.tensor<4, shared, frac 12>) -> !mpc.tensor<4, shared, frac 16>
+  return
+}
+
+// -----
+
+func.func @select_cond_shape(%c: !mpc.tensor<1, shared, frac 0>, %x: !mpc.tensor<4, shared, frac 16>) {
+  // expected-error @+1 {{condition shape [1] must equal the value shape [4]}}
+  %0 = mpc.select %c, %x, %x : (!mpc.tensor<1, shared, frac 0>, !mpc.tensor<4, shared, frac 16>, !mpc.tensor<4, shared, frac 16>) -> !mpc.tensor<4, shared, frac 16>
+  return
+}
+
+// -----
+
+func.func @select_cond_private(%c: !mpc.tensor<4, private<server>, frac 0>, %x: !mpc.tensor<4, shared, frac 16>) {
+  // expected-error @+1 {{condition must be shared, got private<server>}}
+  %0 = mpc.select %c, %x, %x : (!mpc.tensor<4, private<server>, frac 0>, !mpc.tensor<4, shared, frac 16>, !mpc.tensor<4, shared, frac 16>) -> !mpc.tensor<4, shared, frac 16>
+  return
+}
+
+// -----
+
+func.func @max_format(%x: !mpc.tensor<4x8, shared, frac 16>) {
+  // expected-error @+1 {{result has 12 fractional bits, expected 16 (a reduction keeps the fixed-point format)}}
+  %0 = mpc.max %x axis 1 : !mpc.tensor<4x8, shared, frac 16> -> !mpc.tensor<4x1, shared, frac 12>
+  return
+}
+
+// -----
+
+func.func @max_visibility(%x: !mpc.tensor<4x8, private<client>, frac 16>) {
+  // expected-error @+1 {{input must be shared, got private<client>}}
+  %0 = mpc.max %x axis 1 : !mpc.tensor<4x8, private<client>, frac 16> -> !mpc.tensor<4x1, private<client>, frac 16>
+  return
+}
+
+// -----
+
+func.func @sum_visibility(%x: !mpc.tensor<4x8, shared, frac 16>) {
+  // expected-error @+1 {{result visibility public should be shared}}
+  %0 = mpc.sum %x axis 1 : !mpc.tensor<4x8, shared, frac 16> -> !mpc.tensor<4x1, public, frac 16>
+  return
+}
+
+// -----
+
+func.func @exp_private(%x: !mpc.tensor<4, private<client>, frac 16>) {
+  // expected-error @+1 {{input must be shared, got private<client>}}
+  %0 = mpc.exp %x : !mpc.tensor<4, private<client>, frac 16>
+  return
+}
+
+// -----
+
+func.func @relu_public(%x: !mpc.tensor<4, public, frac 16>) {
+  // expected-error @+1 {{input must be shared, got public}}
+  %0 = mpc.relu %x : !mpc.tensor<4, public, frac 16>
+  return
+}
+
+// -----
+
+func.func @reciprocal_public(%x: !mpc.tensor<4, public, frac 16>) {
+  // expected-error @+1 {{input must be shared, got public}}
+  %0 = mpc.reciprocal %x : !mpc.tensor<4, public, frac 16>
+  return
+}
+
+// -----
+
+func.func @rsqrt_public(%x: !mpc.tensor<4, public, frac 16>) {
+  // expected-error @+1 {{input must be shared, got public}}
+  %0 = mpc.rsqrt %x : !mpc.tensor<4, public, frac 16>
+  return
+}
+
+// -----
+
+func.func @gelu_public(%x: !mpc.tensor<4, public, frac 16>) {
+  // expected-error @+1 {{input must be shared, got public}}
+  %0 = mpc.gelu %x : !mpc.tensor<4, public, frac 16>
+  return
+}
+
+// -----
+
+func.func @softmax_axis(%x: !mpc.tensor<4x8, shared, frac 16>) {
+  // expected-error @+1 {{normalises the last axis only: axis must be 1, got 0}}
+  %0 = mpc.softmax %x axis 0 : !mpc.tensor<4x8, shared, frac 16>
+  return
+}
+
+// -----
+
+func.func @relu_softmax_epsilon(%x: !mpc.tensor<4x8, shared, frac 16>) {
+  // expected-error @+1 {{epsilon must be positive, got -1}}
+  %0 = mpc.relu_softmax %x axis 1 epsilon -1.0 : !mpc.tensor<4x8, shared, frac 16>
+  return
+}
+
+// -----
+
+func.func @layer_norm_gamma_shared(%x: !mpc.tensor<4x8, shared, frac 16>, %g: !mpc.tensor<8, shared, frac 16>, %b: !mpc.tensor<8, private<server>, frac 16>) {
+  // expected-error @+1 {{gamma must be private<server> (the server's weights), got shared}}
+  %0 = mpc.layer_norm %x, %g, %b epsilon 1.0e-5 : (!mpc.tensor<4x8, shared, frac 16>, !mpc.tensor<8, shared, frac 16>, !mpc.tensor<8, private<server>, frac 16>) -> !mpc.tensor<4x8, shared, frac 16>
+  return
+}
+
+// -----
+
+func.func @layer_norm_shape(%x: !mpc.tensor<4x8, shared, frac 16>, %g: !mpc.tensor<8, private<server>, frac 16>, %b: !mpc.tensor<4, private<server>, frac 16>) {
+  // expected-error @+1 {{beta must be [8], got [4]}}
+  %0 = mpc.layer_norm %x, %g, %b epsilon 1.0e-5 : (!mpc.tensor<4x8, shared, frac 16>, !mpc.tensor<8, private<server>, frac 16>, !mpc.tensor<4, private<server>, frac 16>) -> !mpc.tensor<4x8, shared, frac 16>
+  return
+}
+
+// -----
+
+func.func @layer_norm_frac(%x: !mpc.tensor<4x8, shared, frac 16>, %g: !mpc.tensor<8, private<server>, frac 12>) {
+  // expected-error @+1 {{gamma has 12 fractional bits, the input 16}}
+  %0 = mpc.layer_norm %x, %g, %g epsilon 1.0e-5 : (!mpc.tensor<4x8, shared, frac 16>, !mpc.tensor<8, private<server>, frac 12>, !mpc.tensor<8, private<server>, frac 12>) -> !mpc.tensor<4x8, shared, frac 16>
+  return
+}
+
+// -----
+
+func.func @layer_norm_epsilon(%x: !mpc.tensor<4x8, shared, frac 16>, %g: !mpc.tensor<8, private<server>, frac 16>) {
+  // expected-error @+1 {{epsilon must be positive, got 0}}
+  %0 = mpc.layer_norm %x, %g, %g epsilon 0.0 : (!mpc.tensor<4x8, shared, frac 16>, !mpc.tensor<8, private<server>, frac 16>, !mpc.tensor<8, private<server>, frac 16>) -> !mpc.tensor<4x8, shared, frac 16>
+  return
+}
+
+// -----
+
+func.func @layer_norm_result(%x: !mpc.tensor<4x8, shared, frac 16>, %g: !mpc.tensor<8, private<server>, frac 16>) {
+  // expected-error @+1 {{result type '!mpc.tensor<4x8, shared, frac 12>' must equal the input type '!mpc.tensor<4x8, shared, frac 16>'}}
+  %0 = mpc.layer_norm %x, %g, %g epsilon 1.0e-5 : (!mpc.tensor<4x8, shared, frac 16>, !mpc.tensor<8, private<server>, frac 16>, !mpc.tensor<8, private<server>, frac 16>) -> !mpc.tensor<4x8, shared, frac 12>
+  return
+}
