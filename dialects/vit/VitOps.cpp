@@ -212,6 +212,9 @@ LogicalResult AttentionNormOp::verify() {
            << getKinds().size() << " head kinds but the head axis " << axis
            << " of " << shapeStr(t.getShape()) << " has " << heads
            << " heads";
+  if (getEpsilon().convertToDouble() <= 0.0)
+    return emitOpError("epsilon must be positive, got ")
+           << getEpsilon().convertToDouble();
   return success();
 }
 

@@ -161,6 +161,14 @@ func.func @attention_no_kinds(%s: tensor<1x2x17x17xf32>) {
 
 // -----
 
+func.func @attention_epsilon(%s: tensor<1x2x17x17xf32>) {
+  // expected-error @+1 {{epsilon must be positive, got 0}}
+  %0 = vit.attention_norm %s kinds [relu_softmax, scale] head_axis 1 epsilon 0.0 : tensor<1x2x17x17xf32>
+  return
+}
+
+// -----
+
 func.func @gelu_kind(%x: tensor<4xf32>) {
   // expected-error @+1 {{unknown GeLU kind 'quad' (expected erf or tanh)}}
   %0 = vit.gelu quad %x : tensor<4xf32>

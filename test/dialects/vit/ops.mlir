@@ -67,14 +67,16 @@ func.func @normalisations(%x: tensor<1x17x64xf32>, %g: tensor<64xf32>,
   // CHECK: vit.layer_norm %{{.*}}, %{{.*}}, %{{.*}} epsilon 1.000000e-05 : (tensor<1x17x64xf32>, tensor<64xf32>, tensor<64xf32>) -> tensor<1x17x64xf32>
   %n = vit.layer_norm %x, %g, %b epsilon 1.0e-5 : (tensor<1x17x64xf32>, tensor<64xf32>, tensor<64xf32>) -> tensor<1x17x64xf32>
   // CHECK: vit.attention_norm %{{.*}} kinds [softmax, relu_softmax, scale, "2quad"] head_axis 1 : tensor<1x4x17x17xf32>
-  // GENERIC: "vit.attention_norm"(%{{.*}}) <{head_axis = 1 : i64, kinds = #vit.head_kinds<[softmax, relu_softmax, scale, "2quad"]>}>
+  // GENERIC: "vit.attention_norm"(%{{.*}}) <{epsilon = 9.9999999999999995E-7 : f64, head_axis = 1 : i64, kinds = #vit.head_kinds<[softmax, relu_softmax, scale, "2quad"]>}>
   %a = vit.attention_norm %s kinds [softmax, relu_softmax, scale, "2quad"] head_axis 1 : tensor<1x4x17x17xf32>
   // Every kind may also be spelled as a string, as in arch.json.
   // CHECK: vit.attention_norm %{{.*}} kinds ["2relu", softmax, scale, scale] head_axis 1 : tensor<1x4x17x17xf32>
   %a2 = vit.attention_norm %a kinds ["2relu", "softmax", scale, "scale"] head_axis 1 : tensor<1x4x17x17xf32>
+  // CHECK: vit.attention_norm %{{.*}} kinds [relu_softmax, relu_softmax, scale, scale] head_axis 1 epsilon 1.000000e-03 : tensor<1x4x17x17xf32>
+  %a3 = vit.attention_norm %a2 kinds [relu_softmax, relu_softmax, scale, scale] head_axis 1 epsilon 1.0e-3 : tensor<1x4x17x17xf32>
   // CHECK: vit.softmax %{{.*}} axis -1 : tensor<1x10xf32>
   %p = vit.softmax %l axis -1 : tensor<1x10xf32>
-  return %n, %a2, %p : tensor<1x17x64xf32>, tensor<1x4x17x17xf32>, tensor<1x10xf32>
+  return %n, %a3, %p : tensor<1x17x64xf32>, tensor<1x4x17x17xf32>, tensor<1x10xf32>
 }
 
 // CHECK-LABEL: func.func @data_movement

@@ -215,8 +215,9 @@ def Vit_AttentionNormOp : Vit_Op<"attention_norm",
     (MPCFormer §3.2: (a+5)²/Σ_row (a+5)²); `2relu` (MPCFormer:
     ReLU(a)/Σ_row ReLU(a)).
 
-    The verifier requires rank ≥ 3, `head_axis` < rank − 2 (neither the row
-    nor the column axis) and one kind per head.
+    `epsilon` (default 1e-6) is the ε of `relu_softmax`; `2quad` uses
+    c = 5. The verifier requires rank ≥ 3, `head_axis` < rank − 2 (neither
+    the row nor the column axis), one kind per head and ε > 0.
 
     Example:
     ```mlir
@@ -225,11 +226,12 @@ def Vit_AttentionNormOp : Vit_Op<"attention_norm",
     ```
   }];
   let arguments = (ins Vit_Tensor:$input, Vit_HeadKindsAttr:$kinds,
-                       I64Attr:$head_axis);
+                       I64Attr:$head_axis,
+                       DefaultValuedAttr<F64Attr, "1.0e-6">:$epsilon);
   let results = (outs Vit_Tensor:$result);
   let assemblyFormat = [{
     $input `kinds` custom<HeadKinds>($kinds) `head_axis` $head_axis
-    attr-dict `:` type($result)
+    (`epsilon` $epsilon^)? attr-dict `:` type($result)
   }];
   let hasVerifier = 1;
   let extraClassDeclaration = [{

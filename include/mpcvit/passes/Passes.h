@@ -1,0 +1,25 @@
+//===- Passes.h - every --mpcvit-* pass -------------------------*- C++ -*-===//
+//
+// Declarations and registration of the mpcvit passes (see Passes.td).
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef MPCVIT_PASSES_PASSES_H
+#define MPCVIT_PASSES_PASSES_H
+
+#include "mlir/Pass/Pass.h"
+
+#include "mpcvit/dialects/mpc/MpcDialect.h"
+#include "mpcvit/dialects/vit/VitDialect.h"
+
+namespace mpcvit {
+
+#define GEN_PASS_DECL
+#include "mpcvit/passes/Passes.h.inc"
+
+#define GEN_PASS_REGISTRATION
+#include "mpcvit/passes/Passes.h.inc"
+
+} // namespace mpcvit
+
+#endif // MPCVIT_PASSES_PASSES_H
