@@ -334,6 +334,26 @@ LogicalResult SliceOp::verify() {
   return verifyResultShape(*this, size);
 }
 
+LogicalResult GatherOp::verify() {
+  RankedTensorType x = tensorTy(getInput());
+  FailureOr<int64_t> axis = normaliseAxis(*this, getAxis(), x.getRank());
+  if (failed(axis))
+    return failure();
+  ArrayRef<int64_t> idx = getIndices();
+  if (idx.empty())
+    return emitOpError("needs at least one index");
+  int64_t dim = x.getDimSize(*axis);
+  for (int64_t i : idx)
+    if (i < 0 || i >= dim)
+      return emitOpError("index ")
+             << i << " is out of range [0, " << dim << ") of axis " << *axis;
+  if (failed(verifySameElementType(*this, {getInput(), getResult()})))
+    return failure();
+  SmallVector<int64_t> expected(x.getShape());
+  expected[*axis] = idx.size();
+  return verifyResultShape(*this, expected);
+}
+
 LogicalResult ConvPatchOp::verify() {
   RankedTensorType x = tensorTy(getInput()), w = tensorTy(getWeight());
   if (x.getRank() != 4 || w.getRank() != 4)

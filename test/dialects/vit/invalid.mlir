@@ -337,6 +337,38 @@ func.func @slice_result(%x: tensor<1x17x64xf32>) {
 
 // -----
 
+func.func @gather_axis(%x: tensor<2x3xf32>) {
+  // expected-error @+1 {{axis 2 is out of range for rank 2}}
+  %0 = vit.gather %x axis 2 indices [0] : tensor<2x3xf32> -> tensor<2x1xf32>
+  return
+}
+
+// -----
+
+func.func @gather_empty(%x: tensor<2x3xf32>) {
+  // expected-error @+1 {{needs at least one index}}
+  %0 = vit.gather %x axis 1 indices [] : tensor<2x3xf32> -> tensor<2x3xf32>
+  return
+}
+
+// -----
+
+func.func @gather_index(%x: tensor<2x3xf32>) {
+  // expected-error @+1 {{index 3 is out of range [0, 3) of axis 1}}
+  %0 = vit.gather %x axis -1 indices [0, 3] : tensor<2x3xf32> -> tensor<2x2xf32>
+  return
+}
+
+// -----
+
+func.func @gather_result(%x: tensor<2x3xf32>) {
+  // expected-error @+1 {{result shape [2, 3] does not match the expected [2, 2]}}
+  %0 = vit.gather %x axis 1 indices [0, 2] : tensor<2x3xf32> -> tensor<2x3xf32>
+  return
+}
+
+// -----
+
 func.func @conv_rank(%x: tensor<1x28x28xf32>, %w: tensor<64x1x7x7xf32>) {
   // expected-error @+1 {{input [B, C, H, W] and weight [D, C, kh, kw] must have rank 4, got [1, 28, 28] and [64, 1, 7, 7]}}
   %0 = vit.conv_patch %x, %w strides [7, 7] pads [0, 0, 0, 0] : (tensor<1x28x28xf32>, tensor<64x1x7x7xf32>) -> tensor<1x64x4x4xf32>

@@ -92,6 +92,8 @@ func.func @data_movement(%x: tensor<1x17x64xf32>, %cls: tensor<1x1x64xf32>,
   %c = vit.concat %cls, %p axis 1 : (tensor<1x1x64xf32>, tensor<1x16x64xf32>) -> tensor<1x17x64xf32>
   // CHECK: vit.slice %{{.*}} offsets [0, 0, 0] sizes [1, 1, 64] strides [1, 1, 1] : tensor<1x17x64xf32> -> tensor<1x1x64xf32>
   %s = vit.slice %c offsets [0, 0, 0] sizes [1, 1, 64] strides [1, 1, 1] : tensor<1x17x64xf32> -> tensor<1x1x64xf32>
+  // CHECK: vit.gather %{{.*}} axis 1 indices [0, 3, 3] : tensor<1x17x64xf32> -> tensor<1x3x64xf32>
+  %gt = vit.gather %c axis 1 indices [0, 3, 3] : tensor<1x17x64xf32> -> tensor<1x3x64xf32>
   return %t, %c, %s : tensor<1x4x17x16xf32>, tensor<1x17x64xf32>, tensor<1x1x64xf32>
 }
 

@@ -351,6 +351,32 @@ def Vit_SliceOp : Vit_Op<"slice", [Pure]> {
   let hasVerifier = 1;
 }
 
+def Vit_GatherOp : Vit_Op<"gather", [Pure]> {
+  let summary = "select entries along one axis by constant indices";
+  let description = [{
+    result[..., i, ...] = input[..., indices[i], ...] along `axis` (ONNX
+    Gather with constant indices; negative axis counts from the end).
+    Indices are in [0, dim) and may repeat or reorder. Used to pick token
+    groups, e.g. the tokens that MPCViT+ linearises (β = 0) and the inverse
+    permutation that puts the groups back in token order. With public
+    indices it is free under 2PC.
+
+    Example:
+    ```mlir
+    %t = vit.gather %x axis 1 indices [0, 3, 5]
+        : tensor<1x17x64xf32> -> tensor<1x3x64xf32>
+    ```
+  }];
+  let arguments = (ins Vit_Tensor:$input, I64Attr:$axis,
+                       DenseI64ArrayAttr:$indices);
+  let results = (outs Vit_Tensor:$result);
+  let assemblyFormat = [{
+    $input `axis` $axis `indices` $indices attr-dict `:` type($input) `->`
+    type($result)
+  }];
+  let hasVerifier = 1;
+}
+
 def Vit_ConvPatchOp : Vit_Op<"conv_patch", [Pure]> {
   let summary = "2-D convolution of the patch embedding (NCHW)";
   let description = [{
