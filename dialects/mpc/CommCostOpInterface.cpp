@@ -110,13 +110,18 @@ FailureOr<CommCost> MMulSPOp::getCommCost(unsigned ringBits) {
 }
 
 // local: SecureML §4.1, each party shifts its share, no communication.
-// dealer: SPU SEMI2K trunc_a, open x − r (n elements per party, 1 round),
-// the dealer corrects one share of r ≫ s (n elements).
+// dealer: open x − r (n elements per party, 1 round). The dealer corrects
+// one share of r ≫ s (n elements) and sends the (s+1)-bit wrap/carry
+// correction of every element packed (⌈n·(s+1)/8⌉ bytes), which makes the
+// result exact up to +1 ulp for |x| < 2^62 (runtime/src/trunc.cpp,
+// trunc_dealer_cost; SPU SEMI2K trunc_a without its wrap failure).
 FailureOr<CommCost> TruncOp::getCommCost(unsigned ringBits) {
   if (getKind() == TruncKind::Local)
     return local();
   uint64_t n = numElements(getResult()), b = ringElementBytes(ringBits);
-  return symmetric(n * b, n * b);
+  uint64_t shift = llvm::cast<RingTensorType>(getInput().getType()).getFracBits() -
+                   llvm::cast<RingTensorType>(getResult().getType()).getFracBits();
+  return symmetric(n * b, n * b + (n * (shift + 1) + 7) / 8);
 }
 
 // Not modelled until the runtime fixes these protocols (PROTOCOLS.md lists

@@ -10,8 +10,9 @@ def Mpc_TruncKind : I32EnumAttr<"TruncKind", "fixed-point truncation protocol", 
   // Each party shifts its own share: 0 bytes, 0 rounds, ±1 ulp, fails with
   // probability ≈ 2^(k+1−ℓ) for |x| < 2^k (SecureML §4.1).
   I32EnumAttrCase<"Local", 0, "local">,
-  // Dealer pair (r, r ≫ f): open x − r, 1 round, n·ℓ/8 bytes per party, ±1
-  // ulp and no wrap failure (SPU SEMI2K trunc_a).
+  // Dealer pair (r, r ≫ s) plus an (s+1)-bit carry correction: open x − r,
+  // 1 round, n·ℓ/8 bytes per party, n·ℓ/8 + ⌈n(s+1)/8⌉ offline, +1 ulp at
+  // most and no wrap failure for |x| < 2^62.
   I32EnumAttrCase<"Dealer", 1, "dealer">
 ]> {
   let cppNamespace = "::mpcvit::mpc";

@@ -298,8 +298,10 @@ def Mpc_TruncOp : Mpc_CostOp<"trunc"> {
     and the same shape. `local` (SecureML §4.1): each party shifts its
     share, 0 bytes, 0 rounds, error ±1 ulp, wrong with probability
     ≈ 2^(k+1−ℓ) per element when |x| < 2^k. `dealer` (SPU SEMI2K
-    `trunc_a`): with a pair (r, r ≫ s), open x − r; 1 round, n·ℓ/8 bytes
-    per party, n·ℓ/8 offline, ±1 ulp, no wrap failure.
+    `trunc_a` made exact): with a pair (r, r ≫ s) and an (s+1)-bit carry
+    correction, open x − r; 1 round, n·ℓ/8 bytes per party,
+    n·ℓ/8 + ⌈n(s+1)/8⌉ bytes offline, +1 ulp at most, no wrap failure for
+    |x| < 2^62.
 
     Example:
     ```mlir

@@ -1,0 +1,348 @@
+//===- bench_runtime.cpp - Latency, bytes, rounds per op (vit_7_4_32) -----===//
+//
+// Not a test. Runs server, client and dealer as threads over loopback TCP
+// and prints JSON: per op the online latency (client wall time), bytes sent
+// per party, rounds, offline dealer bytes and offline time, the cost-formula
+// value next to the measurement, and the local GEMM speed (uint64 vs float).
+//   mpcvit_runtime_bench [--reps N] [--threads T]
+//
+//===----------------------------------------------------------------------===//
+#include "mpcvit/runtime/beaver.h"
+#include "mpcvit/runtime/compare.h"
+#include "mpcvit/runtime/gelu.h"
+#include "mpcvit/runtime/gemm.h"
+#include "mpcvit/runtime/layernorm.h"
+#include "mpcvit/runtime/mmul_sp.h"
+#include "mpcvit/runtime/softmax.h"
+#include "mpcvit/runtime/trunc.h"
+
+#ifdef MPCVIT_HAVE_EIGEN
+#include <Eigen/Dense>
+#endif
+
+#include <chrono>
+#include <cstdio>
+#include <cstring>
+#include <functional>
+#include <random>
+#include <string>
+#include <thread>
+#include <vector>
+
+using namespace mpcvit::rt;
+using Clock = std::chrono::steady_clock;
+
+namespace {
+constexpr size_t T = 65, D = 256, H = 4, DH = 64, MLP = 512;
+
+struct Meas {
+  CommStats srv, cli;
+  uint64_t dealerBytes = 0;
+  double onlineS = 0, offlineS = 0;
+};
+
+// setup(ctx) runs once per role (weights); body(ctx) is the measured op.
+Meas run3(const std::function<void(Context &)> &setup,
+          const std::function<void(Context &)> &body, SessionConfig cfg) {
+  Listener dl("127.0.0.1", 0), sl("127.0.0.1", 0);
+  Meas m;
+  std::exception_ptr err[3];
+  auto role = [&](int r) {
+    try {
+      std::unique_ptr<Context> c =
+          r == 2   ? Context::dealer(cfg, dl)
+          : r == 0 ? Context::server(cfg, sl, "127.0.0.1", dl.port())
+                   : Context::client(cfg, "127.0.0.1", sl.port(), "127.0.0.1",
+                                     dl.port());
+      setup(*c);
+      if (r == 2) {
+        auto t0 = Clock::now();
+        c->beginInference();
+        body(*c);
+        m.dealerBytes = c->pendingOfflineBytes();
+        c->dealerFlush();
+        m.offlineS = std::chrono::duration<double>(Clock::now() - t0).count();
+        return;
+      }
+      c->receiveOffline(1);
+      c->beginInference();
+      CommStats before = c->peerStats();
+      auto t0 = Clock::now();
+      body(*c);
+      double dt = std::chrono::duration<double>(Clock::now() - t0).count();
+      c->endInference();
+      (r == 0 ? m.srv : m.cli) = c->peerStats() - before;
+      if (r == 1)
+        m.onlineS = dt;
+    } catch (const std::exception &e) {
+      std::fprintf(stderr, "%s: %s\n",
+                   r == 0   ? "server"
+                   : r == 1 ? "client"
+                            : "dealer",
+                   e.what());
+      err[r] = std::current_exception();
+    }
+  };
+  std::thread th[3] = {std::thread(role, 0), std::thread(role, 1),
+                       std::thread(role, 2)};
+  for (auto &t : th)
+    t.join();
+  for (auto &e : err)
+    if (e)
+      std::rethrow_exception(e);
+  return m;
+}
+
+std::string js(const char *name, const Meas &m, const CommCost &model,
+               const std::string &shape) {
+  char buf[1024];
+  std::snprintf(
+      buf, sizeof buf,
+      "    {\"op\": \"%s\", \"shape\": \"%s\", \"online_latency_ms\": %.3f, "
+      "\"offline_dealer_ms\": %.3f, \"bytes_server\": %llu, \"bytes_client\": "
+      "%llu, \"rounds\": %llu, \"dealer_bytes\": %llu, \"model_bytes_server\": "
+      "%llu, \"model_bytes_client\": %llu, \"model_rounds\": %llu, "
+      "\"model_dealer_bytes\": %llu, \"matches_model\": %s}",
+      name, shape.c_str(), m.onlineS * 1e3, m.offlineS * 1e3,
+      (unsigned long long)m.srv.bytesSent, (unsigned long long)m.cli.bytesSent,
+      (unsigned long long)std::max(m.srv.rounds, m.cli.rounds),
+      (unsigned long long)m.dealerBytes, (unsigned long long)model.bytesServer,
+      (unsigned long long)model.bytesClient, (unsigned long long)model.rounds,
+      (unsigned long long)model.dealerBytes,
+      (m.srv.bytesSent == model.bytesServer &&
+       m.cli.bytesSent == model.bytesClient &&
+       std::max(m.srv.rounds, m.cli.rounds) == model.rounds &&
+       m.dealerBytes == model.dealerBytes)
+          ? "true"
+          : "false");
+  return buf;
+}
+
+Shared randShare(Context &c, size_t n, double lo, double hi, uint32_t seed) {
+  RingTensor x(Shape{int64_t(n)});
+  if (c.party() == 1) {
+    std::mt19937_64 g(seed);
+    std::uniform_real_distribution<double> d(lo, hi);
+    FixedPoint fp(c.frac());
+    for (size_t i = 0; i < n; ++i)
+      x[i] = fp.encode(d(g));
+  }
+  return share(c, 1, x);
+}
+RingTensor randWeight(Context &c, size_t k, size_t n, uint32_t seed) {
+  RingTensor w(Shape{int64_t(k), int64_t(n)});
+  if (c.role() == Role::Server) {
+    std::mt19937_64 g(seed);
+    std::normal_distribution<double> d(0, 0.05);
+    FixedPoint fp(c.frac());
+    for (auto &v : w.data)
+      v = fp.encode(d(g));
+  }
+  return w;
+}
+
+double bestOf(int reps, const std::function<void()> &f) {
+  double best = 1e30;
+  for (int r = 0; r < reps; ++r) {
+    auto t0 = Clock::now();
+    f();
+    best = std::min(best,
+                    std::chrono::duration<double>(Clock::now() - t0).count());
+  }
+  return best;
+}
+} // namespace
+
+int main(int argc, char **argv) {
+  int threads = 0, reps = 5;
+  for (int i = 1; i + 1 < argc; ++i) {
+    if (!std::strcmp(argv[i], "--threads"))
+      threads = std::atoi(argv[++i]);
+    else if (!std::strcmp(argv[i], "--reps"))
+      reps = std::atoi(argv[++i]);
+  }
+  SessionConfig cfg;
+  cfg.gemmThreads = threads;
+  const TruncMode tm = cfg.trunc;
+  const int f = cfg.fracBits;
+  std::vector<std::string> ops;
+  auto none = [](Context &) {};
+
+  // linear: [65×256]·[256×256] server weights (+ truncation)
+  {
+    ServerWeight w[3]; // per role
+    auto m = run3(
+        [&](Context &c) {
+          w[int(c.role())] = deploy_weight(c, 1, randWeight(c, D, D, 1));
+        },
+        [&](Context &c) {
+          Shared x = randShare(c, T * D, -2, 2, 2);
+          trunc(c, mmul_sp(c, x, w[int(c.role())], T));
+        },
+        cfg);
+    ops.push_back(js("linear", m,
+                     mmul_sp_cost(T, D, D) + trunc_cost(tm, T * D, f),
+                     "[65x256]x[256x256]"));
+  }
+  // QK^T: 4 heads [65×64]·[64×65]
+  {
+    auto m = run3(
+        none,
+        [&](Context &c) {
+          Shared q = randShare(c, H * T * DH, -2, 2, 3),
+                 k = randShare(c, H * DH * T, -2, 2, 4);
+          trunc(c, mmul_ss(c, q, k, T, DH, T, H));
+        },
+        cfg);
+    ops.push_back(js("qk_t", m,
+                     mmul_ss_cost(T, DH, T, H) + trunc_cost(tm, H * T * T, f),
+                     "4x[65x64]x[64x65]"));
+  }
+  // softmax / relu_softmax over 4·65 rows of 65
+  for (int kind : {0, 1}) {
+    auto m = run3(
+        none,
+        [&](Context &c) {
+          Shared a = randShare(c, H * T * T, -6, 6, 5);
+          if (kind == 0)
+            softmax(c, a, H * T, T);
+          else
+            relu_softmax(c, a, H * T, T);
+        },
+        cfg);
+    ops.push_back(js(kind == 0 ? "softmax" : "relu_softmax", m,
+                     kind == 0 ? softmax_cost(tm, H * T, T, f)
+                               : relu_softmax_cost(tm, H * T, T, f),
+                     "260 rows x 65"));
+  }
+  {
+    auto m = run3(
+        none, [&](Context &c) { gelu(c, randShare(c, T * MLP, -6, 6, 6)); },
+        cfg);
+    ops.push_back(js("gelu", m, gelu_cost(tm, T * MLP, f), "[65x512]"));
+  }
+  {
+    auto m = run3(
+        none,
+        [&](Context &c) { quad_gelu(c, randShare(c, T * MLP, -6, 6, 6)); },
+        cfg);
+    ops.push_back(
+        js("quad_gelu", m, quad_gelu_cost(tm, T * MLP, f), "[65x512]"));
+  }
+  {
+    auto m = run3(
+        none,
+        [&](Context &c) { layer_norm(c, randShare(c, T * D, -3, 3, 7), T, D); },
+        cfg);
+    ops.push_back(
+        js("layer_norm", m, layer_norm_cost(tm, T, D, f, false), "[65x256]"));
+  }
+  // Whole encoder layer (pre-LN ViT-Lite block, softmax attention, GeLU).
+  for (int attn : {0, 1}) {
+    std::vector<ServerWeight> wr[3]; // per role
+    auto setup = [&](Context &c) {
+      auto &w = wr[int(c.role())];
+      w.resize(4);
+      w[0] = deploy_weight(c, 10, randWeight(c, D, 3 * D, 10)); // QKV
+      w[1] = deploy_weight(c, 11, randWeight(c, D, D, 11));     // proj
+      w[2] = deploy_weight(c, 12, randWeight(c, D, MLP, 12));   // fc1
+      w[3] = deploy_weight(c, 13, randWeight(c, MLP, D, 13));   // fc2
+    };
+    CommCost model;
+    auto body = [&](Context &c) {
+      auto &w = wr[int(c.role())];
+      Shared x =
+          randShare(c, T * D, -2, 2, 8).reshaped(Shape{int64_t(T), int64_t(D)});
+      Shared h = layer_norm(c, x, T, D);
+      Shared qkv = trunc(c, mmul_sp(c, h, w[0], T)); // [65 × 768]
+      // split heads: Q [4×65×64], K^T [4×64×65], V [4×65×64]
+      Shared Q(Shape{int64_t(H * T * DH)}), Kt(Shape{int64_t(H * DH * T)}),
+          V(Shape{int64_t(H * T * DH)});
+      for (size_t hd = 0; hd < H; ++hd)
+        for (size_t t = 0; t < T; ++t)
+          for (size_t j = 0; j < DH; ++j) {
+            Q[hd * T * DH + t * DH + j] = qkv[t * 3 * D + hd * DH + j];
+            Kt[hd * DH * T + j * T + t] = qkv[t * 3 * D + D + hd * DH + j];
+            V[hd * T * DH + t * DH + j] = qkv[t * 3 * D + 2 * D + hd * DH + j];
+          }
+      Shared S = trunc(c, mmul_ss(c, Q, Kt, T, DH, T, H));
+      S = trunc(c, mul_public(S, encodeFixed(0.125, c.frac()))); // 1/√64
+      Shared A =
+          attn == 0 ? softmax(c, S, H * T, T) : relu_softmax(c, S, H * T, T);
+      Shared O = trunc(c, mmul_ss(c, A, V, T, T, DH, H)); // [4×65×64]
+      Shared Oc(Shape{int64_t(T), int64_t(D)});
+      for (size_t hd = 0; hd < H; ++hd)
+        for (size_t t = 0; t < T; ++t)
+          for (size_t j = 0; j < DH; ++j)
+            Oc[t * D + hd * DH + j] = O[hd * T * DH + t * DH + j];
+      Shared y = x + trunc(c, mmul_sp(c, Oc, w[1], T));
+      Shared h2 = layer_norm(c, y, T, D);
+      Shared g = gelu(c, trunc(c, mmul_sp(c, h2, w[2], T)));
+      Shared out = y + trunc(c, mmul_sp(c, g, w[3], T));
+      (void)out;
+    };
+    model = layer_norm_cost(tm, T, D, f, false) * 2 +
+            mmul_sp_cost(T, D, 3 * D) + mmul_ss_cost(T, DH, T, H) +
+            mmul_ss_cost(T, T, DH, H) +
+            (attn == 0 ? softmax_cost(tm, H * T, T, f)
+                       : relu_softmax_cost(tm, H * T, T, f)) +
+            mmul_sp_cost(T, D, D) + mmul_sp_cost(T, D, MLP) +
+            gelu_cost(tm, T * MLP, f) + mmul_sp_cost(T, MLP, D);
+    auto m = run3(setup, body, cfg);
+    ops.push_back(
+        js(attn == 0 ? "layer_softmax_gelu" : "layer_relu_softmax_gelu", m,
+           model, "vit_7_4_32 encoder layer"));
+  }
+
+  // Local GEMM speed: uint64 (this runtime) vs float (Eigen) on the same
+  // shapes.
+  std::vector<std::string> gemms;
+  for (auto [M, K, N] : {std::tuple<size_t, size_t, size_t>{65, 256, 768},
+                         {65, 512, 256},
+                         {512, 512, 512}}) {
+    std::vector<uint64_t> A(M * K, 3), B(K * N, 5), C(M * N);
+    int th = threads > 0 ? threads : int(std::thread::hardware_concurrency());
+    double tu = bestOf(reps, [&] {
+      gemm_u64(A.data(), B.data(), C.data(), M, K, N, false, th);
+    });
+    double tu1 = bestOf(reps, [&] {
+      gemm_u64(A.data(), B.data(), C.data(), M, K, N, false, 1);
+    });
+    double tf = -1, tf1 = -1;
+#ifdef MPCVIT_HAVE_EIGEN
+    Eigen::MatrixXf Af = Eigen::MatrixXf::Random(M, K),
+                    Bf = Eigen::MatrixXf::Random(K, N), Cf(M, N);
+    Eigen::setNbThreads(th);
+    tf = bestOf(reps, [&] { Cf.noalias() = Af * Bf; });
+    Eigen::setNbThreads(1);
+    tf1 = bestOf(reps, [&] { Cf.noalias() = Af * Bf; });
+#endif
+    double macs = double(M) * K * N;
+    char buf[512];
+    std::snprintf(buf, sizeof buf,
+                  "    {\"shape\": \"%zux%zux%zu\", \"threads\": %d, "
+                  "\"u64_gmacs\": %.2f, "
+                  "\"u64_gmacs_1thread\": %.2f, \"f32_eigen_gmacs\": %.2f, "
+                  "\"f32_eigen_gmacs_1thread\": %.2f}",
+                  M, K, N, th, macs / tu / 1e9, macs / tu1 / 1e9,
+                  tf > 0 ? macs / tf / 1e9 : -1.0,
+                  tf1 > 0 ? macs / tf1 / 1e9 : -1.0);
+    gemms.push_back(buf);
+  }
+
+  std::printf("{\n  \"bench\": \"mpcvit runtime\",\n  \"model\": \"vit_7_4_32 "
+              "(65 tokens, dim 256, 4 heads, MLP 512)\",\n"
+              "  \"ring_bits\": 64, \"frac_bits\": %d, \"trunc\": \"%s\",\n"
+              "  \"setup\": \"server, client, dealer as threads on one "
+              "machine, loopback TCP; latency = client online wall time\",\n"
+              "  \"hardware_threads\": %u,\n  \"ops\": [\n",
+              f, tm == TruncMode::Local ? "local" : "dealer",
+              std::thread::hardware_concurrency());
+  for (size_t i = 0; i < ops.size(); ++i)
+    std::printf("%s%s\n", ops[i].c_str(), i + 1 < ops.size() ? "," : "");
+  std::printf("  ],\n  \"gemm\": [\n");
+  for (size_t i = 0; i < gemms.size(); ++i)
+    std::printf("%s%s\n", gemms[i].c_str(), i + 1 < gemms.size() ? "," : "");
+  std::printf("  ]\n}\n");
+  return 0;
+}

@@ -1,0 +1,230 @@
+//===- context.h - A party's session: roles, handshake, dealer streams -*- C++
+//-*-===//
+//
+// The three roles of DESIGN.md §5 run the same compiled program against a
+// Context:
+//   * party 0 = server (holds the weights),
+//   * party 1 = client (holds the input, receives the output),
+//   * dealer  = trusted third party producing correlated randomness offline.
+//
+// Every protocol is written once and runs under all three roles. On the
+// dealer, protocol calls see *full* values instead of shares: randShared()
+// returns the value whose shares the parties will draw, online exchanges are
+// no-ops returning zeros, and corrShared() records the correction a party
+// needs. The dealer thereby learns no input, weight or output.
+//
+// Correlated randomness is PRG-compressed (PROTOCOLS.md): the dealer shares
+// the seed k0 with the server and k1 with the client (AES-CTR, prg.h); both
+// shares of a random mask come from the seeds for free, and a correlated
+// value (c = a·b, ...) costs one correction of the value's size, sent to one
+// party. Offline material for one inference is sent as one framed message
+// per party ("bundle"), received by the parties before the online phase.
+//
+//===----------------------------------------------------------------------===//
+#ifndef MPCVIT_RUNTIME_CONTEXT_H
+#define MPCVIT_RUNTIME_CONTEXT_H
+
+#include "mpcvit/runtime/prg.h"
+#include "mpcvit/runtime/ring.h"
+#include "mpcvit/runtime/transport.h"
+
+#include <deque>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace mpcvit::rt {
+
+enum class Role : int { Server = 0, Client = 1, Dealer = 2 };
+const char *roleName(Role r);
+
+/// Truncation protocol used after fixed-point products (trunc.h).
+enum class TruncMode : int {
+  Local = 0,  ///< SecureML §4.1, 0 bytes, fails w.p. ≈ 2^(k+1-64)
+  Dealer = 1, ///< exact-wrap dealer pair, 1 round (trunc.h)
+};
+
+/// Parameters both parties and the dealer must agree on (checked by the
+/// handshake).
+struct SessionConfig {
+  int fracBits = kDefaultFracBits;
+  TruncMode trunc = TruncMode::Local;
+  uint64_t programHash = 0; ///< hash of the compiled program
+  TransportOptions transport;
+  int gemmThreads = 0; ///< threads for local GEMMs; 0 = hardware concurrency
+};
+
+/// Runtime protocol version, part of the handshake.
+inline constexpr uint32_t kProtocolVersion = 1;
+
+/// Communication cost of one protocol invocation. Online bytes are counted
+/// per sending party (payload only); dealerBytes is the offline traffic of
+/// the dealer to both parties together; rounds are online rounds.
+struct CommCost {
+  uint64_t bytesServer = 0; ///< online bytes sent by party 0
+  uint64_t bytesClient = 0; ///< online bytes sent by party 1
+  uint64_t rounds = 0;
+  uint64_t dealerBytes = 0;
+  /// Symmetric protocol: each party sends `bytes`.
+  static CommCost sym(uint64_t bytes, uint64_t rounds, uint64_t dealer) {
+    return {bytes, bytes, rounds, dealer};
+  }
+  CommCost &operator+=(const CommCost &o) {
+    bytesServer += o.bytesServer;
+    bytesClient += o.bytesClient;
+    rounds += o.rounds;
+    dealerBytes += o.dealerBytes;
+    return *this;
+  }
+  CommCost operator+(const CommCost &o) const {
+    CommCost r = *this;
+    return r += o;
+  }
+  CommCost operator*(uint64_t k) const {
+    return {bytesServer * k, bytesClient * k, rounds * k, dealerBytes * k};
+  }
+  bool operator==(const CommCost &o) const {
+    return bytesServer == o.bytesServer && bytesClient == o.bytesClient &&
+           rounds == o.rounds && dealerBytes == o.dealerBytes;
+  }
+  bool operator!=(const CommCost &o) const { return !(*this == o); }
+  std::string str() const;
+};
+
+/// Thrown when the parties and the dealer disagree (handshake mismatch,
+/// offline material exhausted or left over, bad shapes from the program).
+struct ProtocolError : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+class Context {
+public:
+  /// Server: connect to the dealer, accept the client on `clientListener`,
+  /// handshake with both. Throws TransportError / ProtocolError.
+  static std::unique_ptr<Context> server(const SessionConfig &cfg,
+                                         Listener &clientListener,
+                                         const std::string &dealerHost,
+                                         uint16_t dealerPort);
+  /// Client: connect to the dealer and the server, handshake with both.
+  static std::unique_ptr<Context> client(const SessionConfig &cfg,
+                                         const std::string &serverHost,
+                                         uint16_t serverPort,
+                                         const std::string &dealerHost,
+                                         uint16_t dealerPort);
+  /// Dealer: accept both parties on `listener` (any order), handshake, and
+  /// send them their seeds.
+  static std::unique_ptr<Context> dealer(const SessionConfig &cfg,
+                                         Listener &listener);
+  ~Context();
+
+  Role role() const { return role_; }
+  bool isDealer() const { return role_ == Role::Dealer; }
+  /// 0 (server) or 1 (client); -1 on the dealer.
+  int party() const { return role_ == Role::Dealer ? -1 : int(role_); }
+  int frac() const { return cfg_.fracBits; }
+  const SessionConfig &config() const { return cfg_; }
+  FixedPoint codec() const { return FixedPoint(cfg_.fracBits); }
+  int gemmThreads() const;
+
+  // ---- Online communication (party ↔ party). On the dealer these are
+  // no-ops: receives return zeros of the expected size. ---------------------
+  /// Send `mine` to the peer and receive the peer's vector of the same size
+  /// (one round, 8n bytes each way).
+  std::vector<uint64_t> exchangeRing(const std::vector<uint64_t> &mine,
+                                     const std::string &what);
+  /// Exchange byte strings of known sizes (one round).
+  std::vector<uint8_t> exchangeBytes(const std::vector<uint8_t> &mine,
+                                     size_t peerSize, const std::string &what);
+  void sendBytes(const std::vector<uint8_t> &b, const std::string &what);
+  std::vector<uint8_t> recvBytes(size_t n, const std::string &what);
+  void sendRing(const std::vector<uint64_t> &v, const std::string &what);
+  std::vector<uint64_t> recvRing(size_t n, const std::string &what);
+  /// Online counters of the party–party channel (zero on the dealer).
+  CommStats peerStats() const;
+  /// Offline counters: on the dealer, bytes sent to party p (p = 0, 1);
+  /// on a party, its dealer channel (p ignored).
+  CommStats dealerStats(int p = 0) const;
+
+  // ---- PRZS input sharing (seed k01) -----------------------------------
+  /// n elements of the server–client common PRG stream (parties only).
+  std::vector<uint64_t> przs(size_t n);
+
+  // ---- Correlated randomness (dealer-assisted, PRG-compressed) ---------
+  /// Uniform value r with both shares from the seeds (0 dealer bytes).
+  /// Party: its share; dealer: r itself.
+  std::vector<uint64_t> randShared(size_t n);
+  /// Dealer-chosen value v (dealer passes `full`, parties pass {}): party
+  /// 1 - corrParty draws its share from its seed, corrParty receives
+  /// v - share as a correction (8n dealer bytes). Dealer returns v.
+  std::vector<uint64_t> corrShared(size_t n, const std::vector<uint64_t> &full,
+                                   int corrParty = 1);
+  /// Uniform value known to `owner` and the dealer only; the other party
+  /// gets zeros (and draws nothing).
+  std::vector<uint64_t> randPrivate(int owner, size_t n);
+  /// Boolean (XOR) sharing of uniform w-bit lanes, both shares from seeds.
+  std::vector<uint64_t> randBool(size_t n, int w);
+  /// XOR-shared dealer-chosen w-bit lanes; correction of ⌈n·w/8⌉ bytes to
+  /// corrParty.
+  std::vector<uint64_t> corrBool(size_t n, int w,
+                                 const std::vector<uint64_t> &full,
+                                 int corrParty = 1);
+  /// Generic key material of arbitrary size for one party (e.g. FSS keys):
+  /// dealer passes the blob, `toParty` receives it; others get {}.
+  std::vector<uint8_t> dealerBlob(int toParty, size_t n,
+                                  const std::vector<uint8_t> &blob);
+
+  /// PRG for the per-deployment weight mask of weight `weightId` (seed kw,
+  /// known to server and dealer only). Throws ProtocolError on the client.
+  Prg weightPrg(uint64_t weightId) const;
+
+  // ---- Offline / online phases ------------------------------------------
+  /// Dealer: send the material recorded since the last call (one bundle per
+  /// party). Party: receive and queue `n` bundles (offline phase).
+  void dealerFlush();
+  void receiveOffline(size_t n = 1);
+  /// Party: start consuming the next queued bundle (throws if none).
+  void beginInference();
+  /// Party: check the bundle was consumed exactly (ProtocolError else).
+  void endInference();
+  size_t queuedBundles() const { return bundles_.size(); }
+  /// Dealer: offline bytes recorded for the current bundle (both parties).
+  uint64_t pendingOfflineBytes() const {
+    return out_[0].size() + out_[1].size();
+  }
+
+  /// Test hook: abruptly close every connection of this endpoint.
+  void abortConnections();
+
+private:
+  Context(Role r, SessionConfig cfg);
+  void handshake(Channel &ch, Role peerRole);
+  const uint8_t *take(size_t n, const char *what);
+
+  Role role_;
+  SessionConfig cfg_;
+  Channel peer_;                 // party ↔ party
+  Channel dealerCh_;             // party → dealer
+  Channel toParty_[2];           // dealer → parties
+  std::optional<Prg> przs_;      // k01
+  std::optional<Prg> prgDealer_; // party: k_p
+  std::optional<Prg> prgP_[2];   // dealer: k0, k1
+  Seed kw_{};                    // server + dealer
+  std::vector<uint8_t> out_[2];  // dealer: pending corrections
+  std::deque<std::vector<uint8_t>> bundles_;
+  std::vector<uint8_t> cur_;
+  size_t curOff_ = 0;
+  bool inInference_ = false;
+};
+
+/// Pack n lanes of w bits (low bits of each word) into ⌈n·w/8⌉ bytes.
+std::vector<uint8_t> packBits(const uint64_t *v, size_t n, int w);
+/// Inverse of packBits.
+std::vector<uint64_t> unpackBits(const uint8_t *p, size_t n, int w);
+inline uint64_t laneMask(int w) {
+  return w >= 64 ? ~uint64_t(0) : ((uint64_t(1) << w) - 1);
+}
+
+} // namespace mpcvit::rt
+
+#endif // MPCVIT_RUNTIME_CONTEXT_H

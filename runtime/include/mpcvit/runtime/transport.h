@@ -1,0 +1,121 @@
+//===- transport.h - TCP channels with framing, timeouts, counters -*- C++
+//-*-===//
+//
+// Layer 1 of the runtime (DESIGN.md §5). A Channel is one TCP connection
+// carrying length-framed messages. Every wait is bounded by a timeout; a peer
+// that closes, resets or stalls makes the waiting side throw TransportError
+// naming the operation, never hang. Bad bytes (wrong magic, out-of-order
+// sequence number, unexpected or oversized length) throw too.
+//
+// Counters: `bytesSent` counts payload bytes only (what the protocols' cost
+// formulas count); `wireBytesSent` adds the 16-byte frame header per message.
+// A round is one communication step of a protocol: one send, one receive or
+// one simultaneous exchange each count as exactly one round.
+//
+//===----------------------------------------------------------------------===//
+#ifndef MPCVIT_RUNTIME_TRANSPORT_H
+#define MPCVIT_RUNTIME_TRANSPORT_H
+
+#include <cstddef>
+#include <cstdint>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace mpcvit::rt {
+
+/// Any failure of the network layer: connect/accept timeout, peer closed or
+/// reset, receive timeout, malformed frame.
+struct TransportError : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+/// Timeouts (milliseconds) and limits of a channel.
+struct TransportOptions {
+  int connectTimeoutMs = 10000; ///< connect / accept deadline
+  int ioTimeoutMs = 30000;      ///< max time without progress in send/recv
+  uint64_t maxMessageBytes = uint64_t(1) << 34; ///< reject larger frames
+};
+
+/// Exact traffic counters of one channel (this endpoint's view).
+struct CommStats {
+  uint64_t bytesSent = 0;     ///< payload bytes sent
+  uint64_t bytesRecv = 0;     ///< payload bytes received
+  uint64_t wireBytesSent = 0; ///< payload + 16-byte frame headers
+  uint64_t messagesSent = 0;
+  uint64_t rounds = 0; ///< communication steps (see file comment)
+  CommStats operator-(const CommStats &o) const;
+  CommStats &operator+=(const CommStats &o);
+};
+
+/// One framed, counted TCP connection. Not thread-safe; movable.
+class Channel {
+public:
+  Channel() = default;
+  /// Takes ownership of a connected socket `fd`.
+  Channel(int fd, std::string peerName, TransportOptions opts);
+  ~Channel();
+  Channel(Channel &&o) noexcept;
+  Channel &operator=(Channel &&o) noexcept;
+  Channel(const Channel &) = delete;
+  Channel &operator=(const Channel &) = delete;
+
+  bool isOpen() const { return fd_ >= 0; }
+  /// Send one message (one round). `what` names the operation in errors.
+  void send(const void *data, size_t n, const std::string &what);
+  /// Receive one message (one round). If `expected` != SIZE_MAX the length
+  /// must match exactly, else TransportError("... expected N bytes ...").
+  std::vector<uint8_t> recv(const std::string &what,
+                            size_t expected = SIZE_MAX);
+  /// Send one message and receive one concurrently (one round; no deadlock
+  /// on large messages since both directions are pumped with poll()).
+  std::vector<uint8_t> exchange(const void *data, size_t n,
+                                const std::string &what,
+                                size_t expected = SIZE_MAX);
+  /// Close the socket now (the peer sees EOF).
+  void close();
+  /// Abort: shut the socket down in both directions (tests: peer death).
+  void abort();
+
+  const CommStats &stats() const { return stats_; }
+  const std::string &peerName() const { return peer_; }
+  const TransportOptions &options() const { return opts_; }
+  void setIoTimeoutMs(int ms) { opts_.ioTimeoutMs = ms; }
+
+private:
+  void pump(const void *data, size_t n, bool doSend, std::vector<uint8_t> *out,
+            const std::string &what, size_t expected);
+  int fd_ = -1;
+  std::string peer_;
+  TransportOptions opts_;
+  CommStats stats_;
+  uint32_t sendSeq_ = 0, recvSeq_ = 0;
+};
+
+/// A listening TCP socket. Port 0 binds an ephemeral port (read it back
+/// with port()).
+class Listener {
+public:
+  /// Binds host:port (host "127.0.0.1", "0.0.0.0", ...). Throws
+  /// TransportError if the address is invalid or in use.
+  Listener(const std::string &host, uint16_t port);
+  ~Listener();
+  Listener(const Listener &) = delete;
+  Listener &operator=(const Listener &) = delete;
+  uint16_t port() const { return port_; }
+  /// Waits at most opts.connectTimeoutMs for one connection.
+  Channel accept(const TransportOptions &opts, const std::string &peerName);
+
+private:
+  int fd_ = -1;
+  uint16_t port_ = 0;
+};
+
+/// Connect to host:port, retrying refused connections until
+/// opts.connectTimeoutMs has passed; then throws TransportError.
+Channel connectTo(const std::string &host, uint16_t port,
+                  const TransportOptions &opts, const std::string &peerName);
+
+} // namespace mpcvit::rt
+
+#endif // MPCVIT_RUNTIME_TRANSPORT_H

@@ -1,0 +1,153 @@
+//===- beaver.cpp - Beaver-triple products --------------------------------===//
+#include "mpcvit/runtime/beaver.h"
+
+#include "mpcvit/runtime/gemm.h"
+
+namespace mpcvit::rt {
+
+Shared mul_ss(Context &ctx, const Shared &x, const Shared &y) {
+  checkSameShape(x, y, "mul_ss");
+  const size_t n = x.size();
+  auto a = ctx.randShared(n), b = ctx.randShared(n);
+  std::vector<uint64_t> c;
+  if (ctx.isDealer()) {
+    c.resize(n);
+    for (size_t i = 0; i < n; ++i)
+      c[i] = a[i] * b[i];
+  }
+  c = ctx.corrShared(n, c);
+  std::vector<uint64_t> ef(2 * n);
+  for (size_t i = 0; i < n; ++i) {
+    ef[i] = x[i] - a[i];
+    ef[n + i] = y[i] - b[i];
+  }
+  auto peer = ctx.exchangeRing(ef, "mul_ss");
+  Shared z(x.shape);
+  const bool p0 = ctx.party() == 0;
+  for (size_t i = 0; i < n; ++i) {
+    uint64_t e = ef[i] + peer[i], f = ef[n + i] + peer[n + i];
+    z[i] = c[i] + e * b[i] + f * a[i] + (p0 ? e * f : 0);
+  }
+  return z;
+}
+CommCost mul_ss_cost(size_t n) { return CommCost::sym(16 * n, 1, 8 * n); }
+
+Shared square(Context &ctx, const Shared &x) {
+  const size_t n = x.size();
+  auto a = ctx.randShared(n);
+  std::vector<uint64_t> c;
+  if (ctx.isDealer()) {
+    c.resize(n);
+    for (size_t i = 0; i < n; ++i)
+      c[i] = a[i] * a[i];
+  }
+  c = ctx.corrShared(n, c);
+  std::vector<uint64_t> e(n);
+  for (size_t i = 0; i < n; ++i)
+    e[i] = x[i] - a[i];
+  auto peer = ctx.exchangeRing(e, "square");
+  Shared z(x.shape);
+  const bool p0 = ctx.party() == 0;
+  for (size_t i = 0; i < n; ++i) {
+    uint64_t ee = e[i] + peer[i];
+    // (e + a)^2 = e^2 + 2ea + a^2
+    z[i] = c[i] + 2 * ee * a[i] + (p0 ? ee * ee : 0);
+  }
+  return z;
+}
+CommCost square_cost(size_t n) { return CommCost::sym(8 * n, 1, 8 * n); }
+
+Shared mul_ss_rows(Context &ctx, const Shared &x, const Shared &y, size_t rows,
+                   size_t cols) {
+  if (x.size() != rows * cols || y.size() != rows)
+    throw std::invalid_argument(
+        "mul_ss_rows: expected x of " + std::to_string(rows) + "x" +
+        std::to_string(cols) + " and y of " + std::to_string(rows) +
+        " elements, got " + std::to_string(x.size()) + " and " +
+        std::to_string(y.size()));
+  const size_t n = rows * cols;
+  auto A = ctx.randShared(n), b = ctx.randShared(rows);
+  std::vector<uint64_t> C;
+  if (ctx.isDealer()) {
+    C.resize(n);
+    for (size_t i = 0; i < rows; ++i)
+      for (size_t j = 0; j < cols; ++j)
+        C[i * cols + j] = A[i * cols + j] * b[i];
+  }
+  C = ctx.corrShared(n, C);
+  std::vector<uint64_t> ef(n + rows);
+  for (size_t i = 0; i < n; ++i)
+    ef[i] = x[i] - A[i];
+  for (size_t i = 0; i < rows; ++i)
+    ef[n + i] = y[i] - b[i];
+  auto peer = ctx.exchangeRing(ef, "mul_ss_rows");
+  Shared z(x.shape);
+  const bool p0 = ctx.party() == 0;
+  for (size_t i = 0; i < rows; ++i) {
+    uint64_t f = ef[n + i] + peer[n + i];
+    for (size_t j = 0; j < cols; ++j) {
+      size_t t = i * cols + j;
+      uint64_t e = ef[t] + peer[t];
+      z[t] = C[t] + e * b[i] + f * A[t] + (p0 ? e * f : 0);
+    }
+  }
+  return z;
+}
+CommCost mul_ss_rows_cost(size_t rows, size_t cols) {
+  return CommCost::sym((rows * cols + rows) * 8, 1, rows * cols * 8);
+}
+
+Shared mmul_ss(Context &ctx, const Shared &X, const Shared &Y, size_t m,
+               size_t k, size_t n, size_t batch) {
+  if (X.size() != batch * m * k || Y.size() != batch * k * n)
+    throw std::invalid_argument(
+        "mmul_ss: expected X of " + std::to_string(batch * m * k) +
+        " and Y of " + std::to_string(batch * k * n) +
+        " elements (b=" + std::to_string(batch) + ", m=" + std::to_string(m) +
+        ", k=" + std::to_string(k) + ", n=" + std::to_string(n) + "), got " +
+        std::to_string(X.size()) + " and " + std::to_string(Y.size()));
+  const size_t sa = m * k, sb = k * n, sc = m * n;
+  const int th = ctx.gemmThreads();
+  auto A = ctx.randShared(batch * sa), B = ctx.randShared(batch * sb);
+  std::vector<uint64_t> C;
+  if (ctx.isDealer()) {
+    C.resize(batch * sc);
+    for (size_t t = 0; t < batch; ++t)
+      gemm_u64(A.data() + t * sa, B.data() + t * sb, C.data() + t * sc, m, k, n,
+               false, th);
+  }
+  C = ctx.corrShared(batch * sc, C);
+  std::vector<uint64_t> ef(batch * (sa + sb));
+  for (size_t i = 0; i < batch * sa; ++i)
+    ef[i] = X[i] - A[i];
+  for (size_t i = 0; i < batch * sb; ++i)
+    ef[batch * sa + i] = Y[i] - B[i];
+  auto peer = ctx.exchangeRing(ef, "mmul_ss");
+  Shared Z(Shape{int64_t(batch), int64_t(m), int64_t(n)});
+  if (batch == 1)
+    Z.shape = Shape{int64_t(m), int64_t(n)};
+  if (ctx.isDealer())
+    return Z;
+  for (size_t i = 0; i < ef.size(); ++i)
+    ef[i] += peer[i]; // E | F public now
+  const bool p0 = ctx.party() == 0;
+  std::vector<uint64_t> FB(sb);
+  for (size_t t = 0; t < batch; ++t) {
+    const uint64_t *E = ef.data() + t * sa;
+    const uint64_t *F = ef.data() + batch * sa + t * sb;
+    const uint64_t *Bt = B.data() + t * sb;
+    // Z_i = E·(B_i + [i=0]F) + A_i·F + C_i
+    for (size_t i = 0; i < sb; ++i)
+      FB[i] = Bt[i] + (p0 ? F[i] : 0);
+    uint64_t *Zt = Z.ptr() + t * sc;
+    std::copy(C.begin() + t * sc, C.begin() + (t + 1) * sc, Zt);
+    gemm_u64(E, FB.data(), Zt, m, k, n, true, th);
+    gemm_u64(A.data() + t * sa, F, Zt, m, k, n, true, th);
+  }
+  return Z;
+}
+CommCost mmul_ss_cost(size_t m, size_t k, size_t n, size_t batch) {
+  return CommCost::sym(batch * (m * k + k * n) * 8, 1, batch * m * n * 8);
+}
+
+} // namespace mpcvit::rt

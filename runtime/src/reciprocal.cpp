@@ -1,0 +1,162 @@
+//===- reciprocal.cpp - Reciprocal and reciprocal square root -------------===//
+#include "mpcvit/runtime/reciprocal.h"
+
+#include "mpcvit/runtime/beaver.h"
+#include "mpcvit/runtime/compare.h"
+#include "mpcvit/runtime/trunc.h"
+
+#include <cmath>
+
+namespace mpcvit::rt {
+
+namespace {
+constexpr int kJMin = -6, kJMax = 15, kK = kJMax - kJMin + 1;
+constexpr int kFNorm = 34; // fractional bits of the normalising multiplier
+
+struct Normalised {
+  Shared xn;               // x · 4^(−j) ∈ [1, 4), f bits
+  std::vector<uint64_t> d; // one-hot exponent, n × K, additive integer bits
+};
+
+Normalised normalise(Context &ctx, const Shared &x, int inFrac) {
+  const size_t n = x.size();
+  const int f = inFrac;
+  Shared diff(Shape{int64_t(n * kK)});
+  for (size_t i = 0; i < n; ++i)
+    for (int j = 0; j < kK; ++j) {
+      uint64_t t = encodeFixed(std::ldexp(1.0, 2 * (kJMin + j)), f);
+      diff[i * kK + j] = x[i] - (ctx.party() == 0 ? t : 0);
+    }
+  Shared c = drelu(ctx, diff);
+  Normalised r;
+  r.d.resize(n * kK);
+  Shared m(x.shape);
+  for (size_t i = 0; i < n; ++i) {
+    uint64_t acc = 0;
+    for (int j = 0; j < kK; ++j) {
+      uint64_t dj = c[i * kK + j] - (j + 1 < kK ? c[i * kK + j + 1] : 0);
+      r.d[i * kK + j] = dj;
+      acc += dj * (uint64_t(1) << (kFNorm - 2 * (kJMin + j)));
+    }
+    m[i] = acc;
+  }
+  r.xn = trunc_dealer(ctx, mul_ss(ctx, x, m), kFNorm + inFrac - ctx.frac());
+  return r;
+}
+CommCost normalise_cost(size_t n, int frac, int inFrac) {
+  return drelu_cost(n * kK) + mul_ss_cost(n) +
+         trunc_dealer_cost(n, kFNorm + inFrac - frac);
+}
+
+// y · Σ_j d_j · 2^(shift_j) scaled to outFrac bits; mult[j] = round(2^F2 ·
+// scale_j) with F2 chosen by the caller.
+Shared scaleBack(Context &ctx, const Shared &y, const std::vector<uint64_t> &d,
+                 const std::vector<uint64_t> &mult, int F2, int outFrac) {
+  const size_t n = y.size();
+  Shared m(y.shape);
+  for (size_t i = 0; i < n; ++i) {
+    uint64_t acc = 0;
+    for (int j = 0; j < kK; ++j)
+      acc += d[i * kK + j] * mult[j];
+    m[i] = acc;
+  }
+  return trunc_dealer(ctx, mul_ss(ctx, y, m), F2 + ctx.frac() - outFrac);
+}
+CommCost scaleBack_cost(size_t n, int F2, int frac, int outFrac) {
+  return mul_ss_cost(n) + trunc_dealer_cost(n, F2 + frac - outFrac);
+}
+
+Shared linearInit(Context &ctx, const Shared &x, double a, double b) {
+  const int f = ctx.frac();
+  // a − b·x: b·x has 2f bits; truncate then add a.
+  Shared y = trunc(ctx, mul_public(x, 0 - encodeFixed(b, f)));
+  return add_public(ctx, y, encodeFixed(a, f));
+}
+
+void checkOutFrac(int outFrac) {
+  if (outFrac < 1 || outFrac > 32)
+    throw std::invalid_argument("reciprocal/rsqrt: expected 1 <= outFrac <= "
+                                "32, got " +
+                                std::to_string(outFrac));
+}
+} // namespace
+
+Shared reciprocal(Context &ctx, const Shared &x, int outFrac) {
+  const int f = ctx.frac();
+  if (outFrac < 0)
+    outFrac = f;
+  checkOutFrac(outFrac);
+  Normalised nz = normalise(ctx, x, f);
+  const Shared &xn = nz.xn;
+  Shared y = linearInit(ctx, xn, 0.9755, 0.1950);
+  const uint64_t two = encodeFixed(2.0, f);
+  for (int it = 0; it < 3; ++it) {
+    Shared t = trunc(ctx, mul_ss(ctx, xn, y));
+    Shared u = add_public(ctx, -t, two);
+    y = trunc(ctx, mul_ss(ctx, y, u));
+  }
+  // 1/x = y · 4^(−j); multiplier with F2 = 32 fractional bits.
+  const int F2 = 32;
+  std::vector<uint64_t> mult(kK);
+  for (int j = 0; j < kK; ++j)
+    mult[j] = uint64_t(1) << (F2 - 2 * (kJMin + j));
+  Shared out = scaleBack(ctx, y, nz.d, mult, F2, outFrac);
+  out.shape = x.shape;
+  return out;
+}
+CommCost reciprocal_cost(TruncMode mode, size_t n, int frac, int outFrac) {
+  if (outFrac < 0)
+    outFrac = frac;
+  CommCost c = normalise_cost(n, frac, frac) + trunc_cost(mode, n, frac);
+  c += (mul_ss_cost(n) * 2 + trunc_cost(mode, n, frac) * 2) * 3;
+  return c + scaleBack_cost(n, 32, frac, outFrac);
+}
+
+Shared rsqrt(Context &ctx, const Shared &x, int outFrac, int inFrac,
+             double postScale) {
+  const int f = ctx.frac();
+  if (outFrac < 0)
+    outFrac = f;
+  if (inFrac < 0)
+    inFrac = f;
+  checkOutFrac(outFrac);
+  if (postScale <= 0 || postScale >= 256)
+    throw std::invalid_argument("rsqrt: expected 0 < postScale < 256");
+  if (inFrac < f || inFrac > 28)
+    throw std::invalid_argument("rsqrt: expected f <= inFrac <= 28, got " +
+                                std::to_string(inFrac));
+  // With inFrac > f the input is x·2^(inFrac−f) at f bits: thresholds and
+  // scaling below read it as a value with inFrac fractional bits.
+  Normalised nz = normalise(ctx, x, inFrac);
+  const Shared &xn = nz.xn;
+  Shared y = linearInit(ctx, xn, 1.0620, 0.1515);
+  const uint64_t three = encodeFixed(3.0, f);
+  for (int it = 0; it < 3; ++it) {
+    Shared y2 = trunc(ctx, square(ctx, y));
+    Shared t = trunc(ctx, mul_ss(ctx, xn, y2));
+    Shared u = add_public(ctx, -t, three);
+    y = trunc(ctx, mul_ss(ctx, y, u), f + 1); // (·)/2
+  }
+  // 1/√x = y · 2^(−j) · postScale; multiplier with F2 = 32 fractional bits.
+  const int F2 = 32;
+  std::vector<uint64_t> mult(kK);
+  for (int j = 0; j < kK; ++j)
+    mult[j] = encodeFixed(std::ldexp(postScale, -(kJMin + j)), F2);
+  Shared out = scaleBack(ctx, y, nz.d, mult, F2, outFrac);
+  out.shape = x.shape;
+  return out;
+}
+CommCost rsqrt_cost(TruncMode mode, size_t n, int frac, int outFrac,
+                    int inFrac) {
+  if (outFrac < 0)
+    outFrac = frac;
+  if (inFrac < 0)
+    inFrac = frac;
+  CommCost c = normalise_cost(n, frac, inFrac) + trunc_cost(mode, n, frac);
+  c += (square_cost(n) + mul_ss_cost(n) * 2 + trunc_cost(mode, n, frac) * 2 +
+        trunc_cost(mode, n, frac + 1)) *
+       3;
+  return c + scaleBack_cost(n, 32, frac, outFrac);
+}
+
+} // namespace mpcvit::rt

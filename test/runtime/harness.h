@@ -1,0 +1,52 @@
+//===- harness.h - Run server, client and dealer as threads over loopback -===//
+#ifndef MPCVIT_TEST_RUNTIME_HARNESS_H
+#define MPCVIT_TEST_RUNTIME_HARNESS_H
+
+#include "mpcvit/runtime/context.h"
+#include "mpcvit/runtime/sharing.h"
+
+#include <array>
+#include <functional>
+#include <random>
+
+namespace mpcvit::rt::test {
+
+/// Records the communication of the protocol under test on one role.
+struct Probe {
+  Context *ctx = nullptr;
+  CommStats before, delta;
+  uint64_t dealerBefore = 0, dealerDelta = 0;
+  void begin();
+  void end();
+};
+
+/// prog(ctx, probe) runs on all three roles; it returns a ring tensor (the
+/// client's revealed output for value checks).
+using Program = std::function<RingTensor(Context &, Probe &)>;
+
+struct RunResult {
+  std::array<RingTensor, 3> out; // server, client, dealer
+  CommCost measured;             // from the probes
+  uint64_t serverRounds = 0, clientRounds = 0;
+  double seconds = 0;
+};
+
+/// Runs prog once on three threads with real loopback sockets (dealer
+/// offline first, then online). Rethrows the first exception of any role.
+RunResult run3(const Program &prog, SessionConfig cfg = {});
+
+/// Default test config: short timeouts so failures never hang the suite.
+SessionConfig testConfig();
+
+/// Uniform doubles in [lo, hi).
+std::vector<double> uniform(size_t n, double lo, double hi, uint32_t seed);
+
+/// Share `v` (fixed point) from `owner`; the other roles pass zeros.
+Shared shareFixed(Context &ctx, int owner, const std::vector<double> &v,
+                  Shape shape);
+/// Reveal and decode on the client.
+RingTensor revealOut(Context &ctx, const Shared &x);
+
+} // namespace mpcvit::rt::test
+
+#endif
