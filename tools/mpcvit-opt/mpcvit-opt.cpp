@@ -14,6 +14,7 @@
 
 #include "mpcvit/dialects/mpc/MpcDialect.h"
 #include "mpcvit/dialects/vit/VitDialect.h"
+#include "mpcvit/passes/Passes.h"
 
 int main(int argc, char **argv) {
   mlir::DialectRegistry registry;
@@ -23,6 +24,7 @@ int main(int argc, char **argv) {
   // Generic MLIR transforms (canonicalize, cse, symbol-dce, print-op-stats,
   // ...) are useful between and after the mpcvit passes.
   mlir::registerTransformsPasses();
+  mpcvit::registerMPCVitPasses();
   return mlir::asMainReturnCode(mlir::MlirOptMain(
       argc, argv, "mpcvit optimizer: ViT (vit) and 2PC (mpc) dialects\n",
       registry));

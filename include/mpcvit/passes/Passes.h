@@ -7,6 +7,7 @@
 #ifndef MPCVIT_PASSES_PASSES_H
 #define MPCVIT_PASSES_PASSES_H
 
+#include "mlir/IR/BuiltinOps.h"
 #include "mlir/Pass/Pass.h"
 
 #include "mpcvit/dialects/mpc/MpcDialect.h"

@@ -1,0 +1,383 @@
+//===- FuseLinear.cpp - --mpcvit-fuse-linear ------------------------------===//
+//
+// Folds constants into the server's weights and fuses adjacent linear
+// layers, so that the private program runs fewer secret multiplications
+// (DESIGN.md §1; the order of the steps is described in Passes.td).
+//
+//===----------------------------------------------------------------------===//
+
+#include "mpcvit/passes/ConstantWeights.h"
+#include "mpcvit/passes/Passes.h"
+#include "mpcvit/dialects/vit/VitOps.h"
+
+#include "mlir/IR/Builders.h"
+
+namespace mpcvit {
+#define GEN_PASS_DEF_FUSELINEAR
+#include "mpcvit/passes/Passes.h.inc"
+} // namespace mpcvit
+
+using namespace mlir;
+using namespace mpcvit;
+
+namespace {
+
+RankedTensorType tensorTy(Value v) {
+  return llvm::cast<RankedTensorType>(v.getType());
+}
+
+/// Multiply-accumulates of one op: rows·K·N for linear, batch·m·k·n for
+/// matmul, B·D·Ho·Wo·C·kh·kw for conv_patch; 0 for everything else.
+uint64_t macsOf(Operation *op) {
+  if (auto l = llvm::dyn_cast<vit::LinearOp>(op)) {
+    RankedTensorType w = tensorTy(l.getWeight());
+    return tensorTy(l.getResult()).getNumElements() * w.getDimSize(1);
+  }
+  if (auto m = llvm::dyn_cast<vit::MatmulOp>(op))
+    return tensorTy(m.getResult()).getNumElements() *
+           tensorTy(m.getLhs()).getShape().back();
+  if (auto c = llvm::dyn_cast<vit::ConvPatchOp>(op)) {
+    RankedTensorType w = tensorTy(c.getWeight());
+    return tensorTy(c.getResult()).getNumElements() * w.getDimSize(1) *
+           w.getDimSize(2) * w.getDimSize(3);
+  }
+  return 0;
+}
+
+uint64_t countMacs(ModuleOp module) {
+  uint64_t macs = 0;
+  module.walk([&](Operation *op) { macs += macsOf(op); });
+  return macs;
+}
+
+/// Weight [N, K] and bias [N] of a linear as doubles (bias zero if absent).
+struct LinearWeights {
+  int64_t n = 0, k = 0;
+  std::vector<double> w, b;
+};
+
+FailureOr<LinearWeights> readLinear(vit::LinearOp l) {
+  LinearWeights lw;
+  RankedTensorType wt = tensorTy(l.getWeight());
+  lw.n = wt.getDimSize(0);
+  lw.k = wt.getDimSize(1);
+  FailureOr<std::vector<double>> w = getConstantValues(l.getWeight());
+  if (failed(w))
+    return failure();
+  lw.w = std::move(*w);
+  if (Value bias = l.getBias()) {
+    FailureOr<std::vector<double>> b = getConstantValues(bias);
+    if (failed(b))
+      return failure();
+    lw.b = std::move(*b);
+  } else {
+    lw.b.assign(lw.n, 0.0);
+  }
+  return lw;
+}
+
+/// Replaces `l` by a linear of the same input with weights `lw`.
+vit::LinearOp rebuildLinear(vit::LinearOp l, const LinearWeights &lw,
+                            Value input, StringRef name) {
+  OpBuilder b(l);
+  Type elt = tensorTy(l.getWeight()).getElementType();
+  Value w = createConstant(b, l.getLoc(),
+                           RankedTensorType::get({lw.n, lw.k}, elt), lw.w,
+                           (name + "_w").str());
+  Value bias = createConstant(b, l.getLoc(), RankedTensorType::get({lw.n}, elt),
+                              lw.b, (name + "_b").str());
+  auto fused =
+      vit::LinearOp::create(b, l.getLoc(), l.getType(), input, w, bias);
+  l.replaceAllUsesWith(fused.getResult());
+  l.erase();
+  return fused;
+}
+
+/// The feature range [begin, end) that `s` takes from the last axis of its
+/// input when it slices nothing else with stride 1; std::nullopt otherwise.
+std::optional<std::pair<int64_t, int64_t>> lastAxisRange(vit::SliceOp s) {
+  ArrayRef<int64_t> shape = tensorTy(s.getInput()).getShape();
+  ArrayRef<int64_t> off = s.getOffsets(), size = s.getSizes(),
+                    step = s.getStrides();
+  size_t last = shape.size() - 1;
+  for (size_t d = 0; d < last; ++d)
+    if (off[d] != 0 || size[d] != shape[d] || step[d] != 1)
+      return std::nullopt;
+  if (step[last] != 1)
+    return std::nullopt;
+  return std::make_pair(off[last], off[last] + size[last]);
+}
+
+/// Multiplies the rows [begin, end) of the projection `l` (its output
+/// features) by `c`.
+LogicalResult scaleRows(vit::LinearOp l, int64_t begin, int64_t end, double c) {
+  FailureOr<LinearWeights> lw = readLinear(l);
+  if (failed(lw))
+    return failure();
+  for (int64_t r = begin; r < end; ++r) {
+    for (int64_t k = 0; k < lw->k; ++k)
+      lw->w[r * lw->k + k] *= c;
+    lw->b[r] *= c;
+  }
+  rebuildLinear(l, *lw, l.getInput(), "scaled");
+  return success();
+}
+
+/// Folds a scalar factor `c` on `v` into the linear projection that
+/// produces it: follows single-use reshape, transpose, gather and slice ops
+/// back to a vit.linear. A slice on the last axis of a projection shared
+/// with other last-axis slices (fused QKV) scales only its own rows, when
+/// no sibling reads them. Fails (changing nothing) otherwise.
+LogicalResult scaleProjection(Value v, double c) {
+  Value cur = v;
+  while (true) {
+    if (!cur.hasOneUse())
+      return failure();
+    Operation *def = cur.getDefiningOp();
+    if (!def)
+      return failure();
+    if (auto l = llvm::dyn_cast<vit::LinearOp>(def))
+      return scaleRows(l, 0, tensorTy(l.getWeight()).getDimSize(0), c);
+    if (llvm::isa<vit::ReshapeOp, vit::TransposeOp, vit::GatherOp>(def)) {
+      cur = def->getOperand(0);
+      continue;
+    }
+    auto s = llvm::dyn_cast<vit::SliceOp>(def);
+    if (!s)
+      return failure();
+    auto l = s.getInput().getDefiningOp<vit::LinearOp>();
+    if (!l) {
+      cur = s.getInput();
+      continue;
+    }
+    auto range = lastAxisRange(s);
+    if (!range)
+      return failure();
+    for (Operation *user : l->getUsers()) {
+      if (user == s.getOperation())
+        continue;
+      auto sibling = llvm::dyn_cast<vit::SliceOp>(user);
+      auto other = sibling ? lastAxisRange(sibling) : std::nullopt;
+      if (!other || !(other->second <= range->first ||
+                      range->second <= other->first))
+        return failure();
+    }
+    return scaleRows(l, range->first, range->second, c);
+  }
+}
+
+struct FuseLinearPass : public mpcvit::impl::FuseLinearBase<FuseLinearPass> {
+  using FuseLinearBase::FuseLinearBase;
+
+  // What the pass did (reported with report=true).
+  uint64_t numLinearFused = 0, numLayerNormFolded = 0, numScalesFolded = 0,
+           numScaleAttnFolded = 0, numReassociated = 0;
+
+  /// 1. linear(layer_norm(x, γ, β), W, b) → linear(ln(x, 1, 0), W·diag(γ),
+  ///    W·β + b) when every user of the LayerNorm is a linear's input.
+  void foldLayerNormAffine(ModuleOp module) {
+    SmallVector<vit::LayerNormOp> lns;
+    module.walk([&](vit::LayerNormOp ln) { lns.push_back(ln); });
+    for (vit::LayerNormOp ln : lns) {
+      SmallVector<vit::LinearOp> users;
+      for (Operation *u : ln->getUsers()) {
+        auto l = llvm::dyn_cast<vit::LinearOp>(u);
+        if (!l || l.getInput() != ln.getResult() ||
+            l.getWeight() == ln.getResult() || l.getBias() == ln.getResult())
+          return;
+        if (!llvm::is_contained(users, l))
+          users.push_back(l);
+      }
+      FailureOr<std::vector<double>> gamma = getConstantValues(ln.getGamma());
+      FailureOr<std::vector<double>> beta = getConstantValues(ln.getBeta());
+      if (users.empty() || failed(gamma) || failed(beta))
+        continue;
+      if (llvm::all_of(*gamma, [](double g) { return g == 1.0; }) &&
+          llvm::all_of(*beta, [](double x) { return x == 0.0; }))
+        continue;
+      for (vit::LinearOp l : users) {
+        FailureOr<LinearWeights> lw = readLinear(l);
+        if (failed(lw))
+          return;
+      }
+      for (vit::LinearOp l : users) {
+        LinearWeights lw = *readLinear(l);
+        for (int64_t n = 0; n < lw.n; ++n)
+          for (int64_t k = 0; k < lw.k; ++k) {
+            double &w = lw.w[n * lw.k + k];
+            lw.b[n] += w * (*beta)[k];
+            w *= (*gamma)[k];
+          }
+        rebuildLinear(l, lw, ln.getResult(), "ln_folded");
+      }
+      OpBuilder b(ln);
+      RankedTensorType gt = tensorTy(ln.getGamma());
+      std::vector<double> ones(gt.getNumElements(), 1.0),
+          zeros(gt.getNumElements(), 0.0);
+      ln.getGammaMutable().assign(
+          createConstant(b, ln.getLoc(), gt, ones, "ln_gamma_one"));
+      ln.getBetaMutable().assign(createConstant(
+          b, ln.getLoc(), tensorTy(ln.getBeta()), zeros, "ln_beta_zero"));
+      ++numLayerNormFolded;
+    }
+  }
+
+  /// 2. mul(matmul(q, kᵀ), c) → matmul(c·q, kᵀ) with c folded into W_q.
+  void foldAttentionScale(ModuleOp module) {
+    SmallVector<vit::MulOp> muls;
+    module.walk([&](vit::MulOp m) { muls.push_back(m); });
+    for (vit::MulOp mul : muls) {
+      for (unsigned i = 0; i < 2; ++i) {
+        Value scores = mul->getOperand(i), factor = mul->getOperand(1 - i);
+        std::optional<double> c = getScalarConstant(factor);
+        auto mm = scores.getDefiningOp<vit::MatmulOp>();
+        if (!c || !mm || scores.getType() != mul.getType() ||
+            !scores.hasOneUse())
+          continue;
+        bool feedsNorm = llvm::all_of(mul->getUsers(), [](Operation *u) {
+          return llvm::isa<vit::AttentionNormOp, vit::SoftmaxOp>(u);
+        });
+        if (!feedsNorm)
+          continue;
+        if (failed(scaleProjection(mm.getLhs(), *c)) &&
+            failed(scaleProjection(mm.getRhs(), *c)))
+          continue;
+        mul.replaceAllUsesWith(scores);
+        mul.erase();
+        ++numScalesFolded;
+        break;
+      }
+    }
+  }
+
+  /// 3. All-scale attention_norm (a/N) → 1/N folded into V's projection.
+  void foldScaleAttn(ModuleOp module) {
+    SmallVector<vit::AttentionNormOp> norms;
+    module.walk([&](vit::AttentionNormOp n) { norms.push_back(n); });
+    for (vit::AttentionNormOp norm : norms) {
+      if (!llvm::all_of(norm.getKinds().getKinds(), [](vit::HeadKind k) {
+            return k == vit::HeadKind::Scale;
+          }))
+        continue;
+      if (!norm->hasOneUse())
+        continue;
+      auto av = llvm::dyn_cast<vit::MatmulOp>(*norm->getUsers().begin());
+      if (!av || av.getLhs() != norm.getResult())
+        continue;
+      int64_t n = norm.getInput().getType().getShape().back();
+      if (failed(scaleProjection(av.getRhs(), 1.0 / static_cast<double>(n))))
+        continue;
+      norm.replaceAllUsesWith(norm.getInput());
+      norm.erase();
+      ++numScaleAttnFolded;
+    }
+  }
+
+  /// 4. matmul(matmul(q, kᵀ), v) → matmul(q, matmul(kᵀ, v)) when cheaper.
+  void reassociate(ModuleOp module) {
+    SmallVector<vit::MatmulOp> outers;
+    module.walk([&](vit::MatmulOp m) { outers.push_back(m); });
+    for (vit::MatmulOp outer : outers) {
+      auto inner = outer.getLhs().getDefiningOp<vit::MatmulOp>();
+      if (!inner || !inner->hasOneUse())
+        continue;
+      RankedTensorType q = tensorTy(inner.getLhs()),
+                       kt = tensorTy(inner.getRhs()),
+                       v = tensorTy(outer.getRhs());
+      ArrayRef<int64_t> batch = q.getShape().drop_back(2);
+      if (kt.getShape().drop_back(2) != batch ||
+          v.getShape().drop_back(2) != batch)
+        continue;
+      uint64_t nb = 1;
+      for (int64_t d : batch)
+        nb *= d;
+      uint64_t n = q.getShape().end()[-2], dh = q.getShape().back(),
+               n2 = kt.getShape().back(), dv = v.getShape().back();
+      uint64_t before = nb * (n * dh * n2 + n * n2 * dv);
+      uint64_t after = nb * (dh * n2 * dv + n * dh * dv);
+      if (after >= before)
+        continue;
+      OpBuilder b(outer);
+      SmallVector<int64_t> ktvShape(batch);
+      ktvShape.append({static_cast<int64_t>(dh), static_cast<int64_t>(dv)});
+      Value ktv = vit::MatmulOp::create(
+          b, outer.getLoc(),
+          RankedTensorType::get(ktvShape, q.getElementType()),
+          inner.getRhs(), outer.getRhs());
+      Value out = vit::MatmulOp::create(b, outer.getLoc(), outer.getType(),
+                                        inner.getLhs(), ktv);
+      outer.replaceAllUsesWith(out);
+      outer.erase();
+      inner.erase();
+      ++numReassociated;
+    }
+  }
+
+  /// 5. linear(linear(x, W1, b1), W2, b2) → linear(x, W2·W1, W2·b1 + b2).
+  void fuseLinearPairs(ModuleOp module) {
+    bool changed = true;
+    while (changed) {
+      changed = false;
+      SmallVector<vit::LinearOp> seconds;
+      module.walk([&](vit::LinearOp l) { seconds.push_back(l); });
+      for (vit::LinearOp l2 : seconds) {
+        auto l1 = l2.getInput().getDefiningOp<vit::LinearOp>();
+        if (!l1 || !l1->hasOneUse())
+          continue;
+        FailureOr<LinearWeights> a = readLinear(l1), b = readLinear(l2);
+        if (failed(a) || failed(b))
+          continue;
+        LinearWeights f;
+        f.n = b->n;
+        f.k = a->k;
+        f.w.assign(f.n * f.k, 0.0);
+        f.b = b->b;
+        for (int64_t n = 0; n < f.n; ++n)
+          for (int64_t h = 0; h < a->n; ++h) {
+            double w2 = b->w[n * b->k + h];
+            if (w2 == 0.0)
+              continue;
+            f.b[n] += w2 * a->b[h];
+            const double *row = &a->w[h * a->k];
+            double *out = &f.w[n * f.k];
+            for (int64_t k = 0; k < f.k; ++k)
+              out[k] += w2 * row[k];
+          }
+        Value x = l1.getInput();
+        rebuildLinear(l2, f, x, "fused");
+        l1.erase();
+        ++numLinearFused;
+        changed = true;
+        break; // the op list is stale after a rewrite
+      }
+    }
+  }
+
+  void runOnOperation() override {
+    ModuleOp module = getOperation();
+    uint64_t macsBefore = countMacs(module);
+    foldLayerNormAffine(module);
+    foldAttentionScale(module);
+    foldScaleAttn(module);
+    reassociate(module);
+    fuseLinearPairs(module);
+    // Weights that no op reads any more.
+    SmallVector<vit::ConstantOp> dead;
+    module.walk([&](vit::ConstantOp c) {
+      if (c->use_empty())
+        dead.push_back(c);
+    });
+    for (vit::ConstantOp c : dead)
+      c.erase();
+    if (report)
+      module.emitRemark("mpcvit-fuse-linear: multiply-accumulates ")
+          << macsBefore << " -> " << countMacs(module) << "; fused "
+          << numLinearFused << " linear pairs, folded " << numLayerNormFolded
+          << " LayerNorm affines, " << numScalesFolded
+          << " attention scales, " << numScaleAttnFolded
+          << " ScaleAttn normalisations; reassociated " << numReassociated
+          << " attention products";
+  }
+};
+
+} // namespace
