@@ -90,6 +90,7 @@ struct LinearizeGeluPass
 
     if (keep.empty()) {
       // Every token linearized: relu(fc2(fc1(x))).
+      b.setInsertionPointAfter(fc2);
       Value y = relu(fc2.getResult());
       fc2.getResult().replaceAllUsesExcept(y, y.getDefiningOp());
       fc2.getInputMutable().assign(fc1.getResult());

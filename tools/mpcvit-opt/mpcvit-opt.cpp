@@ -25,6 +25,7 @@ int main(int argc, char **argv) {
   // ...) are useful between and after the mpcvit passes.
   mlir::registerTransformsPasses();
   mpcvit::registerMPCVitPasses();
+  mpcvit::registerMpcvitPipeline();
   return mlir::asMainReturnCode(mlir::MlirOptMain(
       argc, argv, "mpcvit optimizer: ViT (vit) and 2PC (mpc) dialects\n",
       registry));

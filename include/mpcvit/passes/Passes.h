@@ -9,6 +9,7 @@
 
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/Pass/Pass.h"
+#include "mlir/Pass/PassManager.h"
 
 #include "mpcvit/dialects/mpc/MpcDialect.h"
 #include "mpcvit/dialects/vit/VitDialect.h"
@@ -20,6 +21,13 @@ namespace mpcvit {
 
 #define GEN_PASS_REGISTRATION
 #include "mpcvit/passes/Passes.h.inc"
+
+/// Adds --mpcvit-pipeline's passes to `pm`: replace-softmax and
+/// linearize-gelu with `archFile`, then fuse-linear and canonicalize.
+void buildMpcvitPipeline(mlir::OpPassManager &pm, llvm::StringRef archFile);
+
+/// Registers --mpcvit-pipeline=arch=FILE.
+void registerMpcvitPipeline();
 
 } // namespace mpcvit
 
