@@ -1,0 +1,41 @@
+//===- NetworkProfile.h - network profiles and latency estimate -*- C++ -*-===//
+//
+// Estimated online latency of a 2PC program (DESIGN.md §6):
+//   latency = Σ_rounds RTT + Σ_ops max_p(bytes_p) / bandwidth + compute,
+// with both parties sending at the same time on a full-duplex link, so an
+// op's transfer time is that of the party that sends more.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef MPCVIT_COST_NETWORKPROFILE_H
+#define MPCVIT_COST_NETWORKPROFILE_H
+
+#include "mpcvit/dialects/mpc/CommCost.h"
+
+#include "llvm/ADT/StringRef.h"
+#include "llvm/Support/Error.h"
+
+#include <string>
+
+namespace mpcvit::cost {
+
+/// A network between the two parties.
+struct NetworkProfile {
+  std::string name;         ///< "lan", "wan", "wan-slow" or "custom:BW,RTT"
+  double bandwidthBps = 0;  ///< bits per second, one direction
+  double rttSeconds = 0;    ///< round-trip time in seconds
+};
+
+/// Parses a profile name: `lan` (1 Gbit/s, 0.5 ms RTT), `wan` (400 Mbit/s,
+/// 4 ms), `wan-slow` (100 Mbit/s, 80 ms), or `custom:BW,RTT` with BW in
+/// Mbit/s and RTT in ms (both positive). Errors name the text and the
+/// expected forms.
+llvm::Expected<NetworkProfile> parseNetworkProfile(llvm::StringRef text);
+
+/// Seconds spent on the network by a protocol of cost `c` under `p`:
+/// c.onlineRounds · RTT + 8 · c.maxOnlineBytes() / bandwidth.
+double networkSeconds(const mpc::CommCost &c, const NetworkProfile &p);
+
+} // namespace mpcvit::cost
+
+#endif // MPCVIT_COST_NETWORKPROFILE_H
