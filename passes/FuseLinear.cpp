@@ -11,6 +11,9 @@
 #include "mpcvit/dialects/vit/VitOps.h"
 
 #include "mlir/IR/Builders.h"
+#include "llvm/ADT/DenseSet.h"
+
+#include <functional>
 
 namespace mpcvit {
 #define GEN_PASS_DEF_FUSELINEAR
@@ -93,28 +96,88 @@ vit::LinearOp rebuildLinear(vit::LinearOp l, const LinearWeights &lw,
   return fused;
 }
 
-/// The feature range [begin, end) that `s` takes from the last axis of its
-/// input when it slices nothing else with stride 1; std::nullopt otherwise.
-std::optional<std::pair<int64_t, int64_t>> lastAxisRange(vit::SliceOp s) {
-  ArrayRef<int64_t> shape = tensorTy(s.getInput()).getShape();
-  ArrayRef<int64_t> off = s.getOffsets(), size = s.getSizes(),
-                    step = s.getStrides();
-  size_t last = shape.size() - 1;
-  for (size_t d = 0; d < last; ++d)
-    if (off[d] != 0 || size[d] != shape[d] || step[d] != 1)
-      return std::nullopt;
-  if (step[last] != 1)
-    return std::nullopt;
-  return std::make_pair(off[last], off[last] + size[last]);
+/// Output-feature labels of a linear's result carried through data
+/// movement: element e of a tensor holds the index of the projection row
+/// (output feature) it was computed by.
+struct Labels {
+  SmallVector<int64_t> shape;
+  std::vector<int64_t> data; // row-major
+};
+
+SmallVector<int64_t> stridesOf(ArrayRef<int64_t> shape) {
+  SmallVector<int64_t> st(shape.size(), 1);
+  for (int64_t d = static_cast<int64_t>(shape.size()) - 2; d >= 0; --d)
+    st[d] = st[d + 1] * shape[d + 1];
+  return st;
 }
 
-/// Multiplies the rows [begin, end) of the projection `l` (its output
-/// features) by `c`.
-LogicalResult scaleRows(vit::LinearOp l, int64_t begin, int64_t end, double c) {
+/// Applies a data-movement op (reshape, transpose, slice, gather) to
+/// labels; std::nullopt for any other op.
+std::optional<Labels> moveLabels(Operation *op, const Labels &in) {
+  Labels out;
+  out.shape.assign(tensorTy(op->getResult(0)).getShape().begin(),
+                   tensorTy(op->getResult(0)).getShape().end());
+  int64_t n = 1;
+  for (int64_t d : out.shape)
+    n *= d;
+  out.data.resize(n);
+  SmallVector<int64_t> inSt = stridesOf(in.shape), outSt = stridesOf(out.shape);
+  // Maps a result index (multi-index `idx`) to the source element offset.
+  std::function<int64_t(ArrayRef<int64_t>)> source;
+  if (llvm::isa<vit::ReshapeOp>(op)) {
+    out.data = in.data;
+    return out;
+  } else if (auto t = llvm::dyn_cast<vit::TransposeOp>(op)) {
+    ArrayRef<int64_t> perm = t.getPerm();
+    source = [&, perm](ArrayRef<int64_t> idx) {
+      int64_t off = 0;
+      for (size_t d = 0; d < idx.size(); ++d)
+        off += idx[d] * inSt[perm[d]];
+      return off;
+    };
+  } else if (auto sl = llvm::dyn_cast<vit::SliceOp>(op)) {
+    ArrayRef<int64_t> o = sl.getOffsets(), st = sl.getStrides();
+    source = [&, o, st](ArrayRef<int64_t> idx) {
+      int64_t off = 0;
+      for (size_t d = 0; d < idx.size(); ++d)
+        off += (o[d] + idx[d] * st[d]) * inSt[d];
+      return off;
+    };
+  } else if (auto g = llvm::dyn_cast<vit::GatherOp>(op)) {
+    int64_t rank = in.shape.size();
+    int64_t axis = static_cast<int64_t>(g.getAxis());
+    if (axis < 0)
+      axis += rank;
+    ArrayRef<int64_t> ind = g.getIndices();
+    source = [&, axis, ind](ArrayRef<int64_t> idx) {
+      int64_t off = 0;
+      for (size_t d = 0; d < idx.size(); ++d)
+        off += (static_cast<int64_t>(d) == axis ? ind[idx[d]] : idx[d]) *
+               inSt[d];
+      return off;
+    };
+  } else {
+    return std::nullopt;
+  }
+  SmallVector<int64_t> idx(out.shape.size(), 0);
+  for (int64_t e = 0; e < n; ++e) {
+    int64_t rem = e;
+    for (size_t d = 0; d < idx.size(); ++d) {
+      idx[d] = rem / outSt[d];
+      rem %= outSt[d];
+    }
+    out.data[e] = in.data[source(idx)];
+  }
+  return out;
+}
+
+/// Multiplies the rows `rows` (output features) of the projection `l` by c.
+LogicalResult scaleRows(vit::LinearOp l, const llvm::DenseSet<int64_t> &rows,
+                        double c) {
   FailureOr<LinearWeights> lw = readLinear(l);
   if (failed(lw))
     return failure();
-  for (int64_t r = begin; r < end; ++r) {
+  for (int64_t r : rows) {
     for (int64_t k = 0; k < lw->k; ++k)
       lw->w[r * lw->k + k] *= c;
     lw->b[r] *= c;
@@ -123,47 +186,62 @@ LogicalResult scaleRows(vit::LinearOp l, int64_t begin, int64_t end, double c) {
   return success();
 }
 
-/// Folds a scalar factor `c` on `v` into the linear projection that
-/// produces it: follows single-use reshape, transpose, gather and slice ops
-/// back to a vit.linear. A slice on the last axis of a projection shared
-/// with other last-axis slices (fused QKV) scales only its own rows, when
-/// no sibling reads them. Fails (changing nothing) otherwise.
+/// Folds a scalar factor `c` on `v` into the rows of the linear projection
+/// that produces it. `v` must be reached from a vit.linear through
+/// reshape / transpose / slice / gather only; the rows it reads are found by
+/// carrying output-feature labels along that path. Every other reader of
+/// the path's intermediate values must be a slice or gather that reads none
+/// of those rows (e.g. the k and v parts of a fused QKV projection split by
+/// reshape + transpose + slice, as torch exports timm/CCT attention). Fails,
+/// changing nothing, otherwise.
 LogicalResult scaleProjection(Value v, double c) {
+  SmallVector<Operation *> path; // data-movement ops, linear → v order
   Value cur = v;
-  while (true) {
-    if (!cur.hasOneUse())
-      return failure();
+  vit::LinearOp l;
+  while (!(l = cur.getDefiningOp<vit::LinearOp>())) {
     Operation *def = cur.getDefiningOp();
-    if (!def)
+    if (!def || !llvm::isa<vit::ReshapeOp, vit::TransposeOp, vit::SliceOp,
+                           vit::GatherOp>(def))
       return failure();
-    if (auto l = llvm::dyn_cast<vit::LinearOp>(def))
-      return scaleRows(l, 0, tensorTy(l.getWeight()).getDimSize(0), c);
-    if (llvm::isa<vit::ReshapeOp, vit::TransposeOp, vit::GatherOp>(def)) {
-      cur = def->getOperand(0);
-      continue;
-    }
-    auto s = llvm::dyn_cast<vit::SliceOp>(def);
-    if (!s)
-      return failure();
-    auto l = s.getInput().getDefiningOp<vit::LinearOp>();
-    if (!l) {
-      cur = s.getInput();
-      continue;
-    }
-    auto range = lastAxisRange(s);
-    if (!range)
-      return failure();
-    for (Operation *user : l->getUsers()) {
-      if (user == s.getOperation())
+    path.push_back(def);
+    cur = def->getOperand(0);
+  }
+  std::reverse(path.begin(), path.end());
+
+  Labels labels;
+  RankedTensorType lt = tensorTy(l.getResult());
+  labels.shape.assign(lt.getShape().begin(), lt.getShape().end());
+  int64_t features = lt.getShape().back();
+  labels.data.resize(lt.getNumElements());
+  for (size_t e = 0; e < labels.data.size(); ++e)
+    labels.data[e] = static_cast<int64_t>(e) % features;
+
+  // Labels of every value on the path, then the rows that reach v.
+  SmallVector<Labels> along{labels};
+  for (Operation *op : path)
+    along.push_back(*moveLabels(op, along.back()));
+  llvm::DenseSet<int64_t> rows(along.back().data.begin(),
+                               along.back().data.end());
+  if (!v.hasOneUse())
+    return failure();
+
+  // No other reader of the path may see a scaled row.
+  SmallVector<Value> values{l.getResult()};
+  for (Operation *op : path)
+    values.push_back(op->getResult(0));
+  for (size_t i = 0; i + 1 < values.size(); ++i) {
+    for (Operation *user : values[i].getUsers()) {
+      if (user == path[i])
         continue;
-      auto sibling = llvm::dyn_cast<vit::SliceOp>(user);
-      auto other = sibling ? lastAxisRange(sibling) : std::nullopt;
-      if (!other || !(other->second <= range->first ||
-                      range->second <= other->first))
+      if (!llvm::isa<vit::SliceOp, vit::GatherOp>(user))
+        return failure();
+      std::optional<Labels> read = moveLabels(user, along[i]);
+      if (!read || llvm::any_of(read->data,
+                                [&](int64_t r) { return rows.contains(r); }))
         return failure();
     }
-    return scaleRows(l, range->first, range->second, c);
   }
+  return scaleRows(l, rows, c);
 }
 
 struct FuseLinearPass : public mpcvit::impl::FuseLinearBase<FuseLinearPass> {
@@ -370,7 +448,7 @@ struct FuseLinearPass : public mpcvit::impl::FuseLinearBase<FuseLinearPass> {
     for (vit::ConstantOp c : dead)
       c.erase();
     if (report)
-      module.emitRemark("mpcvit-fuse-linear: multiply-accumulates ")
+      emitRemark(module.getLoc(), "mpcvit-fuse-linear: multiply-accumulates ")
           << macsBefore << " -> " << countMacs(module) << "; fused "
           << numLinearFused << " linear pairs, folded " << numLayerNormFolded
           << " LayerNorm affines, " << numScalesFolded
