@@ -130,3 +130,33 @@ func.func @scale_attention(%x: tensor<1x3x2xf32>) -> tensor<1x3x2xf32> {
   %o = vit.matmul %a, %v : (tensor<1x3x3xf32>, tensor<1x3x2xf32>) -> tensor<1x3x2xf32>
   return %o : tensor<1x3x2xf32>
 }
+
+// -----
+
+// The torch/timm QKV split: reshape to [B, N, 3, H, d], permute, select q,
+// k and v along the first axis. Labels carried along that path find the q
+// rows (0, 1) of the projection.
+// CHECK-LABEL: func.func @attention_scale_permuted
+// CHECK-DAG: %[[W:.*]] = vit.constant dense<{{\[}}[5.000000e-01, 1.000000e+00], [1.500000e+00, 2.000000e+00], [5.000000e+00, 6.000000e+00], [7.000000e+00, 8.000000e+00], [9.000000e+00, 1.200000e+01], [1.500000e+01, 1.800000e+01]]> : tensor<6x2xf32>
+// CHECK: vit.linear %arg0, %[[W]]
+// CHECK-NOT: vit.mul
+// REPORT: 1 attention scales
+func.func @attention_scale_permuted(%x: tensor<1x3x2xf32>) -> tensor<1x1x3x2xf32> {
+  %w = vit.constant dense<[[1.0, 2.0], [3.0, 4.0], [5.0, 6.0], [7.0, 8.0], [9.0, 12.0], [15.0, 18.0]]> : tensor<6x2xf32>
+  %c = vit.constant dense<0.5> : tensor<f32>
+  %qkv = vit.linear %x, %w : (tensor<1x3x2xf32>, tensor<6x2xf32>) -> tensor<1x3x6xf32>
+  %r = vit.reshape %qkv : tensor<1x3x6xf32> -> tensor<1x3x3x1x2xf32>
+  %p = vit.transpose %r perm [2, 0, 3, 1, 4] : tensor<1x3x3x1x2xf32> -> tensor<3x1x1x3x2xf32>
+  %q0 = vit.slice %p offsets [0, 0, 0, 0, 0] sizes [1, 1, 1, 3, 2] strides [1, 1, 1, 1, 1] : tensor<3x1x1x3x2xf32> -> tensor<1x1x1x3x2xf32>
+  %k0 = vit.slice %p offsets [1, 0, 0, 0, 0] sizes [1, 1, 1, 3, 2] strides [1, 1, 1, 1, 1] : tensor<3x1x1x3x2xf32> -> tensor<1x1x1x3x2xf32>
+  %v0 = vit.slice %p offsets [2, 0, 0, 0, 0] sizes [1, 1, 1, 3, 2] strides [1, 1, 1, 1, 1] : tensor<3x1x1x3x2xf32> -> tensor<1x1x1x3x2xf32>
+  %q = vit.reshape %q0 : tensor<1x1x1x3x2xf32> -> tensor<1x1x3x2xf32>
+  %k = vit.reshape %k0 : tensor<1x1x1x3x2xf32> -> tensor<1x1x3x2xf32>
+  %v = vit.reshape %v0 : tensor<1x1x1x3x2xf32> -> tensor<1x1x3x2xf32>
+  %kt = vit.transpose %k perm [0, 1, 3, 2] : tensor<1x1x3x2xf32> -> tensor<1x1x2x3xf32>
+  %s0 = vit.matmul %q, %kt : (tensor<1x1x3x2xf32>, tensor<1x1x2x3xf32>) -> tensor<1x1x3x3xf32>
+  %s = vit.mul %s0, %c : (tensor<1x1x3x3xf32>, tensor<f32>) -> tensor<1x1x3x3xf32>
+  %a = vit.attention_norm %s kinds [softmax] head_axis 1 : tensor<1x1x3x3xf32>
+  %o = vit.matmul %a, %v : (tensor<1x1x3x3xf32>, tensor<1x1x3x2xf32>) -> tensor<1x1x3x2xf32>
+  return %o : tensor<1x1x3x2xf32>
+}
