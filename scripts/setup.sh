@@ -18,7 +18,7 @@ packages=(
   libonnx-dev libprotobuf-dev protobuf-compiler libfmt-dev libssl-dev
   libeigen3-dev libgtest-dev libgmock-dev libbenchmark-dev
   # Python side (training, fixtures): PyTorch and friends from apt, no PyPI
-  python3 python3-numpy python3-torch python3-onnx python3-tqdm
+  python3 python3-numpy python3-torch python3-torchvision python3-onnx python3-tqdm
   python3-matplotlib libopenblas0-pthread
   # data set used by the models and the demo
   dataset-fashion-mnist

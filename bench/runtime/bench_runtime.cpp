@@ -4,7 +4,12 @@
 // and prints JSON: per op the online latency (client wall time), bytes sent
 // per party, rounds, offline dealer bytes and offline time, the cost-formula
 // value next to the measurement, and the local GEMM speed (uint64 vs float).
-//   mpcvit_runtime_bench [--reps N] [--threads T]
+// Ops built on comparisons (drelu, relu, max_rows, softmax, relu_softmax,
+// gelu, layer_norm, whole layers) run under both comparison backends
+// ("compare": "a2b" | "dcf", compare.h).
+//   mpcvit_runtime_bench [--reps N] [--op-reps R] [--threads T]
+// (--reps: GEMM repetitions; --op-reps: runs per protocol op, best online
+// and offline latency reported — the machine may be shared.)
 //
 //===----------------------------------------------------------------------===//
 #include "mpcvit/runtime/beaver.h"
@@ -41,9 +46,11 @@ struct Meas {
   double onlineS = 0, offlineS = 0;
 };
 
+int gOpReps = 1; // --op-reps: runs per op, best latency kept
+
 // setup(ctx) runs once per role (weights); body(ctx) is the measured op.
-Meas run3(const std::function<void(Context &)> &setup,
-          const std::function<void(Context &)> &body, SessionConfig cfg) {
+Meas run3once(const std::function<void(Context &)> &setup,
+              const std::function<void(Context &)> &body, SessionConfig cfg) {
   Listener dl("127.0.0.1", 0), sl("127.0.0.1", 0);
   Meas m;
   std::exception_ptr err[3];
@@ -93,17 +100,30 @@ Meas run3(const std::function<void(Context &)> &setup,
   return m;
 }
 
+// run3once gOpReps times; counters are identical, latencies the best.
+Meas run3(const std::function<void(Context &)> &setup,
+          const std::function<void(Context &)> &body, SessionConfig cfg) {
+  Meas best = run3once(setup, body, cfg);
+  for (int r = 1; r < gOpReps; ++r) {
+    Meas m = run3once(setup, body, cfg);
+    best.onlineS = std::min(best.onlineS, m.onlineS);
+    best.offlineS = std::min(best.offlineS, m.offlineS);
+  }
+  return best;
+}
+
 std::string js(const char *name, const Meas &m, const CommCost &model,
-               const std::string &shape) {
+               const std::string &shape, const char *compare = "none") {
   char buf[1024];
   std::snprintf(
       buf, sizeof buf,
-      "    {\"op\": \"%s\", \"shape\": \"%s\", \"online_latency_ms\": %.3f, "
+      "    {\"op\": \"%s\", \"compare\": \"%s\", \"shape\": \"%s\", "
+      "\"online_latency_ms\": %.3f, "
       "\"offline_dealer_ms\": %.3f, \"bytes_server\": %llu, \"bytes_client\": "
       "%llu, \"rounds\": %llu, \"dealer_bytes\": %llu, \"model_bytes_server\": "
       "%llu, \"model_bytes_client\": %llu, \"model_rounds\": %llu, "
       "\"model_dealer_bytes\": %llu, \"matches_model\": %s}",
-      name, shape.c_str(), m.onlineS * 1e3, m.offlineS * 1e3,
+      name, compare, shape.c_str(), m.onlineS * 1e3, m.offlineS * 1e3,
       (unsigned long long)m.srv.bytesSent, (unsigned long long)m.cli.bytesSent,
       (unsigned long long)std::max(m.srv.rounds, m.cli.rounds),
       (unsigned long long)m.dealerBytes, (unsigned long long)model.bytesServer,
@@ -160,6 +180,8 @@ int main(int argc, char **argv) {
       threads = std::atoi(argv[++i]);
     else if (!std::strcmp(argv[i], "--reps"))
       reps = std::atoi(argv[++i]);
+    else if (!std::strcmp(argv[i], "--op-reps"))
+      gOpReps = std::max(1, std::atoi(argv[++i]));
   }
   SessionConfig cfg;
   cfg.gemmThreads = threads;
@@ -198,28 +220,69 @@ int main(int argc, char **argv) {
                      mmul_ss_cost(T, DH, T, H) + trunc_cost(tm, H * T * T, f),
                      "4x[65x64]x[64x65]"));
   }
-  // softmax / relu_softmax over 4·65 rows of 65
-  for (int kind : {0, 1}) {
-    auto m = run3(
-        none,
-        [&](Context &c) {
-          Shared a = randShare(c, H * T * T, -6, 6, 5);
-          if (kind == 0)
-            softmax(c, a, H * T, T);
-          else
-            relu_softmax(c, a, H * T, T);
-        },
-        cfg);
-    ops.push_back(js(kind == 0 ? "softmax" : "relu_softmax", m,
-                     kind == 0 ? softmax_cost(tm, H * T, T, f)
-                               : relu_softmax_cost(tm, H * T, T, f),
-                     "260 rows x 65"));
-  }
-  {
-    auto m = run3(
-        none, [&](Context &c) { gelu(c, randShare(c, T * MLP, -6, 6, 6)); },
-        cfg);
-    ops.push_back(js("gelu", m, gelu_cost(tm, T * MLP, f), "[65x512]"));
+  // Comparison-based ops under both backends (A2B carry tree, DCF).
+  const CompareMode kModes[] = {CompareMode::A2B, CompareMode::DCF};
+  for (CompareMode cm : kModes) {
+    SessionConfig cc = cfg;
+    cc.compare = cm;
+    const char *cn = compareModeName(cm);
+    // DReLU / ReLU / row max on the attention-score shape (4·65 rows of 65)
+    for (int kind : {0, 1, 2}) {
+      auto m = run3(
+          none,
+          [&](Context &c) {
+            Shared a = randShare(c, H * T * T, -6, 6, 5);
+            if (kind == 0)
+              drelu(c, a);
+            else if (kind == 1)
+              relu(c, a);
+            else
+              max_rows(c, a, H * T, T);
+          },
+          cc);
+      ops.push_back(js(kind == 0   ? "drelu"
+                       : kind == 1 ? "relu"
+                                   : "max_rows",
+                       m,
+                       kind == 0   ? drelu_cost(H * T * T, cm)
+                       : kind == 1 ? relu_cost(H * T * T, cm)
+                                   : max_rows_cost(H * T, T, cm),
+                       kind == 2 ? "260 rows x 65" : "[4x65x65]", cn));
+    }
+    // softmax / relu_softmax over 4·65 rows of 65
+    for (int kind : {0, 1}) {
+      auto m = run3(
+          none,
+          [&](Context &c) {
+            Shared a = randShare(c, H * T * T, -6, 6, 5);
+            if (kind == 0)
+              softmax(c, a, H * T, T);
+            else
+              relu_softmax(c, a, H * T, T);
+          },
+          cc);
+      ops.push_back(js(kind == 0 ? "softmax" : "relu_softmax", m,
+                       kind == 0 ? softmax_cost(tm, H * T, T, f, cm)
+                                 : relu_softmax_cost(tm, H * T, T, f, cm),
+                       "260 rows x 65", cn));
+    }
+    {
+      auto m = run3(
+          none, [&](Context &c) { gelu(c, randShare(c, T * MLP, -6, 6, 6)); },
+          cc);
+      ops.push_back(
+          js("gelu", m, gelu_cost(tm, T * MLP, f, cm), "[65x512]", cn));
+    }
+    {
+      auto m = run3(
+          none,
+          [&](Context &c) {
+            layer_norm(c, randShare(c, T * D, -3, 3, 7), T, D);
+          },
+          cc);
+      ops.push_back(js("layer_norm", m, layer_norm_cost(tm, T, D, f, false, cm),
+                       "[65x256]", cn));
+    }
   }
   {
     auto m = run3(
@@ -229,70 +292,66 @@ int main(int argc, char **argv) {
     ops.push_back(
         js("quad_gelu", m, quad_gelu_cost(tm, T * MLP, f), "[65x512]"));
   }
-  {
-    auto m = run3(
-        none,
-        [&](Context &c) { layer_norm(c, randShare(c, T * D, -3, 3, 7), T, D); },
-        cfg);
-    ops.push_back(
-        js("layer_norm", m, layer_norm_cost(tm, T, D, f, false), "[65x256]"));
-  }
   // Whole encoder layer (pre-LN ViT-Lite block, softmax attention, GeLU).
-  for (int attn : {0, 1}) {
-    std::vector<ServerWeight> wr[3]; // per role
-    auto setup = [&](Context &c) {
-      auto &w = wr[int(c.role())];
-      w.resize(4);
-      w[0] = deploy_weight(c, 10, randWeight(c, D, 3 * D, 10)); // QKV
-      w[1] = deploy_weight(c, 11, randWeight(c, D, D, 11));     // proj
-      w[2] = deploy_weight(c, 12, randWeight(c, D, MLP, 12));   // fc1
-      w[3] = deploy_weight(c, 13, randWeight(c, MLP, D, 13));   // fc2
-    };
-    CommCost model;
-    auto body = [&](Context &c) {
-      auto &w = wr[int(c.role())];
-      Shared x =
-          randShare(c, T * D, -2, 2, 8).reshaped(Shape{int64_t(T), int64_t(D)});
-      Shared h = layer_norm(c, x, T, D);
-      Shared qkv = trunc(c, mmul_sp(c, h, w[0], T)); // [65 × 768]
-      // split heads: Q [4×65×64], K^T [4×64×65], V [4×65×64]
-      Shared Q(Shape{int64_t(H * T * DH)}), Kt(Shape{int64_t(H * DH * T)}),
-          V(Shape{int64_t(H * T * DH)});
-      for (size_t hd = 0; hd < H; ++hd)
-        for (size_t t = 0; t < T; ++t)
-          for (size_t j = 0; j < DH; ++j) {
-            Q[hd * T * DH + t * DH + j] = qkv[t * 3 * D + hd * DH + j];
-            Kt[hd * DH * T + j * T + t] = qkv[t * 3 * D + D + hd * DH + j];
-            V[hd * T * DH + t * DH + j] = qkv[t * 3 * D + 2 * D + hd * DH + j];
-          }
-      Shared S = trunc(c, mmul_ss(c, Q, Kt, T, DH, T, H));
-      S = trunc(c, mul_public(S, encodeFixed(0.125, c.frac()))); // 1/√64
-      Shared A =
-          attn == 0 ? softmax(c, S, H * T, T) : relu_softmax(c, S, H * T, T);
-      Shared O = trunc(c, mmul_ss(c, A, V, T, T, DH, H)); // [4×65×64]
-      Shared Oc(Shape{int64_t(T), int64_t(D)});
-      for (size_t hd = 0; hd < H; ++hd)
-        for (size_t t = 0; t < T; ++t)
-          for (size_t j = 0; j < DH; ++j)
-            Oc[t * D + hd * DH + j] = O[hd * T * DH + t * DH + j];
-      Shared y = x + trunc(c, mmul_sp(c, Oc, w[1], T));
-      Shared h2 = layer_norm(c, y, T, D);
-      Shared g = gelu(c, trunc(c, mmul_sp(c, h2, w[2], T)));
-      Shared out = y + trunc(c, mmul_sp(c, g, w[3], T));
-      (void)out;
-    };
-    model = layer_norm_cost(tm, T, D, f, false) * 2 +
-            mmul_sp_cost(T, D, 3 * D) + mmul_ss_cost(T, DH, T, H) +
-            mmul_ss_cost(T, T, DH, H) +
-            (attn == 0 ? softmax_cost(tm, H * T, T, f)
-                       : relu_softmax_cost(tm, H * T, T, f)) +
-            mmul_sp_cost(T, D, D) + mmul_sp_cost(T, D, MLP) +
-            gelu_cost(tm, T * MLP, f) + mmul_sp_cost(T, MLP, D);
-    auto m = run3(setup, body, cfg);
-    ops.push_back(
-        js(attn == 0 ? "layer_softmax_gelu" : "layer_relu_softmax_gelu", m,
-           model, "vit_7_4_32 encoder layer"));
-  }
+  for (CompareMode cm : kModes)
+    for (int attn : {0, 1}) {
+      SessionConfig cc = cfg;
+      cc.compare = cm;
+      std::vector<ServerWeight> wr[3]; // per role
+      auto setup = [&](Context &c) {
+        auto &w = wr[int(c.role())];
+        w.resize(4);
+        w[0] = deploy_weight(c, 10, randWeight(c, D, 3 * D, 10)); // QKV
+        w[1] = deploy_weight(c, 11, randWeight(c, D, D, 11));     // proj
+        w[2] = deploy_weight(c, 12, randWeight(c, D, MLP, 12));   // fc1
+        w[3] = deploy_weight(c, 13, randWeight(c, MLP, D, 13));   // fc2
+      };
+      CommCost model;
+      auto body = [&](Context &c) {
+        auto &w = wr[int(c.role())];
+        Shared x = randShare(c, T * D, -2, 2, 8)
+                       .reshaped(Shape{int64_t(T), int64_t(D)});
+        Shared h = layer_norm(c, x, T, D);
+        Shared qkv = trunc(c, mmul_sp(c, h, w[0], T)); // [65 × 768]
+        // split heads: Q [4×65×64], K^T [4×64×65], V [4×65×64]
+        Shared Q(Shape{int64_t(H * T * DH)}), Kt(Shape{int64_t(H * DH * T)}),
+            V(Shape{int64_t(H * T * DH)});
+        for (size_t hd = 0; hd < H; ++hd)
+          for (size_t t = 0; t < T; ++t)
+            for (size_t j = 0; j < DH; ++j) {
+              Q[hd * T * DH + t * DH + j] = qkv[t * 3 * D + hd * DH + j];
+              Kt[hd * DH * T + j * T + t] = qkv[t * 3 * D + D + hd * DH + j];
+              V[hd * T * DH + t * DH + j] =
+                  qkv[t * 3 * D + 2 * D + hd * DH + j];
+            }
+        Shared S = trunc(c, mmul_ss(c, Q, Kt, T, DH, T, H));
+        S = trunc(c, mul_public(S, encodeFixed(0.125, c.frac()))); // 1/√64
+        Shared A =
+            attn == 0 ? softmax(c, S, H * T, T) : relu_softmax(c, S, H * T, T);
+        Shared O = trunc(c, mmul_ss(c, A, V, T, T, DH, H)); // [4×65×64]
+        Shared Oc(Shape{int64_t(T), int64_t(D)});
+        for (size_t hd = 0; hd < H; ++hd)
+          for (size_t t = 0; t < T; ++t)
+            for (size_t j = 0; j < DH; ++j)
+              Oc[t * D + hd * DH + j] = O[hd * T * DH + t * DH + j];
+        Shared y = x + trunc(c, mmul_sp(c, Oc, w[1], T));
+        Shared h2 = layer_norm(c, y, T, D);
+        Shared g = gelu(c, trunc(c, mmul_sp(c, h2, w[2], T)));
+        Shared out = y + trunc(c, mmul_sp(c, g, w[3], T));
+        (void)out;
+      };
+      model = layer_norm_cost(tm, T, D, f, false, cm) * 2 +
+              mmul_sp_cost(T, D, 3 * D) + mmul_ss_cost(T, DH, T, H) +
+              mmul_ss_cost(T, T, DH, H) +
+              (attn == 0 ? softmax_cost(tm, H * T, T, f, cm)
+                         : relu_softmax_cost(tm, H * T, T, f, cm)) +
+              mmul_sp_cost(T, D, D) + mmul_sp_cost(T, D, MLP) +
+              gelu_cost(tm, T * MLP, f, cm) + mmul_sp_cost(T, MLP, D);
+      auto m = run3(setup, body, cc);
+      ops.push_back(
+          js(attn == 0 ? "layer_softmax_gelu" : "layer_relu_softmax_gelu", m,
+             model, "vit_7_4_32 encoder layer", compareModeName(cm)));
+    }
 
   // Local GEMM speed: uint64 (this runtime) vs float (Eigen) on the same
   // shapes.
@@ -333,11 +392,13 @@ int main(int argc, char **argv) {
   std::printf("{\n  \"bench\": \"mpcvit runtime\",\n  \"model\": \"vit_7_4_32 "
               "(65 tokens, dim 256, 4 heads, MLP 512)\",\n"
               "  \"ring_bits\": 64, \"frac_bits\": %d, \"trunc\": \"%s\",\n"
+              "  \"default_compare\": \"%s\",\n"
               "  \"setup\": \"server, client, dealer as threads on one "
               "machine, loopback TCP; latency = client online wall time\",\n"
-              "  \"hardware_threads\": %u,\n  \"ops\": [\n",
+              "  \"hardware_threads\": %u, \"op_reps\": %d,\n  \"ops\": [\n",
               f, tm == TruncMode::Local ? "local" : "dealer",
-              std::thread::hardware_concurrency());
+              compareModeName(kDefaultCompareMode),
+              std::thread::hardware_concurrency(), gOpReps);
   for (size_t i = 0; i < ops.size(); ++i)
     std::printf("%s%s\n", ops[i].c_str(), i + 1 < ops.size() ? "," : "");
   std::printf("  ],\n  \"gemm\": [\n");

@@ -137,3 +137,18 @@ FailureOr<CommCost> GeluOp::getCommCost(unsigned) { return failure(); }
 FailureOr<CommCost> SoftmaxOp::getCommCost(unsigned) { return failure(); }
 FailureOr<CommCost> ReluSoftmaxOp::getCommCost(unsigned) { return failure(); }
 FailureOr<CommCost> LayerNormOp::getCommCost(unsigned) { return failure(); }
+
+// Server weights (loaded by the server; a per-deployment mask is not a
+// per-inference cost) and data movement: each party rearranges its own
+// share, 0 bytes, 0 rounds.
+FailureOr<CommCost> WeightOp::getCommCost(unsigned) { return local(); }
+FailureOr<CommCost> ReshapeOp::getCommCost(unsigned) { return local(); }
+FailureOr<CommCost> TransposeOp::getCommCost(unsigned) { return local(); }
+FailureOr<CommCost> SliceOp::getCommCost(unsigned) { return local(); }
+FailureOr<CommCost> GatherOp::getCommCost(unsigned) { return local(); }
+FailureOr<CommCost> ConcatOp::getCommCost(unsigned) { return local(); }
+FailureOr<CommCost> Im2ColOp::getCommCost(unsigned) { return local(); }
+// Fused MPCFormer normalisations: not modelled until the reciprocal's cost
+// is (as softmax and relu_softmax above).
+FailureOr<CommCost> TwoQuadOp::getCommCost(unsigned) { return failure(); }
+FailureOr<CommCost> TwoReluOp::getCommCost(unsigned) { return failure(); }

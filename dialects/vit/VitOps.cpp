@@ -393,3 +393,49 @@ LogicalResult ConvPatchOp::verify() {
                                    (wd - w.getDimSize(3)) / strides[1] + 1};
   return verifyResultShape(*this, expected);
 }
+
+//===----------------------------------------------------------------------===//
+// Primitive ops of imported graphs
+//===----------------------------------------------------------------------===//
+
+LogicalResult SubOp::verify() { return verifyBroadcastBinary(*this); }
+LogicalResult DivOp::verify() { return verifyBroadcastBinary(*this); }
+LogicalResult PowOp::verify() { return verifyBroadcastBinary(*this); }
+
+/// Shared verifier of reduce_mean / reduce_sum / reduce_max: axes in range
+/// and distinct, result shape = input shape with the axes removed (or kept
+/// with size 1 under `keepdims`).
+static LogicalResult verifyReduce(Operation *op, ArrayRef<int64_t> axes,
+                                  bool keepdims) {
+  RankedTensorType x = tensorTy(op->getOperand(0));
+  int64_t rank = x.getRank();
+  SmallVector<bool> reduced(rank, false);
+  for (int64_t a : axes) {
+    FailureOr<int64_t> axis = normaliseAxis(op, a, rank);
+    if (failed(axis))
+      return failure();
+    if (reduced[*axis])
+      return op->emitOpError("axis ") << *axis << " is reduced twice";
+    reduced[*axis] = true;
+  }
+  SmallVector<int64_t> expected;
+  for (int64_t d = 0; d < rank; ++d) {
+    if (!reduced[d])
+      expected.push_back(x.getDimSize(d));
+    else if (keepdims)
+      expected.push_back(1);
+  }
+  if (failed(verifySameElementType(op, {op->getOperand(0), op->getResult(0)})))
+    return failure();
+  return verifyResultShape(op, expected);
+}
+
+LogicalResult ReduceMeanOp::verify() {
+  return verifyReduce(*this, getAxes(), getKeepdims());
+}
+LogicalResult ReduceSumOp::verify() {
+  return verifyReduce(*this, getAxes(), getKeepdims());
+}
+LogicalResult ReduceMaxOp::verify() {
+  return verifyReduce(*this, getAxes(), getKeepdims());
+}

@@ -2,6 +2,7 @@
 #include "mpcvit/runtime/compare.h"
 
 #include "mpcvit/runtime/beaver.h"
+#include "mpcvit/runtime/dcf.h"
 
 namespace mpcvit::rt {
 
@@ -166,7 +167,7 @@ Shared b2a(Context &ctx, const BoolShared &b) {
 }
 CommCost b2a_cost(size_t n) { return CommCost::sym(nbytes(n, 1), 1, 8 * n); }
 
-Shared drelu(Context &ctx, const Shared &x) {
+Shared drelu_a2b(Context &ctx, const Shared &x) {
   BoolShared m = msb(ctx, x);
   if (ctx.party() == 0)
     for (auto &l : m.lanes)
@@ -175,19 +176,167 @@ Shared drelu(Context &ctx, const Shared &x) {
   d.shape = x.shape;
   return d;
 }
-CommCost drelu_cost(size_t n) { return msb_cost(n) + b2a_cost(n); }
-
-Shared relu(Context &ctx, const Shared &x) {
-  Shared d = drelu(ctx, x);
+Shared relu_a2b(Context &ctx, const Shared &x) {
+  Shared d = drelu_a2b(ctx, x);
   return mul_ss(ctx, x, d);
 }
-CommCost relu_cost(size_t n) { return drelu_cost(n) + mul_ss_cost(n); }
+
+// ---- DCF backend -------------------------------------------------------
+
+std::vector<SignResult> sign_dcf(Context &ctx,
+                                 const std::vector<SignGroup> &groups) {
+  constexpr int nb = kSignDcfBits;
+  const uint64_t low = laneMask(nb);
+  size_t N = 0, NR = 0, cwBytes = 0;
+  for (const auto &g : groups) {
+    if (!g.x)
+      throw std::invalid_argument("sign_dcf: null input tensor");
+    N += g.x->size();
+    NR += g.relu ? g.x->size() : 0;
+    cwBytes += g.x->size() * dcf_cw_bytes(nb, g.relu ? 2 : 1);
+  }
+  std::vector<SignResult> res(groups.size());
+  for (size_t i = 0; i < groups.size(); ++i) {
+    res[i].drelu = Shared(groups[i].x->shape);
+    if (groups[i].relu)
+      res[i].relu = Shared(groups[i].x->shape);
+  }
+  if (N == 0)
+    return res;
+  // Offline: fresh mask r per element (shares from the seeds), root seeds
+  // of both keys from the dealer–party streams, correction words to both.
+  auto r = ctx.randShared(N);
+  auto sd0 = ctx.randPrivate(0, 2 * N), sd1 = ctx.randPrivate(1, 2 * N);
+  auto seeds = [](const std::vector<uint64_t> &v) {
+    std::vector<DcfSeed> s(v.size() / 2);
+    for (size_t i = 0; i < s.size(); ++i)
+      s[i] = {v[2 * i], v[2 * i + 1]};
+    return s;
+  };
+  std::vector<uint8_t> blob;
+  std::vector<uint64_t> rmsb, rr;
+  if (ctx.isDealer()) {
+    auto s0 = seeds(sd0), s1 = seeds(sd1);
+    blob.resize(cwBytes);
+    rmsb.resize(N);
+    rr.reserve(NR);
+    size_t off = 0, bo = 0;
+    std::vector<uint64_t> alpha, beta;
+    for (const auto &g : groups) {
+      const size_t cnt = g.x->size();
+      const int w = g.relu ? 2 : 1;
+      alpha.resize(cnt);
+      beta.resize(cnt * size_t(w));
+      for (size_t e = 0; e < cnt; ++e) {
+        const uint64_t R = r[off + e], m = R >> 63, sgn = 1 - 2 * m;
+        alpha[e] = R & low;
+        rmsb[off + e] = m;
+        beta[e * w] = sgn; // c·(1 − 2r₆₃)
+        if (g.relu) {
+          beta[e * w + 1] = R * sgn; // c·r·(1 − 2r₆₃)
+          rr.push_back(R * m);
+        }
+      }
+      if (cnt)
+        dcf_gen(nb, w, cnt, alpha.data(), beta.data(), s0.data() + off,
+                s1.data() + off, blob.data() + bo);
+      off += cnt;
+      bo += cnt * dcf_cw_bytes(nb, w);
+    }
+  }
+  const uint8_t *cw0 = ctx.dealerBlobView(0, cwBytes, blob);
+  const uint8_t *cw1 = ctx.dealerBlobView(1, cwBytes, blob);
+  rmsb = ctx.corrShared(N, rmsb);
+  rr = ctx.corrShared(NR, rr);
+  if (ctx.isDealer())
+    return res;
+  // Online: open x̂ = x + r (1 round), evaluate the DCF on x̂ mod 2^63.
+  const int p = ctx.party();
+  const bool p0 = p == 0;
+  std::vector<uint64_t> xh(N);
+  {
+    size_t off = 0;
+    for (const auto &g : groups) {
+      for (size_t e = 0; e < g.x->size(); ++e)
+        xh[off + e] = (*g.x)[e] + r[off + e];
+      off += g.x->size();
+    }
+  }
+  auto peer = ctx.exchangeRing(xh, "dcf_sign");
+  for (size_t i = 0; i < N; ++i)
+    xh[i] += peer[i];
+  const auto mySeeds = seeds(p0 ? sd0 : sd1);
+  const uint8_t *cw = p0 ? cw0 : cw1;
+  std::vector<uint64_t> y;
+  size_t off = 0, bo = 0, ro = 0;
+  for (size_t gi = 0; gi < groups.size(); ++gi) {
+    const auto &g = groups[gi];
+    const size_t cnt = g.x->size();
+    const int w = g.relu ? 2 : 1;
+    y.resize(cnt * size_t(w));
+    if (cnt)
+      dcf_eval(p, nb, w, cnt, xh.data() + off, mySeeds.data() + off, cw + bo,
+               y.data());
+    for (size_t e = 0; e < cnt; ++e) {
+      const uint64_t xhat = xh[off + e], xm = xhat >> 63;
+      const uint64_t c1 = rmsb[off + e] + y[e * w]; // share of r₆₃ ⊕ c
+      const uint64_t d = xm ? c1 : (p0 ? 1 : 0) - c1;
+      res[gi].drelu[e] = d;
+      if (g.relu) {
+        const uint64_t rc = rr[ro + e] + y[e * w + 1]; // share of r·(r₆₃ ⊕ c)
+        const uint64_t rd = xm ? rc : r[off + e] - rc; // share of r·DReLU
+        res[gi].relu[e] = xhat * d - rd;
+      }
+    }
+    if (g.relu)
+      ro += cnt;
+    off += cnt;
+    bo += cnt * dcf_cw_bytes(nb, w);
+  }
+  return res;
+}
+CommCost sign_dcf_cost(size_t nDrelu, size_t nRelu) {
+  const size_t n = nDrelu + nRelu;
+  const uint64_t dealer = 2 * (nDrelu * dcf_cw_bytes(kSignDcfBits, 1) +
+                               nRelu * dcf_cw_bytes(kSignDcfBits, 2)) +
+                          8 * n + 8 * nRelu;
+  return CommCost::sym(8 * n, n ? 1 : 0, dealer);
+}
+
+Shared drelu_dcf(Context &ctx, const Shared &x) {
+  return std::move(sign_dcf(ctx, {{&x, false}})[0].drelu);
+}
+Shared relu_dcf(Context &ctx, const Shared &x) {
+  return std::move(sign_dcf(ctx, {{&x, true}})[0].relu);
+}
+
+// ---- dispatch ------------------------------------------------------------
+
+Shared drelu(Context &ctx, const Shared &x) {
+  return ctx.config().compare == CompareMode::DCF ? drelu_dcf(ctx, x)
+                                                  : drelu_a2b(ctx, x);
+}
+CommCost drelu_cost(size_t n, CompareMode mode) {
+  return mode == CompareMode::DCF ? sign_dcf_cost(n, 0)
+                                  : msb_cost(n) + b2a_cost(n);
+}
+
+Shared relu(Context &ctx, const Shared &x) {
+  return ctx.config().compare == CompareMode::DCF ? relu_dcf(ctx, x)
+                                                  : relu_a2b(ctx, x);
+}
+CommCost relu_cost(size_t n, CompareMode mode) {
+  return mode == CompareMode::DCF
+             ? sign_dcf_cost(0, n)
+             : drelu_cost(n, CompareMode::A2B) + mul_ss_cost(n);
+}
 
 Shared max_rows(Context &ctx, const Shared &x, size_t rows, size_t cols) {
   if (x.size() != rows * cols || cols == 0)
     throw std::invalid_argument("max_rows: expected " + std::to_string(rows) +
                                 "x" + std::to_string(cols) + " elements, got " +
                                 std::to_string(x.size()));
+  const bool dcf = ctx.config().compare == CompareMode::DCF;
   std::vector<uint64_t> cur = x.data;
   size_t L = cols;
   while (L > 1) {
@@ -199,8 +348,8 @@ Shared max_rows(Context &ctx, const Shared &x, size_t rows, size_t cols) {
         diff[r * K + k] = a0 - b0;
         b[r * K + k] = b0;
       }
-    Shared bit = drelu(ctx, diff);
-    Shared sel = mul_ss(ctx, bit, diff);
+    // max(a, b) = b + ReLU(a − b)
+    Shared sel = dcf ? relu_dcf(ctx, diff) : relu_a2b(ctx, diff);
     std::vector<uint64_t> nxt(rows * L2);
     for (size_t r = 0; r < rows; ++r) {
       for (size_t k = 0; k < K; ++k)
@@ -213,12 +362,12 @@ Shared max_rows(Context &ctx, const Shared &x, size_t rows, size_t cols) {
   }
   return Shared(Shape{int64_t(rows)}, std::move(cur));
 }
-CommCost max_rows_cost(size_t rows, size_t cols) {
+CommCost max_rows_cost(size_t rows, size_t cols, CompareMode mode) {
   CommCost c;
   size_t L = cols;
   while (L > 1) {
     size_t K = L / 2;
-    c += drelu_cost(rows * K) + mul_ss_cost(rows * K);
+    c += relu_cost(rows * K, mode);
     L = K + (L & 1);
   }
   return c;

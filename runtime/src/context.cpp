@@ -18,6 +18,10 @@ const char *roleName(Role r) {
   return "?";
 }
 
+const char *compareModeName(CompareMode m) {
+  return m == CompareMode::DCF ? "dcf" : "a2b";
+}
+
 std::string CommCost::str() const {
   return "{server " + std::to_string(bytesServer) + " B, client " +
          std::to_string(bytesClient) + " B, " + std::to_string(rounds) +
@@ -82,20 +86,29 @@ namespace {
 struct Hello {
   uint32_t version, ringBits, fracBits, role, trunc;
   uint64_t programHash;
+  uint32_t compare = 0; // CompareMode, at offset 36
 };
 std::vector<uint8_t> encodeHello(const Hello &h) {
-  std::vector<uint8_t> b(8 + 5 * 4 + 8);
+  std::vector<uint8_t> b(8 + 5 * 4 + 8 + 4);
   std::memcpy(b.data(), "MPCVIT\0\1", 8);
   uint32_t v[5] = {h.version, h.ringBits, h.fracBits, h.role, h.trunc};
   std::memcpy(b.data() + 8, v, sizeof(v));
   std::memcpy(b.data() + 28, &h.programHash, 8);
+  std::memcpy(b.data() + 36, &h.compare, 4);
   return b;
 }
+uint32_t helloCompare(const std::vector<uint8_t> &got) {
+  uint32_t c;
+  std::memcpy(&c, got.data() + 36, 4);
+  return c;
+}
+constexpr const char *kCompareWhat = "comparison mode (0 = a2b, 1 = dcf)";
 } // namespace
 
 void Context::handshake(Channel &ch, Role peerRole) {
   Hello mine{kProtocolVersion, uint32_t(kRingBits),  uint32_t(cfg_.fracBits),
              uint32_t(role_),  uint32_t(cfg_.trunc), cfg_.programHash};
+  mine.compare = uint32_t(cfg_.compare);
   auto b = encodeHello(mine);
   auto got = ch.exchange(b.data(), b.size(), "handshake", b.size());
   if (std::memcmp(got.data(), "MPCVIT\0\1", 8) != 0)
@@ -120,6 +133,8 @@ void Context::handshake(Channel &ch, Role peerRole) {
     fail("fractional bits", mine.fracBits, h.fracBits);
   if (h.trunc != mine.trunc)
     fail("truncation mode", mine.trunc, h.trunc);
+  if (helloCompare(got) != mine.compare)
+    fail(kCompareWhat, mine.compare, helloCompare(got));
   if (h.programHash != mine.programHash)
     fail("program hash", mine.programHash, h.programHash);
   if (h.role != uint32_t(peerRole))
@@ -178,6 +193,7 @@ std::unique_ptr<Context> Context::dealer(const SessionConfig &cfg,
     Hello mine{kProtocolVersion,       uint32_t(kRingBits),
                uint32_t(cfg.fracBits), uint32_t(Role::Dealer),
                uint32_t(cfg.trunc),    cfg.programHash};
+    mine.compare = uint32_t(cfg.compare);
     auto b = encodeHello(mine);
     auto got = ch.exchange(b.data(), b.size(), "handshake", b.size());
     uint32_t role;
@@ -206,6 +222,8 @@ std::unique_ptr<Context> Context::dealer(const SessionConfig &cfg,
       fail("fractional bits", mine.fracBits, v[2]);
     if (v[4] != mine.trunc)
       fail("truncation mode", mine.trunc, v[4]);
+    if (helloCompare(got) != mine.compare)
+      fail(kCompareWhat, mine.compare, helloCompare(got));
     if (ph != mine.programHash)
       fail("program hash", mine.programHash, ph);
     c->toParty_[role] = std::move(ch);
@@ -220,6 +238,128 @@ std::unique_ptr<Context> Context::dealer(const SessionConfig &cfg,
   c->prgP_[0].emplace(k0);
   c->prgP_[1].emplace(k1);
   return c;
+}
+
+Role Context::handshakeAny(Channel &ch, std::initializer_list<Role> allowed) {
+  Hello mine{kProtocolVersion, uint32_t(kRingBits),  uint32_t(cfg_.fracBits),
+             uint32_t(role_),  uint32_t(cfg_.trunc), cfg_.programHash};
+  mine.compare = uint32_t(cfg_.compare);
+  auto b = encodeHello(mine);
+  auto got = ch.exchange(b.data(), b.size(), "handshake", b.size());
+  if (std::memcmp(got.data(), "MPCVIT\0\1", 8) != 0)
+    throw ProtocolError(std::string(roleName(role_)) +
+                        ": handshake: peer is not an mpcvit runtime");
+  uint32_t v[5];
+  uint64_t ph;
+  std::memcpy(v, got.data() + 8, sizeof(v));
+  std::memcpy(&ph, got.data() + 28, 8);
+  bool known = false;
+  for (Role r : allowed)
+    known = known || v[3] == uint32_t(r);
+  if (!known)
+    throw ProtocolError(std::string(roleName(role_)) +
+                        ": handshake: unexpected peer role " +
+                        std::to_string(v[3]));
+  Role peer = Role(v[3]);
+  auto fail = [&](const char *what, uint64_t a, uint64_t bb) {
+    throw ProtocolError(std::string(roleName(role_)) + ": handshake with " +
+                        roleName(peer) + ": " + what +
+                        " mismatch (this side " + std::to_string(a) +
+                        ", peer " + std::to_string(bb) + ")");
+  };
+  if (v[0] != mine.version)
+    fail("protocol version", mine.version, v[0]);
+  if (v[1] != mine.ringBits)
+    fail("ring bits", mine.ringBits, v[1]);
+  if (v[2] != mine.fracBits)
+    fail("fractional bits", mine.fracBits, v[2]);
+  if (v[4] != mine.trunc)
+    fail("truncation mode", mine.trunc, v[4]);
+  if (helloCompare(got) != mine.compare)
+    fail(kCompareWhat, mine.compare, helloCompare(got));
+  if (ph != mine.programHash)
+    fail("program hash", mine.programHash, ph);
+  return peer;
+}
+
+void Context::sendSeeds() {
+  Seed k0 = randomSeed(), k1 = randomSeed();
+  kw_ = randomSeed();
+  std::vector<uint8_t> s0(32);
+  std::memcpy(s0.data(), k0.data(), 16);
+  std::memcpy(s0.data() + 16, kw_.data(), 16);
+  toParty_[0].send(s0.data(), s0.size(), "dealer seeds");
+  toParty_[1].send(k1.data(), 16, "dealer seeds");
+  prgP_[0].emplace(k0);
+  prgP_[1].emplace(k1);
+}
+
+std::unique_ptr<Context> Context::serverAccepting(const SessionConfig &cfg,
+                                                  Listener &listener) {
+  std::unique_ptr<Context> c(new Context(Role::Server, cfg));
+  for (int i = 0; i < 2; ++i) {
+    Channel ch = listener.accept(cfg.transport, "peer");
+    Role peer = c->handshakeAny(ch, {Role::Dealer, Role::Client});
+    if (peer == Role::Dealer) {
+      if (c->dealerCh_.isOpen())
+        throw ProtocolError("server: a second dealer connected");
+      c->dealerCh_ = std::move(ch);
+      auto seeds = c->dealerCh_.recv("dealer seeds", 32);
+      c->prgDealer_.emplace(seedFrom(seeds, 0));
+      c->kw_ = seedFrom(seeds, 16);
+    } else {
+      if (c->peer_.isOpen())
+        throw ProtocolError("server: a second client connected");
+      c->peer_ = std::move(ch);
+      Seed k01 = randomSeed();
+      c->peer_.send(k01.data(), k01.size(), "przs seed");
+      c->przs_.emplace(k01);
+    }
+  }
+  return c;
+}
+
+std::unique_ptr<Context> Context::clientAccepting(const SessionConfig &cfg,
+                                                  Listener &dealerListener,
+                                                  const std::string &serverHost,
+                                                  uint16_t serverPort) {
+  std::unique_ptr<Context> c(new Context(Role::Client, cfg));
+  c->dealerCh_ = dealerListener.accept(cfg.transport, "dealer");
+  c->handshakeAny(c->dealerCh_, {Role::Dealer});
+  auto seeds = c->dealerCh_.recv("dealer seeds", 16);
+  c->prgDealer_.emplace(seedFrom(seeds, 0));
+  c->peer_ = connectTo(serverHost, serverPort, cfg.transport, "server");
+  c->handshakeAny(c->peer_, {Role::Server});
+  auto k01 = c->peer_.recv("przs seed", 16);
+  c->przs_.emplace(seedFrom(k01, 0));
+  return c;
+}
+
+std::unique_ptr<Context>
+Context::dealerConnecting(const SessionConfig &cfg,
+                          const std::string &serverHost, uint16_t serverPort,
+                          const std::string &clientHost, uint16_t clientPort) {
+  std::unique_ptr<Context> c(new Context(Role::Dealer, cfg));
+  c->toParty_[0] = connectTo(serverHost, serverPort, cfg.transport, "server");
+  c->handshakeAny(c->toParty_[0], {Role::Server});
+  c->toParty_[1] = connectTo(clientHost, clientPort, cfg.transport, "client");
+  c->handshakeAny(c->toParty_[1], {Role::Client});
+  c->sendSeeds();
+  return c;
+}
+
+void Context::sendControl(int p, const std::vector<uint8_t> &b,
+                          const std::string &what) {
+  if (isDealer())
+    toParty_[p].send(b.data(), b.size(), what);
+  else
+    dealerCh_.send(b.data(), b.size(), what);
+}
+
+std::vector<uint8_t> Context::recvControl(size_t n, const std::string &what) {
+  if (isDealer())
+    throw ProtocolError("dealer: recvControl is for the parties");
+  return dealerCh_.recv(what, n);
 }
 
 void Context::abortConnections() {
@@ -405,6 +545,19 @@ std::vector<uint8_t> Context::dealerBlob(int toParty, size_t n,
     return {};
   const uint8_t *p = take(n, "dealerBlob");
   return std::vector<uint8_t>(p, p + n);
+}
+
+const uint8_t *Context::dealerBlobView(int toParty, size_t n,
+                                       const std::vector<uint8_t> &blob) {
+  if (isDealer()) {
+    if (blob.size() != n)
+      throw ProtocolError("dealerBlobView: blob size mismatch");
+    out_[toParty].insert(out_[toParty].end(), blob.begin(), blob.end());
+    return nullptr;
+  }
+  if (party() != toParty)
+    return nullptr;
+  return take(n, "dealerBlobView");
 }
 
 Prg Context::weightPrg(uint64_t weightId) const {

@@ -41,13 +41,23 @@ Shared gelu(Context &ctx, const Shared &x) {
   const uint64_t T = encodeFixed(kT, f);
   Shared xf = x.reshaped(Shape{int64_t(n)});
   Shared xp = addScalar(xf, p0 ? T : 0), xm = addScalar(xf, p0 ? 0 - T : 0);
-  Shared c = drelu(ctx, cat({&xf, &xp, &xm}));
-  Shared sign = slice(c, 0, n);                     // [x ≥ 0]
-  Shared ind = slice(c, n, n) - slice(c, 2 * n, n); // [−T ≤ x < T]
-  // |x| = x·(2s − 1)
-  Shared s2 = addScalar(scale(sign, 2), p0 ? uint64_t(0) - 1 : 0);
-  Shared ax = mul_ss(ctx, xf, s2);
-  Shared rl = trunc(ctx, xf + ax, 1); // ReLU
+  Shared ind, ax, rl;
+  if (ctx.config().compare == CompareMode::DCF) {
+    // One round: exact ReLU(x) and [x ≥ −T], [x ≥ T] (compare.h).
+    Shared xpm = cat({&xp, &xm});
+    auto sg = sign_dcf(ctx, {{&xf, true}, {&xpm, false}});
+    rl = std::move(sg[0].relu);
+    ind = slice(sg[1].drelu, 0, n) - slice(sg[1].drelu, n, n);
+    ax = scale(rl, 2) - xf; // |x| = 2·ReLU(x) − x
+  } else {
+    Shared c = drelu(ctx, cat({&xf, &xp, &xm}));
+    Shared sign = slice(c, 0, n);              // [x ≥ 0]
+    ind = slice(c, n, n) - slice(c, 2 * n, n); // [−T ≤ x < T]
+    // |x| = x·(2s − 1)
+    Shared s2 = addScalar(scale(sign, 2), p0 ? uint64_t(0) - 1 : 0);
+    ax = mul_ss(ctx, xf, s2);
+    rl = trunc(ctx, xf + ax, 1); // ReLU
+  }
   // u = (|x| − 2)/2 at f bits: (|x| − 2) read with f + 1 bits.
   Shared u = trunc(ctx, addScalar(ax, p0 ? 0 - encodeFixed(2.0, f) : 0), 1);
   Shared u2 = trunc(ctx, square(ctx, u));
@@ -75,12 +85,15 @@ Shared gelu(Context &ctx, const Shared &x) {
   out.shape = x.shape;
   return out;
 }
-CommCost gelu_cost(TruncMode mode, size_t n, int frac) {
-  return drelu_cost(3 * n) + mul_ss_cost(n) + trunc_cost(mode, n, 1) * 2 +
-         square_cost(n) + trunc_cost(mode, n, frac) + mul_ss_cost(2 * n) +
-         trunc_cost(mode, 2 * n, frac) + mul_ss_cost(3 * n) +
-         trunc_cost(mode, 3 * n, frac) + trunc_cost(mode, n, frac) +
-         mul_ss_cost(n);
+CommCost gelu_cost(TruncMode mode, size_t n, int frac, CompareMode cmp) {
+  const CommCost front = cmp == CompareMode::DCF
+                             ? sign_dcf_cost(2 * n, n) + trunc_cost(mode, n, 1)
+                             : drelu_cost(3 * n, cmp) + mul_ss_cost(n) +
+                                   trunc_cost(mode, n, 1) * 2;
+  return front + square_cost(n) + trunc_cost(mode, n, frac) +
+         mul_ss_cost(2 * n) + trunc_cost(mode, 2 * n, frac) +
+         mul_ss_cost(3 * n) + trunc_cost(mode, 3 * n, frac) +
+         trunc_cost(mode, n, frac) + mul_ss_cost(n);
 }
 
 Shared quad_gelu(Context &ctx, const Shared &x) {

@@ -54,11 +54,11 @@ Shared layer_norm(Context &ctx, const Shared &x, size_t rows, size_t d,
   return y;
 }
 CommCost layer_norm_cost(TruncMode mode, size_t rows, size_t d, int frac,
-                         bool affine) {
+                         bool affine, CompareMode cmp) {
   const size_t n = rows * d;
   CommCost c = trunc_cost(mode, rows, frac) + square_cost(n) +
                trunc_dealer_cost(n, frac - kExtra) +
-               rsqrt_cost(mode, rows, frac, kRFrac, frac + kExtra) +
+               rsqrt_cost(mode, rows, frac, kRFrac, frac + kExtra, cmp) +
                mul_ss_rows_cost(rows, d) + trunc_dealer_cost(n, kRFrac);
   if (affine)
     c += mul_ss_cost(n) + trunc_cost(mode, n, frac);

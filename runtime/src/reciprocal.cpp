@@ -43,8 +43,8 @@ Normalised normalise(Context &ctx, const Shared &x, int inFrac) {
   r.xn = trunc_dealer(ctx, mul_ss(ctx, x, m), kFNorm + inFrac - ctx.frac());
   return r;
 }
-CommCost normalise_cost(size_t n, int frac, int inFrac) {
-  return drelu_cost(n * kK) + mul_ss_cost(n) +
+CommCost normalise_cost(size_t n, int frac, int inFrac, CompareMode cmp) {
+  return drelu_cost(n * kK, cmp) + mul_ss_cost(n) +
          trunc_dealer_cost(n, kFNorm + inFrac - frac);
 }
 
@@ -104,10 +104,11 @@ Shared reciprocal(Context &ctx, const Shared &x, int outFrac) {
   out.shape = x.shape;
   return out;
 }
-CommCost reciprocal_cost(TruncMode mode, size_t n, int frac, int outFrac) {
+CommCost reciprocal_cost(TruncMode mode, size_t n, int frac, int outFrac,
+                         CompareMode cmp) {
   if (outFrac < 0)
     outFrac = frac;
-  CommCost c = normalise_cost(n, frac, frac) + trunc_cost(mode, n, frac);
+  CommCost c = normalise_cost(n, frac, frac, cmp) + trunc_cost(mode, n, frac);
   c += (mul_ss_cost(n) * 2 + trunc_cost(mode, n, frac) * 2) * 3;
   return c + scaleBack_cost(n, 32, frac, outFrac);
 }
@@ -146,13 +147,13 @@ Shared rsqrt(Context &ctx, const Shared &x, int outFrac, int inFrac,
   out.shape = x.shape;
   return out;
 }
-CommCost rsqrt_cost(TruncMode mode, size_t n, int frac, int outFrac,
-                    int inFrac) {
+CommCost rsqrt_cost(TruncMode mode, size_t n, int frac, int outFrac, int inFrac,
+                    CompareMode cmp) {
   if (outFrac < 0)
     outFrac = frac;
   if (inFrac < 0)
     inFrac = frac;
-  CommCost c = normalise_cost(n, frac, inFrac) + trunc_cost(mode, n, frac);
+  CommCost c = normalise_cost(n, frac, inFrac, cmp) + trunc_cost(mode, n, frac);
   c += (square_cost(n) + mul_ss_cost(n) * 2 + trunc_cost(mode, n, frac) * 2 +
         trunc_cost(mode, n, frac + 1)) *
        3;

@@ -26,8 +26,9 @@ Shared divideRows(Context &ctx, const Shared &num, const Shared &den,
   Shared out = mul_ss_rows(ctx, num, inv, rows, cols);
   return trunc_dealer(ctx, out, kInvFrac);
 }
-CommCost divideRows_cost(TruncMode mode, size_t rows, size_t cols, int frac) {
-  return reciprocal_cost(mode, rows, frac, kInvFrac) +
+CommCost divideRows_cost(TruncMode mode, size_t rows, size_t cols, int frac,
+                         CompareMode cmp) {
+  return reciprocal_cost(mode, rows, frac, kInvFrac, cmp) +
          mul_ss_rows_cost(rows, cols) +
          trunc_dealer_cost(rows * cols, kInvFrac);
 }
@@ -43,9 +44,11 @@ Shared softmax(Context &ctx, const Shared &x, size_t rows, size_t cols) {
   out.shape = x.shape;
   return out;
 }
-CommCost softmax_cost(TruncMode mode, size_t rows, size_t cols, int frac) {
-  return max_rows_cost(rows, cols) + exp_neg_cost(mode, rows * cols, frac, 8) +
-         divideRows_cost(mode, rows, cols, frac);
+CommCost softmax_cost(TruncMode mode, size_t rows, size_t cols, int frac,
+                      CompareMode cmp) {
+  return max_rows_cost(rows, cols, cmp) +
+         exp_neg_cost(mode, rows * cols, frac, 8) +
+         divideRows_cost(mode, rows, cols, frac, cmp);
 }
 
 Shared relu_softmax(Context &ctx, const Shared &x, size_t rows, size_t cols,
@@ -59,15 +62,18 @@ Shared relu_softmax(Context &ctx, const Shared &x, size_t rows, size_t cols,
   out.shape = x.shape;
   return out;
 }
-CommCost relu_softmax_cost(TruncMode mode, size_t rows, size_t cols, int frac) {
-  return relu_cost(rows * cols) + divideRows_cost(mode, rows, cols, frac);
+CommCost relu_softmax_cost(TruncMode mode, size_t rows, size_t cols, int frac,
+                           CompareMode cmp) {
+  return relu_cost(rows * cols, cmp) +
+         divideRows_cost(mode, rows, cols, frac, cmp);
 }
 
 Shared two_relu(Context &ctx, const Shared &x, size_t rows, size_t cols) {
   return relu_softmax(ctx, x, rows, cols, 0.0);
 }
-CommCost two_relu_cost(TruncMode mode, size_t rows, size_t cols, int frac) {
-  return relu_softmax_cost(mode, rows, cols, frac);
+CommCost two_relu_cost(TruncMode mode, size_t rows, size_t cols, int frac,
+                       CompareMode cmp) {
+  return relu_softmax_cost(mode, rows, cols, frac, cmp);
 }
 
 Shared two_quad(Context &ctx, const Shared &x, size_t rows, size_t cols,
@@ -80,9 +86,10 @@ Shared two_quad(Context &ctx, const Shared &x, size_t rows, size_t cols,
   out.shape = x.shape;
   return out;
 }
-CommCost two_quad_cost(TruncMode mode, size_t rows, size_t cols, int frac) {
+CommCost two_quad_cost(TruncMode mode, size_t rows, size_t cols, int frac,
+                       CompareMode cmp) {
   return square_cost(rows * cols) + trunc_cost(mode, rows * cols, frac) +
-         divideRows_cost(mode, rows, cols, frac);
+         divideRows_cost(mode, rows, cols, frac, cmp);
 }
 
 Shared scale_attn(Context &ctx, const Shared &x, double N) {

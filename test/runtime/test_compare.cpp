@@ -1,16 +1,25 @@
-//===- test_compare.cpp - DReLU, ReLU, max
-//----------------------------------===//
+//===- test_compare.cpp - DReLU, ReLU, max under both comparison backends -===//
 #include "harness.h"
 
 #include "mpcvit/runtime/compare.h"
+#include "mpcvit/runtime/dcf.h"
 
 #include <cmath>
 #include <gtest/gtest.h>
+#include <thread>
 
 using namespace mpcvit::rt;
 using namespace mpcvit::rt::test;
 
-TEST(Compare, DReLUExactOnEdgeCasesAndCost) {
+namespace {
+SessionConfig cfgFor(CompareMode m) {
+  SessionConfig c = testConfig();
+  c.compare = m;
+  return c;
+}
+const CompareMode kModes[] = {CompareMode::A2B, CompareMode::DCF};
+
+std::vector<uint64_t> edgeRaw() {
   std::mt19937_64 g(11);
   std::vector<uint64_t> raw = {0,
                                1,
@@ -19,30 +28,60 @@ TEST(Compare, DReLUExactOnEdgeCasesAndCost) {
                                uint64_t(-(int64_t(1) << 62)),
                                (uint64_t(1) << 63) - 1,
                                uint64_t(1) << 63, // INT64_MIN
+                               (uint64_t(1) << 63) + 1,
+                               (uint64_t(1) << 63) - 2,
                                uint64_t(65536),
                                uint64_t(-65536)};
   while (raw.size() < 1000)
     raw.push_back(g() >> (g() % 64)); // all magnitudes
   for (size_t i = 500; i < 1000; ++i)
     raw[i] = 0 - raw[i]; // negatives too
+  return raw;
+}
+} // namespace
+
+TEST(Compare, DefaultModeIsConsistent) {
+  EXPECT_EQ(SessionConfig{}.compare, kDefaultCompareMode);
+  EXPECT_EQ(drelu_cost(10), drelu_cost(10, kDefaultCompareMode));
+  EXPECT_EQ(relu_cost(10), relu_cost(10, kDefaultCompareMode));
+}
+
+TEST(Compare, DReLUExactOnEdgeCasesAndCost) {
+  const auto raw = edgeRaw();
   const size_t n = raw.size();
-  auto r = run3(
-      [&](Context &ctx, Probe &p) {
-        RingTensor x(Shape{int64_t(n)});
-        if (ctx.party() == 0)
-          x.data = raw;
-        Shared s = share(ctx, 0, x);
-        p.begin();
-        Shared d = drelu(ctx, s);
-        p.end();
-        return reveal_to_client(ctx, d);
-      },
-      testConfig());
-  EXPECT_EQ(r.measured, drelu_cost(n)) << r.measured.str();
-  EXPECT_EQ(r.measured.rounds, 8u);
-  for (size_t i = 0; i < n; ++i)
-    ASSERT_EQ(r.out[1][i], int64_t(raw[i]) >= 0 ? 1u : 0u)
-        << i << " " << raw[i];
+  for (CompareMode mode : kModes) {
+    auto r = run3(
+        [&](Context &ctx, Probe &p) {
+          RingTensor x(Shape{int64_t(n)});
+          if (ctx.party() == 0)
+            x.data = raw;
+          Shared s = share(ctx, 0, x);
+          p.begin();
+          Shared d = drelu(ctx, s);
+          p.end();
+          return reveal_to_client(ctx, d);
+        },
+        cfgFor(mode));
+    EXPECT_EQ(r.measured, drelu_cost(n, mode)) << r.measured.str();
+    EXPECT_EQ(r.measured.rounds, mode == CompareMode::DCF ? 1u : 8u);
+    for (size_t i = 0; i < n; ++i)
+      ASSERT_EQ(r.out[1][i], int64_t(raw[i]) >= 0 ? 1u : 0u)
+          << compareModeName(mode) << " " << i << " " << raw[i];
+  }
+}
+
+TEST(Compare, DcfCostFormulas) {
+  // 1 round, one ring element per element and party; keys of 1536 / 2048
+  // bytes per party plus the dealer's r₆₃ (and r·r₆₃) shares.
+  EXPECT_EQ(drelu_cost(100, CompareMode::DCF),
+            CommCost::sym(800, 1, 100 * (2 * 1536 + 8)));
+  EXPECT_EQ(relu_cost(100, CompareMode::DCF),
+            CommCost::sym(800, 1, 100 * (2 * 2048 + 16)));
+  EXPECT_EQ(sign_dcf_cost(0, 0), CommCost{});
+  EXPECT_EQ(dcf_cw_bytes(kSignDcfBits, 1), 1536u);
+  // A2B as documented: ≈ 37.6 bytes/element, 8 rounds.
+  EXPECT_EQ(drelu_cost(8000, CompareMode::A2B),
+            CommCost::sym(300000, 8, 245000));
 }
 
 TEST(Compare, ReLUAndCost) {
@@ -51,49 +90,119 @@ TEST(Compare, ReLUAndCost) {
   v[0] = 0;
   v[1] = -fp.ulp();
   v[2] = fp.ulp();
+  for (CompareMode mode : kModes) {
+    auto r = run3(
+        [&](Context &ctx, Probe &p) {
+          Shared x = shareFixed(ctx, 1, v, Shape{int64_t(v.size())});
+          p.begin();
+          Shared y = relu(ctx, x);
+          p.end();
+          return reveal_to_client(ctx, y);
+        },
+        cfgFor(mode));
+    EXPECT_EQ(r.measured, relu_cost(v.size(), mode)) << r.measured.str();
+    EXPECT_EQ(r.measured.rounds, mode == CompareMode::DCF ? 1u : 9u);
+    for (size_t i = 0; i < v.size(); ++i)
+      ASSERT_EQ(fp.decode(r.out[1][i]),
+                std::max(0.0, fp.decode(fp.encode(v[i]))));
+  }
+}
+
+TEST(Compare, DcfReLUExactOnWholeRing) {
+  // ReLU of raw ring values (any magnitude, INT64_MIN/MAX) and a batched
+  // sign_dcf with mixed groups in one round.
+  const auto raw = edgeRaw();
+  const size_t n = raw.size();
   auto r = run3(
       [&](Context &ctx, Probe &p) {
-        Shared x = shareFixed(ctx, 1, v, Shape{int64_t(v.size())});
+        RingTensor x(Shape{int64_t(n)});
+        if (ctx.party() == 1)
+          x.data = raw;
+        Shared s = share(ctx, 1, x);
+        Shared neg = Shared(s.shape) - s;
         p.begin();
-        Shared y = relu(ctx, x);
+        auto res = sign_dcf(ctx, {{&s, true}, {&neg, false}});
         p.end();
-        return reveal_to_client(ctx, y);
+        RingTensor both(Shape{int64_t(2 * n)});
+        std::copy(res[0].relu.data.begin(), res[0].relu.data.end(),
+                  both.data.begin());
+        std::copy(res[1].drelu.data.begin(), res[1].drelu.data.end(),
+                  both.data.begin() + n);
+        return reveal_to_client(ctx, both);
       },
-      testConfig());
-  EXPECT_EQ(r.measured, relu_cost(v.size())) << r.measured.str();
-  for (size_t i = 0; i < v.size(); ++i)
-    ASSERT_EQ(fp.decode(r.out[1][i]),
-              std::max(0.0, fp.decode(fp.encode(v[i]))));
+      cfgFor(CompareMode::DCF));
+  EXPECT_EQ(r.measured, sign_dcf_cost(n, n)) << r.measured.str();
+  for (size_t i = 0; i < n; ++i) {
+    ASSERT_EQ(r.out[1][i], int64_t(raw[i]) >= 0 ? raw[i] : 0u) << raw[i];
+    ASSERT_EQ(r.out[1][n + i], int64_t(0 - raw[i]) >= 0 ? 1u : 0u) << raw[i];
+  }
 }
 
 TEST(Compare, MaxRowsEdgeCasesAndCost) {
   FixedPoint fp(16);
-  for (size_t cols : {1, 2, 3, 65}) {
-    const size_t rows = 5;
-    auto v = uniform(rows * cols, -50, 50, 13 + uint32_t(cols));
-    for (size_t j = 0; j < cols; ++j) {
-      v[0 * cols + j] -= 1000; // all-negative row
-      v[1 * cols + j] = 7.25;  // all equal
-      v[2 * cols + j] *= 1e4;  // large magnitudes
+  for (CompareMode mode : kModes)
+    for (size_t cols : {1, 2, 3, 65}) {
+      const size_t rows = 5;
+      auto v = uniform(rows * cols, -50, 50, 13 + uint32_t(cols));
+      for (size_t j = 0; j < cols; ++j) {
+        v[0 * cols + j] -= 1000; // all-negative row
+        v[1 * cols + j] = 7.25;  // all equal
+        v[2 * cols + j] *= 1e4;  // large magnitudes
+      }
+      auto r = run3(
+          [&](Context &ctx, Probe &p) {
+            Shared x =
+                shareFixed(ctx, 1, v, Shape{int64_t(rows), int64_t(cols)});
+            p.begin();
+            Shared m = max_rows(ctx, x, rows, cols);
+            p.end();
+            return reveal_to_client(ctx, m);
+          },
+          cfgFor(mode));
+      EXPECT_EQ(r.measured, max_rows_cost(rows, cols, mode))
+          << r.measured.str();
+      EXPECT_EQ(r.measured.rounds,
+                (mode == CompareMode::DCF ? 1 : 9) *
+                    size_t(std::ceil(std::log2(double(cols)))));
+      for (size_t i = 0; i < rows; ++i) {
+        double want = -1e300;
+        for (size_t j = 0; j < cols; ++j)
+          want = std::max(want, fp.decode(fp.encode(v[i * cols + j])));
+        ASSERT_EQ(fp.decode(r.out[1][i]), want)
+            << compareModeName(mode) << " cols=" << cols << " row " << i;
+      }
     }
-    auto r = run3(
-        [&](Context &ctx, Probe &p) {
-          Shared x = shareFixed(ctx, 1, v, Shape{int64_t(rows), int64_t(cols)});
-          p.begin();
-          Shared m = max_rows(ctx, x, rows, cols);
-          p.end();
-          return reveal_to_client(ctx, m);
-        },
-        testConfig());
-    EXPECT_EQ(r.measured, max_rows_cost(rows, cols)) << r.measured.str();
-    EXPECT_EQ(r.measured.rounds,
-              9 * size_t(std::ceil(std::log2(double(cols)))));
-    for (size_t i = 0; i < rows; ++i) {
-      double want = -1e300;
-      for (size_t j = 0; j < cols; ++j)
-        want = std::max(want, fp.decode(fp.encode(v[i * cols + j])));
-      ASSERT_EQ(fp.decode(r.out[1][i]), want)
-          << "cols=" << cols << " row " << i;
+}
+
+TEST(Compare, ModeMismatchFailsHandshake) {
+  Listener dl("127.0.0.1", 0), sl("127.0.0.1", 0);
+  SessionConfig a = cfgFor(CompareMode::DCF), b = cfgFor(CompareMode::A2B);
+  std::string errS, errC, errD;
+  std::thread d([&] {
+    try {
+      Context::dealer(a, dl);
+    } catch (const std::exception &e) {
+      errD = e.what();
     }
-  }
+  });
+  std::thread s([&] {
+    try {
+      Context::server(a, sl, "127.0.0.1", dl.port());
+    } catch (const std::exception &e) {
+      errS = e.what();
+    }
+  });
+  std::thread c([&] {
+    try {
+      Context::client(b, "127.0.0.1", sl.port(), "127.0.0.1", dl.port());
+    } catch (const std::exception &e) {
+      errC = e.what();
+    }
+  });
+  d.join();
+  s.join();
+  c.join();
+  EXPECT_NE(errC.find("comparison mode"), std::string::npos) << errC;
+  EXPECT_NE(errD.find("comparison mode"), std::string::npos) << errD;
+  EXPECT_FALSE(errS.empty());
 }

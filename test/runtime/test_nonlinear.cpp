@@ -38,6 +38,12 @@ runUnary(const std::vector<double> &x, Shape shape,
   return c.decode(r.out[1]);
 }
 double q(double v) { return fp.decode(fp.encode(v)); } // input quantisation
+SessionConfig cfgFor(CompareMode m) {
+  SessionConfig c = testConfig();
+  c.compare = m;
+  return c;
+}
+const CompareMode kModes[] = {CompareMode::A2B, CompareMode::DCF};
 
 std::vector<double> logUniform(size_t n, double lo, double hi, uint32_t seed) {
   auto u = uniform(n, std::log(lo), std::log(hi), seed);
@@ -90,28 +96,30 @@ TEST(Nonlinear, ReciprocalAndRsqrtOverWideRange) {
   x.push_back(std::ldexp(1, -6));
   x.push_back(0.0); // below range → 0
   const size_t n = x.size();
-  for (int which : {0, 1}) {
-    for (int outFrac : {16, 32}) {
-      CommCost m;
-      auto y = runUnary(
-          x, Shape{int64_t(n)},
-          [&](Context &c, const Shared &s) {
-            return which ? rsqrt(c, s, outFrac) : reciprocal(c, s, outFrac);
-          },
-          &m, testConfig(), outFrac);
-      EXPECT_EQ(m, which ? rsqrt_cost(TruncMode::Local, n, 16, outFrac)
-                         : reciprocal_cost(TruncMode::Local, n, 16, outFrac))
-          << m.str();
-      double rel = 0;
-      for (size_t i = 0; i + 1 < n; ++i) {
-        double ref = which ? 1 / std::sqrt(q(x[i])) : 1 / q(x[i]);
-        double tol = std::ldexp(1.0, -outFrac) / ref; // output quantisation
-        rel = std::max(rel, std::fabs(y[i] - ref) / ref - tol);
+  for (CompareMode mode : kModes)
+    for (int which : {0, 1}) {
+      for (int outFrac : {16, 32}) {
+        CommCost m;
+        auto y = runUnary(
+            x, Shape{int64_t(n)},
+            [&](Context &c, const Shared &s) {
+              return which ? rsqrt(c, s, outFrac) : reciprocal(c, s, outFrac);
+            },
+            &m, cfgFor(mode), outFrac);
+        EXPECT_EQ(
+            m, which ? rsqrt_cost(TruncMode::Local, n, 16, outFrac, -1, mode)
+                     : reciprocal_cost(TruncMode::Local, n, 16, outFrac, mode))
+            << m.str();
+        double rel = 0;
+        for (size_t i = 0; i + 1 < n; ++i) {
+          double ref = which ? 1 / std::sqrt(q(x[i])) : 1 / q(x[i]);
+          double tol = std::ldexp(1.0, -outFrac) / ref; // output quantisation
+          rel = std::max(rel, std::fabs(y[i] - ref) / ref - tol);
+        }
+        EXPECT_LE(rel, 2e-4) << "rsqrt=" << which << " outFrac=" << outFrac;
+        EXPECT_EQ(y[n - 1], 0.0); // 1/0 and rsqrt(0) give 0 (below range)
       }
-      EXPECT_LE(rel, 2e-4) << "rsqrt=" << which << " outFrac=" << outFrac;
-      EXPECT_EQ(y[n - 1], 0.0); // 1/0 and rsqrt(0) give 0 (below range)
     }
-  }
 }
 
 struct AttnCase {
@@ -134,42 +142,46 @@ TEST(Nonlinear, SoftmaxFamily) {
   for (size_t cols : {size_t(65), size_t(257)}) { // vit_7_4_32 and long rows
     auto c = attnCase(cols, 22 + uint32_t(cols));
     const size_t n = c.rows * c.cols;
-    for (int kind : {0, 1, 2, 3}) { // softmax, relu_softmax, two_relu, two_quad
-      CommCost m;
-      auto y = runUnary(
-          c.x, Shape{int64_t(c.rows), int64_t(c.cols)},
-          [&](Context &ctx, const Shared &s) {
-            switch (kind) {
-            case 0:
-              return softmax(ctx, s, c.rows, c.cols);
-            case 1:
-              return relu_softmax(ctx, s, c.rows, c.cols, 0.0);
-            case 2:
-              return two_relu(ctx, s, c.rows, c.cols);
-            default:
-              return two_quad(ctx, s, c.rows, c.cols);
-            }
-          },
-          &m);
-      CommCost want =
-          kind == 0   ? softmax_cost(TruncMode::Local, c.rows, c.cols, 16)
-          : kind == 3 ? two_quad_cost(TruncMode::Local, c.rows, c.cols, 16)
-                      : relu_softmax_cost(TruncMode::Local, c.rows, c.cols, 16);
-      EXPECT_EQ(m, want) << kind << " " << m.str();
-      std::vector<double> ref;
-      softmaxRef(c.x, c.rows, c.cols, kind == 3 ? 2 : kind == 0 ? 0 : 1, ref);
-      double err = 0;
-      for (size_t i = 0; i < n; ++i)
-        err = std::max(err, std::fabs(y[i] - ref[i]));
-      // softmax: exp's ≤ 2e-3 absolute error, relative to the row sum.
-      EXPECT_LE(err, kind == 0 ? 4e-3 : 2e-4)
-          << "kind " << kind << " cols " << cols;
-      if (kind == 1 || kind == 2)
-        for (size_t j = 0; j < c.cols; ++j) { // all-negative and zero rows
-          ASSERT_LE(std::fabs(y[0 * c.cols + j]), 2 * fp.ulp());
-          ASSERT_LE(std::fabs(y[2 * c.cols + j]), 2 * fp.ulp());
-        }
-    }
+    for (CompareMode mode : kModes)
+      for (int kind :
+           {0, 1, 2, 3}) { // softmax, relu_softmax, two_relu, two_quad
+        CommCost m;
+        auto y = runUnary(
+            c.x, Shape{int64_t(c.rows), int64_t(c.cols)},
+            [&](Context &ctx, const Shared &s) {
+              switch (kind) {
+              case 0:
+                return softmax(ctx, s, c.rows, c.cols);
+              case 1:
+                return relu_softmax(ctx, s, c.rows, c.cols, 0.0);
+              case 2:
+                return two_relu(ctx, s, c.rows, c.cols);
+              default:
+                return two_quad(ctx, s, c.rows, c.cols);
+              }
+            },
+            &m, cfgFor(mode));
+        const TruncMode tl = TruncMode::Local;
+        CommCost want =
+            kind == 0   ? softmax_cost(tl, c.rows, c.cols, 16, mode)
+            : kind == 3 ? two_quad_cost(tl, c.rows, c.cols, 16, mode)
+            : kind == 2 ? two_relu_cost(tl, c.rows, c.cols, 16, mode)
+                        : relu_softmax_cost(tl, c.rows, c.cols, 16, mode);
+        EXPECT_EQ(m, want) << kind << " " << m.str();
+        std::vector<double> ref;
+        softmaxRef(c.x, c.rows, c.cols, kind == 3 ? 2 : kind == 0 ? 0 : 1, ref);
+        double err = 0;
+        for (size_t i = 0; i < n; ++i)
+          err = std::max(err, std::fabs(y[i] - ref[i]));
+        // softmax: exp's ≤ 2e-3 absolute error, relative to the row sum.
+        EXPECT_LE(err, kind == 0 ? 4e-3 : 2e-4)
+            << "kind " << kind << " cols " << cols;
+        if (kind == 1 || kind == 2)
+          for (size_t j = 0; j < c.cols; ++j) { // all-negative and zero rows
+            ASSERT_LE(std::fabs(y[0 * c.cols + j]), 2 * fp.ulp());
+            ASSERT_LE(std::fabs(y[2 * c.cols + j]), 2 * fp.ulp());
+          }
+      }
   }
 }
 
@@ -197,18 +209,21 @@ TEST(Nonlinear, GeLUAndQuad) {
                    30000.0, -30000.0})
     x.push_back(v);
   const size_t n = x.size();
-  CommCost m;
-  auto y = runUnary(
-      x, Shape{int64_t(n)},
-      [](Context &c, const Shared &s) { return gelu(c, s); }, &m);
-  EXPECT_EQ(m, gelu_cost(TruncMode::Local, n, 16)) << m.str();
-  double err = 0;
-  for (size_t i = 0; i < n; ++i) {
-    double v = q(x[i]);
-    double ref = 0.5 * v * std::erfc(-v / std::sqrt(2.0));
-    err = std::max(err, std::fabs(y[i] - ref));
+  for (CompareMode mode : kModes) {
+    CommCost m;
+    auto y = runUnary(
+        x, Shape{int64_t(n)},
+        [](Context &c, const Shared &s) { return gelu(c, s); }, &m,
+        cfgFor(mode));
+    EXPECT_EQ(m, gelu_cost(TruncMode::Local, n, 16, mode)) << m.str();
+    double err = 0;
+    for (size_t i = 0; i < n; ++i) {
+      double v = q(x[i]);
+      double ref = 0.5 * v * std::erfc(-v / std::sqrt(2.0));
+      err = std::max(err, std::fabs(y[i] - ref));
+    }
+    EXPECT_LE(err, 1e-3) << compareModeName(mode);
   }
-  EXPECT_LE(err, 1e-3);
   CommCost mq;
   auto yq = runUnary(
       x, Shape{int64_t(n)},
@@ -232,45 +247,46 @@ TEST(Nonlinear, LayerNormWideVarianceRange) {
     x[3 * d + j] = x[3 * d + j] * 20 - 100; // all negative
   }
   auto g = uniform(d, 0.5, 1.5, 25), b = uniform(d, -0.5, 0.5, 26);
-  for (bool affine : {false, true}) {
-    CommCost m;
-    auto r = run3(
-        [&](Context &ctx, Probe &p) {
-          Shared s = shareFixed(ctx, 1, x, Shape{int64_t(rows), int64_t(d)});
-          Shared gs = shareFixed(ctx, 0, g, Shape{int64_t(d)});
-          Shared bs = shareFixed(ctx, 0, b, Shape{int64_t(d)});
-          p.begin();
-          Shared y = affine ? layer_norm(ctx, s, rows, d, 1e-5, &gs, &bs)
-                            : layer_norm(ctx, s, rows, d, 1e-5);
-          p.end();
-          return reveal_to_client(ctx, y);
-        },
-        testConfig());
-    EXPECT_EQ(r.measured,
-              layer_norm_cost(TruncMode::Local, rows, d, 16, affine))
-        << r.measured.str();
-    auto y = fp.decode(r.out[1]);
-    double err = 0;
-    for (size_t i = 0; i < rows; ++i) {
-      double mu = 0, var = 0;
-      for (size_t j = 0; j < d; ++j)
-        mu += q(x[i * d + j]);
-      mu /= d;
-      for (size_t j = 0; j < d; ++j)
-        var += std::pow(q(x[i * d + j]) - mu, 2);
-      var /= d;
-      for (size_t j = 0; j < d; ++j) {
-        double ref = d * (var + 1e-5) < std::ldexp(1, -12)
-                         ? 0.0
-                         : (q(x[i * d + j]) - mu) / std::sqrt(var + 1e-5);
-        if (affine)
-          ref = ref * q(g[j]) + q(b[j]);
-        err = std::max(err, std::fabs(y[i * d + j] - ref));
-        if (std::fabs(y[i * d + j] - ref) > 5e-3)
-          ADD_FAILURE() << "row " << i << " col " << j << " got "
-                        << y[i * d + j] << " want " << ref;
+  for (CompareMode mode : kModes)
+    for (bool affine : {false, true}) {
+      CommCost m;
+      auto r = run3(
+          [&](Context &ctx, Probe &p) {
+            Shared s = shareFixed(ctx, 1, x, Shape{int64_t(rows), int64_t(d)});
+            Shared gs = shareFixed(ctx, 0, g, Shape{int64_t(d)});
+            Shared bs = shareFixed(ctx, 0, b, Shape{int64_t(d)});
+            p.begin();
+            Shared y = affine ? layer_norm(ctx, s, rows, d, 1e-5, &gs, &bs)
+                              : layer_norm(ctx, s, rows, d, 1e-5);
+            p.end();
+            return reveal_to_client(ctx, y);
+          },
+          cfgFor(mode));
+      EXPECT_EQ(r.measured,
+                layer_norm_cost(TruncMode::Local, rows, d, 16, affine, mode))
+          << r.measured.str();
+      auto y = fp.decode(r.out[1]);
+      double err = 0;
+      for (size_t i = 0; i < rows; ++i) {
+        double mu = 0, var = 0;
+        for (size_t j = 0; j < d; ++j)
+          mu += q(x[i * d + j]);
+        mu /= d;
+        for (size_t j = 0; j < d; ++j)
+          var += std::pow(q(x[i * d + j]) - mu, 2);
+        var /= d;
+        for (size_t j = 0; j < d; ++j) {
+          double ref = d * (var + 1e-5) < std::ldexp(1, -12)
+                           ? 0.0
+                           : (q(x[i * d + j]) - mu) / std::sqrt(var + 1e-5);
+          if (affine)
+            ref = ref * q(g[j]) + q(b[j]);
+          err = std::max(err, std::fabs(y[i * d + j] - ref));
+          if (std::fabs(y[i * d + j] - ref) > 5e-3)
+            ADD_FAILURE() << "row " << i << " col " << j << " got "
+                          << y[i * d + j] << " want " << ref;
+        }
       }
+      EXPECT_LE(err, 5e-3) << "affine=" << affine;
     }
-    EXPECT_LE(err, 5e-3) << "affine=" << affine;
-  }
 }

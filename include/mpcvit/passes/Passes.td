@@ -127,4 +127,133 @@ def FuseLinear : Pass<"mpcvit-fuse-linear", "mlir::ModuleOp"> {
   ];
 }
 
+def RaisePatterns : Pass<"mpcvit-raise-patterns", "mlir::ModuleOp"> {
+  let summary = "recognise GeLU, LayerNorm, attention and linear layers in "
+                "imported vit IR";
+  let description = [{
+    The ONNX importer emits what exporters wrote: primitive `vit` ops
+    (erf, pow, reduce_mean, matmul with constant weights, ...). This pass
+    raises them to the high-level ops that the MPC-friendly passes work on:
+
+    - erf-form and tanh-form GeLU (any elementwise subgraph of one input and
+      scalar constants that contains `vit.erf`/`vit.tanh` and computes
+      0.5·x·(1 + erf(x/√2)) or the tanh formula, checked numerically at
+      sample points) → `vit.gelu erf|tanh`;
+    - LayerNorm decomposed as ReduceMean/Sub/Pow/ReduceMean/Add/Sqrt/Div and
+      an affine Mul/Add with constant γ, β (last axis) → `vit.layer_norm`;
+    - `vit.softmax` over the last axis of a scaled Q·Kᵀ (matmul of two
+      activations, optionally times or divided by a scalar constant) →
+      `vit.attention_norm` with one `softmax` kind per head: head axis 1 for
+      [B, H, N, N]; [B·H, N, N] (nn.MultiheadAttention) is reshaped to
+      [B, H, N, N] with B the leading dimension of the first argument;
+    - `vit.matmul` with a constant [K, N] (or the transpose of a constant
+      [N, K], Gemm transB = 1) → `vit.linear` with W [N, K]; a following
+      `vit.add` of a constant bias with N elements is folded into it.
+
+    Example (test/onnx/raise-patterns.mlir):
+    ```mlir
+    // mpcvit-opt --mpcvit-raise-patterns
+    %d = vit.div %x, %sqrt2 : (tensor<1x5x8xf32>, tensor<f32>) -> tensor<1x5x8xf32>
+    %e = vit.erf %d : tensor<1x5x8xf32>
+    %a = vit.add %e, %one : (tensor<1x5x8xf32>, tensor<f32>) -> tensor<1x5x8xf32>
+    %m = vit.mul %x, %a : (tensor<1x5x8xf32>, tensor<1x5x8xf32>) -> tensor<1x5x8xf32>
+    %g = vit.mul %m, %half : (tensor<1x5x8xf32>, tensor<f32>) -> tensor<1x5x8xf32>
+    // becomes
+    %g = vit.gelu erf %x : tensor<1x5x8xf32>
+    ```
+  }];
+}
+
+def LowerToMpc : Pass<"mpcvit-lower-to-mpc", "mlir::ModuleOp"> {
+  let summary = "lower plaintext vit ops to secret-shared mpc protocols";
+  let description = [{
+    Lowers every function from `vit` to `mpc` (DESIGN.md §1):
+
+    - Visibility: the function's arguments are the client's input
+      (`private<client>`, shared at once by `mpc.share`, 0 bytes); the
+      model's constants are the server's weights (`mpc.weight`,
+      `private<server>`, written to the weights file), except
+      single-element architecture constants (attention scale, 1/N of
+      ScaleAttn, Quad coefficients) which are public (`mpc.constant`);
+      everything computed from both is `shared`. Every returned value is
+      revealed to the client (`mpc.reveal`), the only plain value.
+    - Fixed point with `frac-bits` f (default 16, 10 to 18: the range the
+      runtime's fused protocols are validated for): a product has 2f bits and
+      is followed by one `mpc.trunc` of kind `trunc` (`local`, default, or
+      `dealer`). Truncations are merged where provably safe: the bias of a
+      linear / patch convolution is encoded with 2f bits and added before
+      the truncation, and a·x² + b·x + c (`vit.quad`) is truncated once
+      after the sum.
+    - One protocol per op: `linear` → `mmul_sp` with Wᵀ [K, N] (the client
+      opens its masked activation only); `conv_patch` → `im2col` +
+      `mmul_sp`; `matmul` → `mmul_ss`; `mul` → `mul_public` (scalar
+      constant) or `mul_ss`; `gelu`, `relu`, `softmax`, `layer_norm` → the
+      fused protocols; `quad` → `square` + public products; reshape,
+      transpose, slice, gather and concat are local.
+    - `attention_norm` with mixed kinds: the heads of each kind are
+      gathered along `head_axis` (public indices) and normalised by that
+      kind's protocol only (`softmax`, `relu_softmax`, `two_quad`,
+      `two_relu`, or a public 1/N product for `scale`), then concatenated
+      and put back in head order by the inverse permutation; no head
+      computes two kinds.
+
+    The module gets `mpcvit.frac_bits`, `mpcvit.trunc` and `mpcvit.compare`
+    attributes (the session parameters the handshake checks; `compare` picks
+    the runtime's comparison backend for every comparison-based protocol:
+    `a2b`, default, or `dcf` function secret sharing, fewer rounds and bytes
+    online, much larger dealer keys). Errors name the op: primitive
+    ops left unraised (sub, div, pow, erf, ...), non-constant weights, a
+    product with a non-scalar constant.
+
+    Example (test/lowering/lower-to-mpc.mlir):
+    ```mlir
+    // mpcvit-opt --mpcvit-lower-to-mpc
+    %y = vit.linear %x, %w, %b : (tensor<1x4xf32>, tensor<2x4xf32>,
+                                  tensor<2xf32>) -> tensor<1x2xf32>
+    // becomes (W transposed to [4, 2], bias added before the truncation)
+    %w = mpc.weight "w_0" dense<...> : tensor<4x2xf32>
+        -> !mpc.tensor<4x2, private<server>, frac 16>
+    %p = mpc.mmul_sp %x, %w : (!mpc.tensor<1x4, shared, frac 16>,
+        !mpc.tensor<4x2, private<server>, frac 16>)
+        -> !mpc.tensor<1x2, shared, frac 32>
+    %b = mpc.weight "b_1" dense<...> : tensor<2xf32>
+        -> !mpc.tensor<2, private<server>, frac 32>
+    %s = mpc.add %p, %b : ... -> !mpc.tensor<1x2, shared, frac 32>
+    %y = mpc.trunc local %s : !mpc.tensor<1x2, shared, frac 32>
+        -> !mpc.tensor<1x2, shared, frac 16>
+    ```
+  }];
+  let options = [
+    Option<"fracBits", "frac-bits", "unsigned", /*default=*/"16",
+           "fractional bits of the fixed-point encoding (10..18)">,
+    Option<"truncMode", "trunc", "std::string", /*default=*/"\"local\"",
+           "truncation protocol after products: local or dealer">,
+    Option<"compareMode", "compare", "std::string", /*default=*/"\"a2b\"",
+           "comparison backend of the runtime protocols: a2b or dcf">
+  ];
+  let dependentDialects = ["mpcvit::mpc::MpcDialect"];
+}
+
+def CheckReveal : Pass<"mpcvit-check-reveal", "mlir::ModuleOp"> {
+  let summary = "reject any mpc.reveal other than the final output to the client";
+  let description = [{
+    Enforces the security invariant of PROTOCOLS.md: no intermediate value
+    is ever revealed; the only plain value is the final output, revealed to
+    the client. Every `mpc.reveal` must (1) reveal toward the client
+    (`private<client>` result), and (2) be used only by the function's
+    `func.return` (the output); a function may hold at most one reveal per
+    returned value. Any other reveal is an error naming the op and the rule
+    it breaks. `mpcvit-compile` runs this pass after the lowering.
+
+    Example (test/lowering/check-reveal.mlir):
+    ```mlir
+    // mpcvit-opt --mpcvit-check-reveal
+    %r = mpc.reveal %s : !mpc.tensor<1x4, shared, frac 16>
+        -> !mpc.tensor<1x4, private<client>, frac 16>
+    %t = mpc.share %r : ...   // error: 'mpc.reveal' op reveals an
+                              // intermediate value ...
+    ```
+  }];
+}
+
 #endif // MPCVIT_PASSES_PASSES_TD

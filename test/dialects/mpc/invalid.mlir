@@ -483,3 +483,187 @@ func.func @layer_norm_result(%x: !mpc.tensor<4x8, shared, frac 16>, %g: !mpc.ten
   %0 = mpc.layer_norm %x, %g, %g epsilon 1.0e-5 : (!mpc.tensor<4x8, shared, frac 16>, !mpc.tensor<8, private<server>, frac 16>, !mpc.tensor<8, private<server>, frac 16>) -> !mpc.tensor<4x8, shared, frac 12>
   return
 }
+
+// -----
+
+func.func @weight_public() {
+  // expected-error @+1 {{weights are private<server>, got public}}
+  %w = mpc.weight "w" dense<1.0> : tensor<2xf32> -> !mpc.tensor<2, public, frac 16>
+  return
+}
+
+// -----
+
+func.func @weight_shape() {
+  // expected-error @+1 {{value shape must equal the result shape [3]}}
+  %w = mpc.weight "w" dense<1.0> : tensor<2xf32> -> !mpc.tensor<3, private<server>, frac 16>
+  return
+}
+
+// -----
+
+func.func @weight_int() {
+  // expected-error @+1 {{value must hold floats}}
+  %w = mpc.weight "w" dense<1> : tensor<2xi32> -> !mpc.tensor<2, private<server>, frac 16>
+  return
+}
+
+// -----
+
+func.func @weight_noname() {
+  // expected-error @+1 {{needs a non-empty name}}
+  %w = mpc.weight "" dense<1.0> : tensor<2xf32> -> !mpc.tensor<2, private<server>, frac 16>
+  return
+}
+
+// -----
+
+func.func @reshape_count(%x: !mpc.tensor<4x4, shared, frac 16>) {
+  // expected-error @+1 {{element counts differ: [4, 4] vs [15]}}
+  %0 = mpc.reshape %x : !mpc.tensor<4x4, shared, frac 16> -> !mpc.tensor<15, shared, frac 16>
+  return
+}
+
+// -----
+
+func.func @reshape_frac(%x: !mpc.tensor<4x4, shared, frac 16>) {
+  // expected-error @+1 {{moves data only: result type '!mpc.tensor<16, shared, frac 8>' must keep the visibility and fractional bits of '!mpc.tensor<4x4, shared, frac 16>'}}
+  %0 = mpc.reshape %x : !mpc.tensor<4x4, shared, frac 16> -> !mpc.tensor<16, shared, frac 8>
+  return
+}
+
+// -----
+
+func.func @transpose_rank(%x: !mpc.tensor<4x3, shared, frac 16>) {
+  // expected-error @+1 {{perm has 3 entries, the input rank is 2}}
+  %0 = mpc.transpose %x perm [0, 1, 2] : !mpc.tensor<4x3, shared, frac 16> -> !mpc.tensor<3x4, shared, frac 16>
+  return
+}
+
+// -----
+
+func.func @transpose_perm(%x: !mpc.tensor<4x3, shared, frac 16>) {
+  // expected-error @+1 {{perm must be a permutation of [0, 2), got [0, 0]}}
+  %0 = mpc.transpose %x perm [0, 0] : !mpc.tensor<4x3, shared, frac 16> -> !mpc.tensor<4x4, shared, frac 16>
+  return
+}
+
+// -----
+
+func.func @transpose_shape(%x: !mpc.tensor<4x3, shared, frac 16>) {
+  // expected-error @+1 {{result shape [4, 3] does not match the expected [3, 4]}}
+  %0 = mpc.transpose %x perm [1, 0] : !mpc.tensor<4x3, shared, frac 16> -> !mpc.tensor<4x3, shared, frac 16>
+  return
+}
+
+// -----
+
+func.func @slice_entries(%x: !mpc.tensor<4x3, shared, frac 16>) {
+  // expected-error @+1 {{offsets, sizes and strides need 2 entries each}}
+  %0 = mpc.slice %x offsets [0] sizes [1, 1] strides [1, 1] : !mpc.tensor<4x3, shared, frac 16> -> !mpc.tensor<1x1, shared, frac 16>
+  return
+}
+
+// -----
+
+func.func @slice_oob(%x: !mpc.tensor<4x3, shared, frac 16>) {
+  // expected-error @+1 {{axis 1: offset 2, size 2, stride 1 reads outside [0, 3)}}
+  %0 = mpc.slice %x offsets [0, 2] sizes [1, 2] strides [1, 1] : !mpc.tensor<4x3, shared, frac 16> -> !mpc.tensor<1x2, shared, frac 16>
+  return
+}
+
+// -----
+
+func.func @gather_axis(%x: !mpc.tensor<4x3, shared, frac 16>) {
+  // expected-error @+1 {{axis 2 out of range [0, 2)}}
+  %0 = mpc.gather %x axis 2 indices [0] : !mpc.tensor<4x3, shared, frac 16> -> !mpc.tensor<4x1, shared, frac 16>
+  return
+}
+
+// -----
+
+func.func @gather_empty(%x: !mpc.tensor<4x3, shared, frac 16>) {
+  // expected-error @+1 {{needs at least one index}}
+  %0 = mpc.gather %x axis 1 indices [] : !mpc.tensor<4x3, shared, frac 16> -> !mpc.tensor<4x1, shared, frac 16>
+  return
+}
+
+// -----
+
+func.func @gather_index(%x: !mpc.tensor<4x3, shared, frac 16>) {
+  // expected-error @+1 {{index 3 out of range [0, 3)}}
+  %0 = mpc.gather %x axis 1 indices [3] : !mpc.tensor<4x3, shared, frac 16> -> !mpc.tensor<4x1, shared, frac 16>
+  return
+}
+
+// -----
+
+func.func @concat_empty() {
+  // expected-error @+1 {{needs at least one operand}}
+  %0 = mpc.concat axis 0 : () -> !mpc.tensor<4, shared, frac 16>
+  return
+}
+
+// -----
+
+func.func @concat_axis(%x: !mpc.tensor<4x3, shared, frac 16>) {
+  // expected-error @+1 {{axis 2 out of range [0, 2)}}
+  %0 = mpc.concat %x, %x axis 2 : (!mpc.tensor<4x3, shared, frac 16>, !mpc.tensor<4x3, shared, frac 16>) -> !mpc.tensor<4x6, shared, frac 16>
+  return
+}
+
+// -----
+
+func.func @concat_vis(%x: !mpc.tensor<4x3, shared, frac 16>, %y: !mpc.tensor<4x3, private<server>, frac 16>) {
+  // expected-error @+1 {{operands must be shared with equal rank and fractional bits}}
+  %0 = mpc.concat %x, %y axis 1 : (!mpc.tensor<4x3, shared, frac 16>, !mpc.tensor<4x3, private<server>, frac 16>) -> !mpc.tensor<4x6, shared, frac 16>
+  return
+}
+
+// -----
+
+func.func @concat_dims(%x: !mpc.tensor<4x3, shared, frac 16>, %y: !mpc.tensor<5x3, shared, frac 16>) {
+  // expected-error @+1 {{operand shapes differ outside axis 1: [5, 3] vs [4, 3]}}
+  %0 = mpc.concat %x, %y axis 1 : (!mpc.tensor<4x3, shared, frac 16>, !mpc.tensor<5x3, shared, frac 16>) -> !mpc.tensor<4x6, shared, frac 16>
+  return
+}
+
+// -----
+
+func.func @im2col_rank(%x: !mpc.tensor<4x3, shared, frac 16>) {
+  // expected-error @+1 {{expects an NCHW input, kernel [kh, kw], strides [sh, sw] and pads [top, left, bottom, right]}}
+  %0 = mpc.im2col %x kernel [1, 1] strides [1, 1] pads [0, 0, 0, 0] : !mpc.tensor<4x3, shared, frac 16> -> !mpc.tensor<4x3, shared, frac 16>
+  return
+}
+
+// -----
+
+func.func @im2col_stride(%x: !mpc.tensor<1x1x4x4, shared, frac 16>) {
+  // expected-error @+1 {{kernel and strides must be positive, pads >= 0}}
+  %0 = mpc.im2col %x kernel [2, 2] strides [0, 2] pads [0, 0, 0, 0] : !mpc.tensor<1x1x4x4, shared, frac 16> -> !mpc.tensor<1x4x4, shared, frac 16>
+  return
+}
+
+// -----
+
+func.func @im2col_big(%x: !mpc.tensor<1x1x4x4, shared, frac 16>) {
+  // expected-error @+1 {{kernel larger than the padded image}}
+  %0 = mpc.im2col %x kernel [5, 5] strides [1, 1] pads [0, 0, 0, 0] : !mpc.tensor<1x1x4x4, shared, frac 16> -> !mpc.tensor<1x1x25, shared, frac 16>
+  return
+}
+
+// -----
+
+func.func @two_quad_axis(%x: !mpc.tensor<2x4x4, shared, frac 16>) {
+  // expected-error @+1 {{normalises the last axis only: axis must be 2, got 1}}
+  %0 = mpc.two_quad %x axis 1 : !mpc.tensor<2x4x4, shared, frac 16>
+  return
+}
+
+// -----
+
+func.func @two_relu_vis(%x: !mpc.tensor<2x4x4, private<client>, frac 16>) {
+  // expected-error @+1 {{input must be shared, got private<client>}}
+  %0 = mpc.two_relu %x axis 2 : !mpc.tensor<2x4x4, private<client>, frac 16>
+  return
+}

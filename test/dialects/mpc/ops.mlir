@@ -101,3 +101,30 @@ func.func @nonlinear(%x: !mpc.tensor<4x65x65, shared, frac 16>,
   %6 = mpc.layer_norm %h, %g, %b epsilon 1.0e-5 : (!mpc.tensor<65x256, shared, frac 16>, !mpc.tensor<256, private<server>, frac 16>, !mpc.tensor<256, private<server>, frac 16>) -> !mpc.tensor<65x256, shared, frac 16>
   return
 }
+
+// CHECK-LABEL: func.func @layout
+func.func @layout(%x: !mpc.tensor<1x17x64, shared, frac 16>,
+                  %s: !mpc.tensor<1x4x17x17, shared, frac 16>,
+                  %img: !mpc.tensor<1x1x28x28, shared, frac 16>,
+                  %c: !mpc.tensor<1x1x64, shared, frac 16>,
+                  %p: !mpc.tensor<1x16x64, shared, frac 16>) {
+  // CHECK: mpc.weight "fc1.w" dense<5.000000e-01> : tensor<4x8xf32> -> !mpc.tensor<4x8, private<server>, frac 16>
+  %w = mpc.weight "fc1.w" dense<5.000000e-01> : tensor<4x8xf32> -> !mpc.tensor<4x8, private<server>, frac 16>
+  // CHECK: mpc.reshape %{{.*}} : !mpc.tensor<1x17x64, shared, frac 16> -> !mpc.tensor<1x17x4x16, shared, frac 16>
+  %0 = mpc.reshape %x : !mpc.tensor<1x17x64, shared, frac 16> -> !mpc.tensor<1x17x4x16, shared, frac 16>
+  // CHECK: mpc.transpose %{{.*}} perm [0, 2, 1, 3] : !mpc.tensor<1x17x4x16, shared, frac 16> -> !mpc.tensor<1x4x17x16, shared, frac 16>
+  %1 = mpc.transpose %0 perm [0, 2, 1, 3] : !mpc.tensor<1x17x4x16, shared, frac 16> -> !mpc.tensor<1x4x17x16, shared, frac 16>
+  // CHECK: mpc.slice %{{.*}} offsets [0, 0, 0] sizes [1, 1, 64] strides [1, 1, 1] : !mpc.tensor<1x17x64, shared, frac 16> -> !mpc.tensor<1x1x64, shared, frac 16>
+  %2 = mpc.slice %x offsets [0, 0, 0] sizes [1, 1, 64] strides [1, 1, 1] : !mpc.tensor<1x17x64, shared, frac 16> -> !mpc.tensor<1x1x64, shared, frac 16>
+  // CHECK: mpc.gather %{{.*}} axis 1 indices [0, 3] : !mpc.tensor<1x4x17x17, shared, frac 16> -> !mpc.tensor<1x2x17x17, shared, frac 16>
+  %3 = mpc.gather %s axis 1 indices [0, 3] : !mpc.tensor<1x4x17x17, shared, frac 16> -> !mpc.tensor<1x2x17x17, shared, frac 16>
+  // CHECK: mpc.concat %{{.*}}, %{{.*}} axis 1 : (!mpc.tensor<1x1x64, shared, frac 16>, !mpc.tensor<1x16x64, shared, frac 16>) -> !mpc.tensor<1x17x64, shared, frac 16>
+  %4 = mpc.concat %c, %p axis 1 : (!mpc.tensor<1x1x64, shared, frac 16>, !mpc.tensor<1x16x64, shared, frac 16>) -> !mpc.tensor<1x17x64, shared, frac 16>
+  // CHECK: mpc.im2col %{{.*}} kernel [7, 7] strides [7, 7] pads [0, 0, 0, 0] : !mpc.tensor<1x1x28x28, shared, frac 16> -> !mpc.tensor<1x16x49, shared, frac 16>
+  %5 = mpc.im2col %img kernel [7, 7] strides [7, 7] pads [0, 0, 0, 0] : !mpc.tensor<1x1x28x28, shared, frac 16> -> !mpc.tensor<1x16x49, shared, frac 16>
+  // CHECK: mpc.two_quad %{{.*}} axis 3 : !mpc.tensor<1x2x17x17, shared, frac 16>
+  %6 = mpc.two_quad %3 axis 3 : !mpc.tensor<1x2x17x17, shared, frac 16>
+  // CHECK: mpc.two_relu %{{.*}} axis 3 : !mpc.tensor<1x2x17x17, shared, frac 16>
+  %7 = mpc.two_relu %3 axis 3 : !mpc.tensor<1x2x17x17, shared, frac 16>
+  return
+}

@@ -430,3 +430,59 @@ func.func @conv_result(%x: tensor<1x1x28x28xf32>, %w: tensor<64x1x7x7xf32>) {
   %0 = vit.conv_patch %x, %w strides [7, 7] pads [0, 0, 0, 0] : (tensor<1x1x28x28xf32>, tensor<64x1x7x7xf32>) -> tensor<1x64x16xf32>
   return
 }
+
+// -----
+
+func.func @sub_broadcast(%x: tensor<1x3xf32>, %y: tensor<1x4xf32>) {
+  // expected-error @+1 {{operand shapes do not broadcast: [1, 3] vs [1, 4]}}
+  %0 = vit.sub %x, %y : (tensor<1x3xf32>, tensor<1x4xf32>) -> tensor<1x4xf32>
+  return
+}
+
+// -----
+
+func.func @div_result(%x: tensor<2x3xf32>, %y: tensor<f32>) {
+  // expected-error @+1 {{result shape [3, 2] does not match the expected [2, 3]}}
+  %0 = vit.div %x, %y : (tensor<2x3xf32>, tensor<f32>) -> tensor<3x2xf32>
+  return
+}
+
+// -----
+
+func.func @pow_element_type(%x: tensor<2x3xf32>, %y: tensor<f64>) {
+  // expected-error @+1 {{element types differ: 'f32' vs 'f64'}}
+  %0 = vit.pow %x, %y : (tensor<2x3xf32>, tensor<f64>) -> tensor<2x3xf32>
+  return
+}
+
+// -----
+
+func.func @reduce_axis_range(%x: tensor<2x3xf32>) {
+  // expected-error @+1 {{axis 2 is out of range for rank 2}}
+  %0 = vit.reduce_mean %x axes [2] : tensor<2x3xf32> -> tensor<2xf32>
+  return
+}
+
+// -----
+
+func.func @reduce_axis_twice(%x: tensor<2x3xf32>) {
+  // expected-error @+1 {{axis 1 is reduced twice}}
+  %0 = vit.reduce_sum %x axes [1, -1] : tensor<2x3xf32> -> tensor<2xf32>
+  return
+}
+
+// -----
+
+func.func @reduce_result(%x: tensor<2x3xf32>) {
+  // expected-error @+1 {{result shape [2] does not match the expected [2, 1]}}
+  %0 = vit.reduce_max %x axes [1] keepdims : tensor<2x3xf32> -> tensor<2xf32>
+  return
+}
+
+// -----
+
+func.func @reduce_element_type(%x: tensor<2x3xf32>) {
+  // expected-error @+1 {{element types differ: 'f32' vs 'f64'}}
+  %0 = vit.reduce_mean %x axes [1] : tensor<2x3xf32> -> tensor<2xf64>
+  return
+}

@@ -108,6 +108,36 @@ func.func @conv_patch(%img: tensor<1x1x28x28xf32>, %w: tensor<64x1x7x7xf32>,
   return %p, %q : tensor<1x64x4x4xf32>, tensor<1x64x8x8xf32>
 }
 
+// CHECK-LABEL: func.func @imported_primitives
+func.func @imported_primitives(%x: tensor<1x17x64xf32>, %m: tensor<1x17x1xf32>,
+                               %s: tensor<f32>) -> (tensor<1x17x64xf32>, tensor<1x17xf32>, tensor<1x17x1xf32>) {
+  // CHECK: vit.sub %{{.*}}, %{{.*}} : (tensor<1x17x64xf32>, tensor<1x17x1xf32>) -> tensor<1x17x64xf32>
+  %d = vit.sub %x, %m : (tensor<1x17x64xf32>, tensor<1x17x1xf32>) -> tensor<1x17x64xf32>
+  // CHECK: vit.div %{{.*}}, %{{.*}} : (tensor<1x17x64xf32>, tensor<f32>) -> tensor<1x17x64xf32>
+  %q = vit.div %d, %s : (tensor<1x17x64xf32>, tensor<f32>) -> tensor<1x17x64xf32>
+  // CHECK: vit.pow %{{.*}}, %{{.*}} : (tensor<1x17x64xf32>, tensor<f32>) -> tensor<1x17x64xf32>
+  %p = vit.pow %q, %s : (tensor<1x17x64xf32>, tensor<f32>) -> tensor<1x17x64xf32>
+  // CHECK: vit.sqrt %{{.*}} : tensor<1x17x64xf32>
+  %r = vit.sqrt %p : tensor<1x17x64xf32>
+  // CHECK: vit.reciprocal %{{.*}} : tensor<1x17x64xf32>
+  %i = vit.reciprocal %r : tensor<1x17x64xf32>
+  // CHECK: vit.erf %{{.*}} : tensor<1x17x64xf32>
+  %e = vit.erf %i : tensor<1x17x64xf32>
+  // CHECK: vit.tanh %{{.*}} : tensor<1x17x64xf32>
+  %t = vit.tanh %e : tensor<1x17x64xf32>
+  // CHECK: vit.exp %{{.*}} : tensor<1x17x64xf32>
+  %x2 = vit.exp %t : tensor<1x17x64xf32>
+  // CHECK: vit.reduce_mean %{{.*}} axes [-1] keepdims : tensor<1x17x64xf32> -> tensor<1x17x1xf32>
+  // GENERIC: "vit.reduce_mean"(%{{.*}}) <{axes = array<i64: -1>, keepdims}>
+  %mean = vit.reduce_mean %x2 axes [-1] keepdims : tensor<1x17x64xf32> -> tensor<1x17x1xf32>
+  // CHECK: vit.reduce_sum %{{.*}} axes [2] : tensor<1x17x64xf32> -> tensor<1x17xf32>
+  %sum = vit.reduce_sum %x2 axes [2] : tensor<1x17x64xf32> -> tensor<1x17xf32>
+  // CHECK: vit.reduce_max %{{.*}} axes [-1] keepdims : tensor<1x17x64xf32> -> tensor<1x17x1xf32>
+  %max = vit.reduce_max %x2 axes [-1] keepdims : tensor<1x17x64xf32> -> tensor<1x17x1xf32>
+  %mm = vit.add %mean, %max : (tensor<1x17x1xf32>, tensor<1x17x1xf32>) -> tensor<1x17x1xf32>
+  return %x2, %sum, %mm : tensor<1x17x64xf32>, tensor<1x17xf32>, tensor<1x17x1xf32>
+}
+
 {-#
   dialect_resources: {
     builtin: {

@@ -519,4 +519,206 @@ def Mpc_LayerNormOp : Mpc_CostOp<"layer_norm"> {
   let hasVerifier = 1;
 }
 
+//===----------------------------------------------------------------------===//
+// Server weights and data movement (lowering of vit, issue 6)
+//===----------------------------------------------------------------------===//
+
+def Mpc_WeightOp : Mpc_CostOp<"weight"> {
+  let summary = "a server-private weight tensor of the weights file";
+  let description = [{
+    A model weight (a `vit.constant` of the plaintext model) known only to
+    the server. `name` identifies it in the weights file (`NAME.weights`,
+    written by `mpcvit-compile`); `value` holds the float values the file
+    is made from, in the layout the protocol consumes (e.g. Wᵀ [K, N] for
+    `mpc.mmul_sp`). The emitted program never contains the values: the
+    server loads them from the file, the client and the dealer only know
+    the shape. The result is `private<server>` with the shape of `value`.
+    Cost: 0 bytes, 0 rounds (a per-deployment `mmul_sp` mask is not counted
+    per inference).
+
+    Example:
+    ```mlir
+    %w = mpc.weight "fc1.w" dense<5.000000e-01> : tensor<4x8xf32>
+        -> !mpc.tensor<4x8, private<server>, frac 16>
+    ```
+  }];
+  let arguments = (ins StrAttr:$name, ElementsAttr:$value);
+  let results = (outs Mpc_AnyTensor:$result);
+  let assemblyFormat = "$name $value attr-dict `->` type($result)";
+  let hasVerifier = 1;
+}
+
+def Mpc_ReshapeOp : Mpc_CostOp<"reshape"> {
+  let summary = "row-major reshape, computed locally";
+  let description = [{
+    Each party reshapes its share. Element count, visibility and fractional
+    bits are unchanged. Cost: 0 bytes, 0 rounds.
+
+    Example:
+    ```mlir
+    %r = mpc.reshape %x : !mpc.tensor<1x17x64, shared, frac 16>
+        -> !mpc.tensor<1x17x4x16, shared, frac 16>
+    ```
+  }];
+  let arguments = (ins Mpc_AnyTensor:$input);
+  let results = (outs Mpc_AnyTensor:$result);
+  let assemblyFormat = "$input attr-dict `:` type($input) `->` type($result)";
+  let hasVerifier = 1;
+}
+
+def Mpc_TransposeOp : Mpc_CostOp<"transpose"> {
+  let summary = "permute the axes, computed locally";
+  let description = [{
+    Result axis i is input axis `perm[i]` (as `vit.transpose`). Each party
+    permutes its share. Cost: 0 bytes, 0 rounds.
+
+    Example:
+    ```mlir
+    %t = mpc.transpose %x perm [0, 2, 1, 3]
+        : !mpc.tensor<1x17x4x16, shared, frac 16>
+        -> !mpc.tensor<1x4x17x16, shared, frac 16>
+    ```
+  }];
+  let arguments = (ins Mpc_AnyTensor:$input, DenseI64ArrayAttr:$perm);
+  let results = (outs Mpc_AnyTensor:$result);
+  let assemblyFormat = [{
+    $input `perm` $perm attr-dict `:` type($input) `->` type($result)
+  }];
+  let hasVerifier = 1;
+}
+
+def Mpc_SliceOp : Mpc_CostOp<"slice"> {
+  let summary = "strided static slice, computed locally";
+  let description = [{
+    result[i…] = input[offsets + i·strides] (as `vit.slice`); `sizes` is
+    the result shape. Cost: 0 bytes, 0 rounds.
+
+    Example:
+    ```mlir
+    %c = mpc.slice %x offsets [0, 0, 0] sizes [1, 1, 64] strides [1, 1, 1]
+        : !mpc.tensor<1x17x64, shared, frac 16>
+        -> !mpc.tensor<1x1x64, shared, frac 16>
+    ```
+  }];
+  let arguments = (ins Mpc_AnyTensor:$input, DenseI64ArrayAttr:$offsets,
+                       DenseI64ArrayAttr:$sizes, DenseI64ArrayAttr:$strides);
+  let results = (outs Mpc_AnyTensor:$result);
+  let assemblyFormat = [{
+    $input `offsets` $offsets `sizes` $sizes `strides` $strides attr-dict `:`
+    type($input) `->` type($result)
+  }];
+  let hasVerifier = 1;
+}
+
+def Mpc_GatherOp : Mpc_CostOp<"gather"> {
+  let summary = "select entries along one axis by public indices";
+  let description = [{
+    result[..., i, ...] = input[..., indices[i], ...] along `axis`
+    (0 ≤ axis < rank). The indices are part of the program (public): head
+    groups of `attention_norm`, MPCViT+ token groups. Cost: 0 bytes,
+    0 rounds.
+
+    Example:
+    ```mlir
+    %g = mpc.gather %x axis 1 indices [0, 3]
+        : !mpc.tensor<1x4x17x17, shared, frac 16>
+        -> !mpc.tensor<1x2x17x17, shared, frac 16>
+    ```
+  }];
+  let arguments = (ins Mpc_AnyTensor:$input, I64Attr:$axis,
+                       DenseI64ArrayAttr:$indices);
+  let results = (outs Mpc_AnyTensor:$result);
+  let assemblyFormat = [{
+    $input `axis` $axis `indices` $indices attr-dict `:` type($input) `->`
+    type($result)
+  }];
+  let hasVerifier = 1;
+}
+
+def Mpc_ConcatOp : Mpc_CostOp<"concat"> {
+  let summary = "concatenate shared tensors along one axis, locally";
+  let description = [{
+    All operands are shared with the same fractional bits and rank and agree
+    on every dimension but `axis`, whose result size is the sum. Cost:
+    0 bytes, 0 rounds.
+
+    Example:
+    ```mlir
+    %t = mpc.concat %a, %b axis 1
+        : (!mpc.tensor<1x1x64, shared, frac 16>,
+           !mpc.tensor<1x16x64, shared, frac 16>)
+        -> !mpc.tensor<1x17x64, shared, frac 16>
+    ```
+  }];
+  let arguments = (ins Variadic<Mpc_AnyTensor>:$inputs, I64Attr:$axis);
+  let results = (outs Mpc_AnyTensor:$result);
+  let assemblyFormat = [{
+    $inputs `axis` $axis attr-dict `:` functional-type($inputs, results)
+  }];
+  let hasVerifier = 1;
+}
+
+def Mpc_Im2ColOp : Mpc_CostOp<"im2col"> {
+  let summary = "patches of an NCHW image as rows, computed locally";
+  let description = [{
+    input [B, C, H, W] → [B, Ho·Wo, C·kh·kw]: row p = (oy, ox) holds the
+    patch input[b, c, oy·sh − top + i, ox·sw − left + j] in (c, i, j)
+    order, zero outside the image (zero `pads` [top, left, bottom, right]),
+    Ho = (H + top + bottom − kh)/sh + 1 (floor), likewise Wo. A
+    convolution (`vit.conv_patch`) is this followed by `mpc.mmul_sp` with
+    the weight reshaped to [C·kh·kw, D]. Zero padding of a share is a
+    share of zero padding. Cost: 0 bytes, 0 rounds.
+
+    Example:
+    ```mlir
+    %p = mpc.im2col %x kernel [7, 7] strides [7, 7] pads [0, 0, 0, 0]
+        : !mpc.tensor<1x1x28x28, shared, frac 16>
+        -> !mpc.tensor<1x16x49, shared, frac 16>
+    ```
+  }];
+  let arguments = (ins Mpc_AnyTensor:$input, DenseI64ArrayAttr:$kernel,
+                       DenseI64ArrayAttr:$strides, DenseI64ArrayAttr:$pads);
+  let results = (outs Mpc_AnyTensor:$result);
+  let assemblyFormat = [{
+    $input `kernel` $kernel `strides` $strides `pads` $pads attr-dict `:`
+    type($input) `->` type($result)
+  }];
+  let hasVerifier = 1;
+}
+
+def Mpc_TwoQuadOp : Mpc_CostOp<"two_quad", [SameOperandsAndResultType]> {
+  let summary = "2Quad normalisation (x + c)²/Σ_row (x + c)² of a shared tensor";
+  let description = [{
+    MPCFormer (Li et al., ICLR 2023) §3.2 with c = 5: one square, row sum
+    (local), one reciprocal per row, multiply (runtime `two_quad`).
+    `axis` must be the last axis.
+
+    Example:
+    ```mlir
+    %p = mpc.two_quad %s axis 2 : !mpc.tensor<2x17x17, shared, frac 16>
+    ```
+  }];
+  let arguments = (ins Mpc_AnyTensor:$input, I64Attr:$axis);
+  let results = (outs Mpc_AnyTensor:$result);
+  let assemblyFormat = "$input `axis` $axis attr-dict `:` type($result)";
+  let hasVerifier = 1;
+}
+
+def Mpc_TwoReluOp : Mpc_CostOp<"two_relu", [SameOperandsAndResultType]> {
+  let summary = "2ReLU normalisation ReLU(x)/Σ_row ReLU(x) of a shared tensor";
+  let description = [{
+    MPCFormer 2ReLU: `mpc.relu_softmax` with ε = 0 (runtime `two_relu`); a
+    row whose ReLU sum is 0 gives 0. `axis` must be the last axis.
+
+    Example:
+    ```mlir
+    %p = mpc.two_relu %s axis 2 : !mpc.tensor<2x17x17, shared, frac 16>
+    ```
+  }];
+  let arguments = (ins Mpc_AnyTensor:$input, I64Attr:$axis);
+  let results = (outs Mpc_AnyTensor:$result);
+  let assemblyFormat = "$input `axis` $axis attr-dict `:` type($result)";
+  let hasVerifier = 1;
+}
+
 #endif // MPCVIT_DIALECTS_MPC_MPCOPS_TD

@@ -404,4 +404,166 @@ def Vit_ConvPatchOp : Vit_Op<"conv_patch", [Pure]> {
   let hasVerifier = 1;
 }
 
+//===----------------------------------------------------------------------===//
+// Primitive ops of imported graphs (ONNX importer, issue 3)
+//
+// What exporters emit before --mpcvit-raise-patterns recognises GeLU,
+// LayerNorm and attention. They are plaintext only: nothing lowers them to
+// `mpc`, so a graph that still holds one after raising cannot be compiled
+// privately (the plaintext evaluator runs them).
+//===----------------------------------------------------------------------===//
+
+class Vit_OrderedBinaryOp<string mnemonic, string what>
+    : Vit_Op<mnemonic, [Pure]> {
+  let summary = "elementwise " # what # " with NumPy broadcasting";
+  let arguments = (ins Vit_Tensor:$lhs, Vit_Tensor:$rhs);
+  let results = (outs Vit_Tensor:$result);
+  let assemblyFormat = [{
+    $lhs `,` $rhs attr-dict `:` functional-type(operands, results)
+  }];
+  let hasVerifier = 1;
+}
+
+def Vit_SubOp : Vit_OrderedBinaryOp<"sub", "difference"> {
+  let description = [{
+    `lhs - rhs` elementwise (ONNX Sub); shapes broadcast as in NumPy.
+
+    Example:
+    ```mlir
+    %d = vit.sub %x, %m : (tensor<1x17x64xf32>, tensor<1x17x1xf32>)
+                          -> tensor<1x17x64xf32>
+    ```
+  }];
+}
+
+def Vit_DivOp : Vit_OrderedBinaryOp<"div", "quotient"> {
+  let description = [{
+    `lhs / rhs` elementwise (ONNX Div on floats, IEEE division); shapes
+    broadcast as in NumPy.
+
+    Example:
+    ```mlir
+    %q = vit.div %x, %s : (tensor<1x17x64xf32>, tensor<f32>)
+                          -> tensor<1x17x64xf32>
+    ```
+  }];
+}
+
+def Vit_PowOp : Vit_OrderedBinaryOp<"pow", "power"> {
+  let description = [{
+    `lhs ^ rhs` elementwise (ONNX Pow, C `pow`); shapes broadcast as in
+    NumPy. Exporters emit it with a constant exponent (2 in LayerNorm, 3 in
+    tanh GeLU).
+
+    Example:
+    ```mlir
+    %p = vit.pow %x, %two : (tensor<1x17x64xf32>, tensor<f32>)
+                            -> tensor<1x17x64xf32>
+    ```
+  }];
+}
+
+def Vit_SqrtOp : Vit_UnaryOp<"sqrt"> {
+  let summary = "square root elementwise";
+  let description = [{
+    Example:
+    ```mlir
+    %y = vit.sqrt %x : tensor<1x17x1xf32>
+    ```
+  }];
+}
+
+def Vit_ReciprocalOp : Vit_UnaryOp<"reciprocal"> {
+  let summary = "1 / x elementwise";
+  let description = [{
+    Example:
+    ```mlir
+    %y = vit.reciprocal %x : tensor<1x17x1xf32>
+    ```
+  }];
+}
+
+def Vit_ErfOp : Vit_UnaryOp<"erf"> {
+  let summary = "Gauss error function elementwise";
+  let description = [{
+    erf(x) = 2/√π ∫₀ˣ exp(−t²) dt (ONNX Erf); part of exported exact GeLU.
+
+    Example:
+    ```mlir
+    %y = vit.erf %x : tensor<1x17x128xf32>
+    ```
+  }];
+}
+
+def Vit_TanhOp : Vit_UnaryOp<"tanh"> {
+  let summary = "hyperbolic tangent elementwise";
+  let description = [{
+    Example:
+    ```mlir
+    %y = vit.tanh %x : tensor<1x17x128xf32>
+    ```
+  }];
+}
+
+def Vit_ExpOp : Vit_UnaryOp<"exp"> {
+  let summary = "natural exponential elementwise";
+  let description = [{
+    Example:
+    ```mlir
+    %y = vit.exp %x : tensor<1x4x17x17xf32>
+    ```
+  }];
+}
+
+class Vit_ReduceOp<string mnemonic, string what> : Vit_Op<mnemonic, [Pure]> {
+  let summary = what # " over a set of axes";
+  let arguments = (ins Vit_Tensor:$input, DenseI64ArrayAttr:$axes,
+                       UnitAttr:$keepdims);
+  let results = (outs Vit_Tensor:$result);
+  let assemblyFormat = [{
+    $input `axes` $axes (`keepdims` $keepdims^)? attr-dict `:` type($input)
+    `->` type($result)
+  }];
+  let hasVerifier = 1;
+}
+
+def Vit_ReduceMeanOp : Vit_ReduceOp<"reduce_mean", "arithmetic mean"> {
+  let description = [{
+    Mean over `axes` (ONNX ReduceMean; negative axes count from the end,
+    each axis at most once, none means no axis). With `keepdims` the
+    reduced axes stay with size 1, otherwise they are removed.
+
+    Example:
+    ```mlir
+    %m = vit.reduce_mean %x axes [-1] keepdims
+        : tensor<1x17x64xf32> -> tensor<1x17x1xf32>
+    ```
+  }];
+}
+
+def Vit_ReduceSumOp : Vit_ReduceOp<"reduce_sum", "sum"> {
+  let description = [{
+    Sum over `axes` (ONNX ReduceSum); axes and `keepdims` as in
+    `vit.reduce_mean`.
+
+    Example:
+    ```mlir
+    %s = vit.reduce_sum %x axes [2] : tensor<1x17x64xf32> -> tensor<1x17xf32>
+    ```
+  }];
+}
+
+def Vit_ReduceMaxOp : Vit_ReduceOp<"reduce_max", "maximum"> {
+  let description = [{
+    Maximum over `axes` (ONNX ReduceMax); axes and `keepdims` as in
+    `vit.reduce_mean`.
+
+    Example:
+    ```mlir
+    %s = vit.reduce_max %x axes [-1] keepdims
+        : tensor<1x4x17x17xf32> -> tensor<1x4x17x1xf32>
+    ```
+  }];
+}
+
 #endif // MPCVIT_DIALECTS_VIT_VITOPS_TD

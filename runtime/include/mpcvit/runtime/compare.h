@@ -1,6 +1,32 @@
 //===- compare.h - Comparison family: DReLU, ReLU, max ---------*- C++ -*-===//
 //
-// Method: A2B-free MSB extraction. x = x0 + x1 with x0 held by the server,
+// Two backends, chosen per session by SessionConfig::compare (context.h,
+// part of the handshake); drelu / relu / max_rows and every protocol built
+// on them dispatch on it, and every *_cost function takes the mode
+// (default kDefaultCompareMode = A2B, context.h).
+//
+// ---- CompareMode::DCF: function secret sharing -----------------------------
+// Boyle, Chandran, Gilboa, Gupta, Ishai, Kohl, Ryffel, Tenzin, "Function
+// Secret Sharing for Mixed-Mode and Fixed-Point Secure Computation",
+// Eurocrypt 2021, §4 (DReLU/ReLU from a DCF on the masked input); EzPC/LLAMA.
+// Per element the dealer draws a fresh uniform mask r ∈ Z_2^64 (additively
+// shared from the PRG seeds, never reused) and a DCF key pair (dcf.h) for
+// α = r mod 2^63 on n = 63 input bits. Online the parties open x̂ = x + r
+// (1 round, 8 bytes each per element). With c = [x̂ mod 2^63 < r mod 2^63]
+// (the carry into bit 63 of x + r):
+//   MSB(x) = x̂₆₃ ⊕ r₆₃ ⊕ c,  DReLU(x) = 1 − MSB(x).
+// The DCF payload is β₁ = 1 − 2r₆₃, so y₁ + r₆₃ (dealer shares of r₆₃) is a
+// share of r₆₃ ⊕ c; DReLU is then local given the public x̂₆₃. ReLU in the
+// same round adds a second payload β₂ = r(1 − 2r₆₃) and shares of r·r₆₃,
+// which give shares of r·DReLU(x); ReLU(x) = x̂·DReLU(x) − r·DReLU(x).
+// Exact for every ring value. Only x + r (uniform) is opened.
+// Cost per n elements (exact):
+//   DReLU: 1 round, 8n bytes/party, dealer n·(2·1536 + 8) = 3080n bytes;
+//   ReLU:  1 round, 8n bytes/party, dealer n·(2·2048 + 16) = 4112n bytes;
+//   max over cols: ⌈log2 cols⌉ rounds of ReLU on the pairwise differences.
+//
+// ---- CompareMode::A2B: boolean carry tree ----------------------------------
+// A2B-free MSB extraction. x = x0 + x1 with x0 held by the server,
 // x1 by the client; MSB(x) = x0[63] ⊕ x1[63] ⊕ carry63, where carry63 is the
 // carry into bit 63 of x0_low + x1_low. The carry is computed by a
 // parallel-prefix (Kogge–Stone-style, log-depth) tree of (generate,
@@ -22,8 +48,6 @@
 //   DReLU: 8 rounds, bytes/party ⌈63n/8⌉ + Σ_w 2⌈wn/8⌉ + ⌈n/8⌉ (≈ 37.6 n),
 //          dealer ⌈63n/8⌉ + Σ_w ⌈wn/8⌉ + 8n (≈ 30.6 n).
 //   ReLU = x · DReLU(x) (mul_ss): 9 rounds, + 16n bytes, + 8n dealer.
-// The documented cheap target is a DCF (Boyle et al., Eurocrypt 2021: 1
-// round); Context::dealerBlob already carries per-op keys of any size.
 //
 //===----------------------------------------------------------------------===//
 #ifndef MPCVIT_RUNTIME_COMPARE_H
@@ -55,18 +79,50 @@ CommCost b2a_cost(size_t n);
 
 /// DReLU(x) = [x ≥ 0] (x read as a signed 64-bit ring element) as additive
 /// shares of the integer 0/1 (no fractional bits). Exact for every ring
-/// value. Cost: drelu_cost (8 rounds).
+/// value. Backend: ctx.config().compare. Cost: drelu_cost (A2B: 8 rounds,
+/// DCF: 1 round, 8n bytes/party).
 Shared drelu(Context &ctx, const Shared &x);
-CommCost drelu_cost(size_t n);
+CommCost drelu_cost(size_t n, CompareMode mode = kDefaultCompareMode);
 
-/// ReLU(x) = x · DReLU(x), exact (no truncation needed). 9 rounds.
+/// ReLU(x) = x · DReLU(x), exact (no truncation needed). A2B: 9 rounds;
+/// DCF: 1 round, 8n bytes/party.
 Shared relu(Context &ctx, const Shared &x);
-CommCost relu_cost(size_t n);
+CommCost relu_cost(size_t n, CompareMode mode = kDefaultCompareMode);
 
 /// Row-wise maximum of x[rows × cols] → [rows], exact: a tree of
-/// ⌈log2 cols⌉ levels, each m = b + DReLU(a − b)·(a − b) (9 rounds/level).
+/// ⌈log2 cols⌉ levels, each m = b + ReLU(a − b) (A2B: 9 rounds/level,
+/// DCF: 1 round/level). Throws std::invalid_argument on a size mismatch.
 Shared max_rows(Context &ctx, const Shared &x, size_t rows, size_t cols);
-CommCost max_rows_cost(size_t rows, size_t cols);
+CommCost max_rows_cost(size_t rows, size_t cols,
+                       CompareMode mode = kDefaultCompareMode);
+
+// ---- Backend-explicit entry points (whatever the session's mode) ----------
+/// A2B carry tree (8 rounds) / DCF (1 round) DReLU and ReLU.
+Shared drelu_a2b(Context &ctx, const Shared &x);
+Shared relu_a2b(Context &ctx, const Shared &x);
+Shared drelu_dcf(Context &ctx, const Shared &x);
+Shared relu_dcf(Context &ctx, const Shared &x);
+
+/// One group of a batched DCF sign evaluation: DReLU of *x, and ReLU of *x
+/// too when `relu` (2 DCF outputs instead of 1).
+struct SignGroup {
+  const Shared *x = nullptr;
+  bool relu = false;
+};
+struct SignResult {
+  Shared drelu; ///< [x ≥ 0] as integer 0/1 shares, shape of x
+  Shared relu;  ///< max(x, 0) (empty unless requested), shape of x
+};
+/// DCF DReLU/ReLU of several tensors with one opening (1 round for all).
+/// Cost: sign_dcf_cost(Σ non-ReLU sizes, Σ ReLU sizes).
+std::vector<SignResult> sign_dcf(Context &ctx,
+                                 const std::vector<SignGroup> &groups);
+/// 1 round (0 if nothing to compare), 8(nDrelu + nRelu) bytes/party,
+/// dealer 3080·nDrelu + 4112·nRelu bytes (keys to both parties, shares of
+/// r₆₃ and r·r₆₃).
+CommCost sign_dcf_cost(size_t nDrelu, size_t nRelu);
+/// Bit width of the DCF comparison (x mod 2^63 against r mod 2^63).
+inline constexpr int kSignDcfBits = 63;
 
 } // namespace mpcvit::rt
 

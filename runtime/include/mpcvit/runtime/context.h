@@ -45,18 +45,37 @@ enum class TruncMode : int {
   Dealer = 1, ///< exact-wrap dealer pair, 1 round (trunc.h)
 };
 
+/// Backend of the comparison family (DReLU, ReLU, max; compare.h) and of
+/// every protocol built on it (softmax family, GeLU, reciprocal, rsqrt,
+/// LayerNorm). Part of the handshake.
+enum class CompareMode : int {
+  A2B = 0, ///< boolean carry tree + B2A: 8 rounds, ≈ 37.6 B/element/party
+  DCF = 1, ///< FSS (dcf.h), masked input: 1 round, 8 B/element/party
+};
+/// Default comparison backend (also the default of every *_cost function
+/// that takes a CompareMode). A2B: on one 2-core machine over loopback the
+/// DCF's local AES work outweighs its savings (bench/results:
+/// DCF sends 36–41% fewer bytes and needs 38–53% fewer rounds per
+/// vit_7_4_32 layer but is ≈ 3× slower there, and its keys make the dealer
+/// send ≈ 442 MB per layer instead of 10 MB); choose DCF for WAN links
+/// (runtime/README.md).
+inline constexpr CompareMode kDefaultCompareMode = CompareMode::A2B;
+const char *compareModeName(CompareMode m);
+
 /// Parameters both parties and the dealer must agree on (checked by the
 /// handshake).
 struct SessionConfig {
   int fracBits = kDefaultFracBits;
   TruncMode trunc = TruncMode::Local;
+  CompareMode compare = kDefaultCompareMode;
   uint64_t programHash = 0; ///< hash of the compiled program
   TransportOptions transport;
   int gemmThreads = 0; ///< threads for local GEMMs; 0 = hardware concurrency
 };
 
 /// Runtime protocol version, part of the handshake.
-inline constexpr uint32_t kProtocolVersion = 1;
+/// 2: the hello carries the comparison mode.
+inline constexpr uint32_t kProtocolVersion = 2;
 
 /// Communication cost of one protocol invocation. Online bytes are counted
 /// per sending party (payload only); dealerBytes is the offline traffic of
@@ -116,6 +135,33 @@ public:
   /// send them their seeds.
   static std::unique_ptr<Context> dealer(const SessionConfig &cfg,
                                          Listener &listener);
+  // ---- Deployment topology of the compiled executables (program.h): the
+  // dealer connects out to both parties, the server accepts the dealer and
+  // the client on one port, the client accepts the dealer on its own port.
+  /// Server: accept the dealer and the client on `listener` in any order
+  /// (the hello names the role), handshake with both. Throws
+  /// TransportError / ProtocolError (handshake mismatch, two peers of one
+  /// role, a peer that is neither).
+  static std::unique_ptr<Context> serverAccepting(const SessionConfig &cfg,
+                                                  Listener &listener);
+  /// Client: accept the dealer on `dealerListener`, then connect to the
+  /// server; handshake with both.
+  static std::unique_ptr<Context> clientAccepting(const SessionConfig &cfg,
+                                                  Listener &dealerListener,
+                                                  const std::string &serverHost,
+                                                  uint16_t serverPort);
+  /// Dealer: connect to the server, then to the client (retrying until the
+  /// connect timeout), handshake with both and send them their seeds.
+  static std::unique_ptr<Context>
+  dealerConnecting(const SessionConfig &cfg, const std::string &serverHost,
+                   uint16_t serverPort, const std::string &clientHost,
+                   uint16_t clientPort);
+  /// Dealer → party `p` (0, 1) and party → dealer: a small control message
+  /// outside the protocol counters' per-inference deltas (e.g. the number of
+  /// inferences). Party: `p` is ignored.
+  void sendControl(int p, const std::vector<uint8_t> &b,
+                   const std::string &what);
+  std::vector<uint8_t> recvControl(size_t n, const std::string &what);
   ~Context();
 
   Role role() const { return role_; }
@@ -173,6 +219,12 @@ public:
   /// dealer passes the blob, `toParty` receives it; others get {}.
   std::vector<uint8_t> dealerBlob(int toParty, size_t n,
                                   const std::vector<uint8_t> &blob);
+  /// dealerBlob without the copy (large FSS keys): `toParty` gets a pointer
+  /// to the n bytes inside the current bundle, valid until endInference();
+  /// the dealer records `blob`; everyone else gets nullptr. Same bundle
+  /// layout and counters as dealerBlob; throws ProtocolError likewise.
+  const uint8_t *dealerBlobView(int toParty, size_t n,
+                                const std::vector<uint8_t> &blob);
 
   /// PRG for the per-deployment weight mask of weight `weightId` (seed kw,
   /// known to server and dealer only). Throws ProtocolError on the client.
@@ -199,6 +251,10 @@ public:
 private:
   Context(Role r, SessionConfig cfg);
   void handshake(Channel &ch, Role peerRole);
+  /// Exchange hellos, check every field, return the peer's role (one of
+  /// `allowed`).
+  Role handshakeAny(Channel &ch, std::initializer_list<Role> allowed);
+  void sendSeeds();
   const uint8_t *take(size_t n, const char *what);
 
   Role role_;

@@ -10,6 +10,9 @@
 //     1. one batched DReLU on [x, x + 4, x − 4]           (8 rounds)
 //     2. |x| = x·(2·[x ≥ 0] − 1)  (exact, mul_ss)         (1 round)
 //     3. ReLU = (x + |x|)/2       (truncation by 1 bit)
+//     (CompareMode::DCF instead: one sign_dcf round gives the exact ReLU(x)
+//      and [x ≥ −4], [x ≥ 4]; |x| = 2·ReLU(x) − x locally — steps 1–3 in
+//      1 round, 8·3n bytes/party, dealer 4112n + 2·3080n bytes)
 //     4. powers u², u³..u⁴, u⁵..u⁷ (batched mul_ss)      (3 rounds)
 //     5. GeLU = ReLU − [−4 ≤ x < 4]·p(u)                  (1 round)
 //   Max error (measured, f = 16): 2.5e-4 on all inputs (≤ 1e-3 required on
@@ -26,7 +29,8 @@
 namespace mpcvit::rt {
 
 Shared gelu(Context &ctx, const Shared &x);
-CommCost gelu_cost(TruncMode mode, size_t n, int frac);
+CommCost gelu_cost(TruncMode mode, size_t n, int frac,
+                   CompareMode cmp = kDefaultCompareMode);
 
 Shared quad_gelu(Context &ctx, const Shared &x);
 CommCost quad_gelu_cost(TruncMode mode, size_t n, int frac);

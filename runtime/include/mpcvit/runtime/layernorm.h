@@ -28,7 +28,7 @@ Shared layer_norm(Context &ctx, const Shared &x, size_t rows, size_t d,
                   double eps = 1e-5, const Shared *gamma = nullptr,
                   const Shared *beta = nullptr);
 CommCost layer_norm_cost(TruncMode mode, size_t rows, size_t d, int frac,
-                         bool affine);
+                         bool affine, CompareMode cmp = kDefaultCompareMode);
 
 } // namespace mpcvit::rt
 

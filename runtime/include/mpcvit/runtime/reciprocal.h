@@ -5,7 +5,8 @@
 // mantissa), then run Newton–Raphson from a minimax linear initial guess,
 // then scale back:
 //   1. K = 22 comparisons c_j = [x ≥ 4^j], j = −6..15, batched into one
-//      DReLU call (8 rounds); d_j = c_j − c_{j+1} is the one-hot exponent.
+//      DReLU call (A2B: 8 rounds, DCF: 1 round; compare.h); d_j = c_j − c_{j+1}
+//      is the one-hot exponent.
 //   2. x_norm = x · Σ_j d_j·4^(−j) (one mul_ss + exact dealer truncation;
 //      the multiplier is encoded with 34 fractional bits, so no precision
 //      is lost at either end of the range).
@@ -32,7 +33,8 @@ namespace mpcvit::rt {
 /// 1/x for fixed-point x (f bits), result with `outFrac` fractional bits
 /// (−1: f). outFrac ≤ 32.
 Shared reciprocal(Context &ctx, const Shared &x, int outFrac = -1);
-CommCost reciprocal_cost(TruncMode mode, size_t n, int frac, int outFrac = -1);
+CommCost reciprocal_cost(TruncMode mode, size_t n, int frac, int outFrac = -1,
+                         CompareMode cmp = kDefaultCompareMode);
 
 /// postScale/√x for fixed-point x with `inFrac` fractional bits (−1: f;
 /// f ≤ inFrac ≤ 28), result with `outFrac` fractional bits (−1: f;
@@ -42,7 +44,7 @@ CommCost reciprocal_cost(TruncMode mode, size_t n, int frac, int outFrac = -1);
 Shared rsqrt(Context &ctx, const Shared &x, int outFrac = -1, int inFrac = -1,
              double postScale = 1.0);
 CommCost rsqrt_cost(TruncMode mode, size_t n, int frac, int outFrac = -1,
-                    int inFrac = -1);
+                    int inFrac = -1, CompareMode cmp = kDefaultCompareMode);
 
 } // namespace mpcvit::rt
 

@@ -19,7 +19,9 @@
 //                 2023) = relu_softmax with eps = 0.
 // * two_quad:     (x + c)² / Σ_row (x + c)², c = 5 (MPCFormer 2Quad).
 // * scale_attn:   x / N (MPCViT ScaleAttn): public multiply, local.
-// Costs are exact sums of the parts (see the *_cost functions).
+// Costs are exact sums of the parts (see the *_cost functions); the max,
+// ReLU and the reciprocal's range reduction use the session's comparison
+// backend (compare.h), which every *_cost takes as `cmp`.
 //
 //===----------------------------------------------------------------------===//
 #ifndef MPCVIT_RUNTIME_SOFTMAX_H
@@ -30,18 +32,22 @@
 namespace mpcvit::rt {
 
 Shared softmax(Context &ctx, const Shared &x, size_t rows, size_t cols);
-CommCost softmax_cost(TruncMode mode, size_t rows, size_t cols, int frac);
+CommCost softmax_cost(TruncMode mode, size_t rows, size_t cols, int frac,
+                      CompareMode cmp = kDefaultCompareMode);
 
 Shared relu_softmax(Context &ctx, const Shared &x, size_t rows, size_t cols,
                     double eps = 0.0);
-CommCost relu_softmax_cost(TruncMode mode, size_t rows, size_t cols, int frac);
+CommCost relu_softmax_cost(TruncMode mode, size_t rows, size_t cols, int frac,
+                           CompareMode cmp = kDefaultCompareMode);
 
 Shared two_relu(Context &ctx, const Shared &x, size_t rows, size_t cols);
-CommCost two_relu_cost(TruncMode mode, size_t rows, size_t cols, int frac);
+CommCost two_relu_cost(TruncMode mode, size_t rows, size_t cols, int frac,
+                       CompareMode cmp = kDefaultCompareMode);
 
 Shared two_quad(Context &ctx, const Shared &x, size_t rows, size_t cols,
                 double c = 5.0);
-CommCost two_quad_cost(TruncMode mode, size_t rows, size_t cols, int frac);
+CommCost two_quad_cost(TruncMode mode, size_t rows, size_t cols, int frac,
+                       CompareMode cmp = kDefaultCompareMode);
 
 /// x / N with public N (local: multiply by round(2^f/N), truncate).
 Shared scale_attn(Context &ctx, const Shared &x, double N);

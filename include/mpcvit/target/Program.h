@@ -1,0 +1,49 @@
+//===- Program.h - The lowered program as the target sees it ----*- C++ -*-===//
+//
+// What the C++ emitter, the program hash and the weights file agree on: the
+// one function of a module lowered by --mpcvit-lower-to-mpc, its server
+// weights in order (the `mpc.weight` ops in program order; weight i is
+// entry i of NAME.weights and `W.tensor(i)` in the emitted code) and the
+// session parameters (module attributes `mpcvit.frac_bits`, `mpcvit.trunc`).
+//
+//===----------------------------------------------------------------------===//
+#ifndef MPCVIT_TARGET_PROGRAM_H
+#define MPCVIT_TARGET_PROGRAM_H
+
+#include "mpcvit/dialects/mpc/MpcOps.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/IR/BuiltinOps.h"
+
+namespace mpcvit::target {
+
+struct ProgramView {
+  mlir::func::FuncOp fn;
+  llvm::SmallVector<mpc::WeightOp> weights;
+  unsigned fracBits = 16;
+  bool dealerTrunc = false; ///< session truncation mode (fused protocols)
+  bool dcfCompare = false;  ///< comparison backend: DCF (else A2B)
+};
+
+/// The program of `module`, or failure with an error on the module naming
+/// what is missing: exactly one function with a body, one `private<client>`
+/// argument, one result revealed to the client, and the session attributes.
+mlir::FailureOr<ProgramView> getProgram(mlir::ModuleOp module);
+
+/// 64-bit FNV-1a hash of the program's structure: every op's name,
+/// operands, result types and attributes in program order, except the
+/// values of `mpc.weight` (so the hash names the program, not the
+/// server's secret), and the session parameters. The handshake and the
+/// weights file carry it.
+uint64_t programHash(const ProgramView &program);
+
+/// Writes NAME.weights (format in runtime/include/mpcvit/runtime/
+/// weights_file.h): each weight encoded as round(v · 2^frac) mod 2^64.
+/// Errors (unreadable weight data, a value out of the fixed-point range,
+/// an unwritable file) are emitted on the op / module.
+mlir::LogicalResult writeWeightsFile(const ProgramView &program,
+                                     llvm::StringRef path);
+
+} // namespace mpcvit::target
+
+#endif // MPCVIT_TARGET_PROGRAM_H

@@ -1,0 +1,669 @@
+//===- LowerToMpc.cpp - --mpcvit-lower-to-mpc: vit → mpc -------*- C++ -*-===//
+//
+// Lowers every function of plaintext `vit` ops to secret-shared `mpc` ops
+// (DESIGN.md §1, issue 6):
+//
+// * Visibility: function arguments are the client's input
+//   (`private<client>`, shared at once with `mpc.share`); every
+//   `vit.constant` that a protocol consumes is a server weight
+//   (`mpc.weight`, `private<server>`), except single-element constants of
+//   the architecture (attention scale, 1/N) which are public
+//   (`mpc.constant`); everything computed from both is `shared`. Each
+//   returned value is revealed to the client (`mpc.reveal`): the only
+//   plain value of the program (PROTOCOLS.md).
+// * Fixed point: `frac-bits` f fractional bits everywhere; a product has
+//   2f and is followed by one `mpc.trunc` (kind from `trunc`). Merged
+//   truncations (provably safe, the sum stays below 2^(2f + 20) for
+//   |values| < 2^20): the bias of a linear / conv is added at 2f bits
+//   before the one truncation, and a·x² + b·x + c of `vit.quad` is
+//   truncated once after the sum.
+// * Protocols: `linear`/`conv_patch` → `mmul_sp` with Wᵀ (conv: `im2col`
+//   first), `matmul` → `mmul_ss`, `mul` → `mul_public` (scalar constant)
+//   or `mul_ss`, `gelu` → `mpc.gelu`, `quad` → `square` + public products,
+//   `layer_norm`, `softmax`, `relu` → fused protocols; data movement
+//   (reshape, transpose, slice, gather, concat) is local.
+// * `attention_norm` with mixed kinds: the heads of each kind are gathered
+//   along `head_axis` (public indices), normalised by that kind's protocol
+//   only, concatenated, and put back in head order with the inverse
+//   permutation. No head computes two kinds.
+//
+// Errors name the op and what was expected; primitive ops that
+// `--mpcvit-raise-patterns` did not raise (sub, div, pow, erf, ...) have no
+// private lowering and are errors.
+//
+//===----------------------------------------------------------------------===//
+
+#include "mpcvit/dialects/mpc/MpcOps.h"
+#include "mpcvit/dialects/vit/VitOps.h"
+#include "mpcvit/passes/ConstantWeights.h"
+#include "mpcvit/passes/Passes.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/IR/Builders.h"
+#include "mlir/IR/BuiltinAttributes.h"
+#include "mlir/IR/DialectResourceBlobManager.h"
+#include "llvm/ADT/DenseMap.h"
+#include "llvm/ADT/StringSet.h"
+#include "llvm/ADT/TypeSwitch.h"
+
+namespace mpcvit {
+#define GEN_PASS_DEF_LOWERTOMPC
+#include "mpcvit/passes/Passes.h.inc"
+} // namespace mpcvit
+
+using namespace mlir;
+using namespace mpcvit;
+using mpc::RingTensorType;
+using mpc::Visibility;
+
+namespace {
+
+/// Lowers one function; holds the value map and the weight names.
+class FunctionLowering {
+public:
+  FunctionLowering(func::FuncOp fn, unsigned f, mpc::TruncKind truncKind,
+                   llvm::StringSet<> &usedNames)
+      : fn(fn), f(f), truncKind(truncKind), usedNames(usedNames),
+        b(fn.getContext()) {}
+
+  LogicalResult run();
+
+private:
+  // ---- types -------------------------------------------------------------
+  RingTensorType ringType(ArrayRef<int64_t> shape, Visibility v,
+                          unsigned frac) {
+    return RingTensorType::get(fn.getContext(), shape, v, frac);
+  }
+  RingTensorType sharedType(ArrayRef<int64_t> shape, unsigned frac) {
+    return ringType(shape, Visibility::Shared, frac);
+  }
+  static RingTensorType ty(Value v) {
+    return llvm::cast<RingTensorType>(v.getType());
+  }
+  static ArrayRef<int64_t> vitShape(Value v) {
+    return llvm::cast<RankedTensorType>(v.getType()).getShape();
+  }
+
+  // ---- constants -----------------------------------------------------------
+  bool isConstant(Value v) {
+    return v.getDefiningOp<vit::ConstantOp>() != nullptr;
+  }
+  FailureOr<std::vector<double>> values(Operation *user, Value v) {
+    FailureOr<std::vector<double>> vals = getConstantValues(v);
+    if (failed(vals))
+      user->emitOpError("operand constant has no readable float data "
+                        "(expected dense or dense_resource f32/f64)");
+    return vals;
+  }
+  std::string weightName(Value v, StringRef role) {
+    std::string base;
+    if (auto c = v.getDefiningOp<vit::ConstantOp>())
+      if (auto r = llvm::dyn_cast<DenseResourceElementsAttr>(c.getValue()))
+        base = r.getRawHandle().getKey().str();
+    if (base.empty())
+      base = (role + "_" + Twine(usedNames.size())).str();
+    std::string name = base;
+    for (int i = 1; usedNames.contains(name); ++i)
+      name = base + "_" + std::to_string(i);
+    usedNames.insert(name);
+    return name;
+  }
+  /// A float attribute of `shape` holding `vals` (blob above 16 elements).
+  ElementsAttr floatAttr(ArrayRef<int64_t> shape, ArrayRef<double> vals,
+                         StringRef name) {
+    auto type = RankedTensorType::get(shape, b.getF32Type());
+    SmallVector<float> fl(vals.begin(), vals.end());
+    if (vals.size() <= 16)
+      return llvm::cast<ElementsAttr>(
+          DenseElementsAttr::get(type, ArrayRef<float>(fl)));
+    return llvm::cast<ElementsAttr>(DenseResourceElementsAttr::get(
+        type, name,
+        HeapAsmResourceBlob::allocateAndCopyInferAlign(ArrayRef<float>(fl))));
+  }
+  Value weight(Location loc, ArrayRef<int64_t> shape, ArrayRef<double> vals,
+               StringRef name, unsigned frac) {
+    // Weights come first in the function, in order of creation.
+    if (lastWeight)
+      b.setInsertionPointAfter(lastWeight);
+    else
+      b.setInsertionPointToStart(&fn.getBody().front());
+    auto w = mpc::WeightOp::create(
+        b, loc, ringType(shape, Visibility::ServerPrivate, frac),
+        b.getStringAttr(name), floatAttr(shape, vals, name));
+    lastWeight = w;
+    b.setInsertionPoint(current);
+    return w;
+  }
+  /// The server weight of constant `v` as is (same shape), shared by every
+  /// use with the same fractional bits (e.g. one LayerNorm γ used twice).
+  FailureOr<Value> plainWeight(Operation *user, Value v, StringRef role,
+                               unsigned frac) {
+    auto key = std::make_pair(v, frac);
+    if (Value w = weights.lookup(key))
+      return w;
+    FailureOr<std::vector<double>> vals = values(user, v);
+    if (failed(vals))
+      return failure();
+    Value w =
+        weight(user->getLoc(), vitShape(v), *vals, weightName(v, role), frac);
+    weights[key] = w;
+    return w;
+  }
+  Value publicScalar(Location loc, double v, unsigned frac) {
+    auto type = RankedTensorType::get({}, b.getF32Type());
+    return mpc::ConstantOp::create(
+        b, loc, ringType({}, Visibility::Public, frac),
+        llvm::cast<ElementsAttr>(
+            DenseElementsAttr::get(type, ArrayRef<float>{float(v)})));
+  }
+
+  /// The shared value of a lowered vit value; a constant becomes a server
+  /// weight shared by the server (0 bytes).
+  FailureOr<Value> shared(Operation *user, Value v) {
+    if (Value m = map.lookup(v))
+      return m;
+    if (!isConstant(v))
+      return user->emitOpError("operand was not lowered"), failure();
+    FailureOr<Value> w = plainWeight(user, v, "const", f);
+    if (failed(w))
+      return failure();
+    Value s =
+        mpc::ShareOp::create(b, user->getLoc(), sharedType(vitShape(v), f), *w);
+    map[v] = s;
+    return s;
+  }
+
+  Value trunc(Location loc, Value x, unsigned toFrac) {
+    return mpc::TruncOp::create(
+        b, loc, sharedType(ty(x).getShape(), toFrac), x,
+        mpc::TruncKindAttr::get(b.getContext(), truncKind));
+  }
+
+  // ---- ops -----------------------------------------------------------------
+  LogicalResult lower(Operation *op);
+  LogicalResult lowerLinearLike(Operation *op, Value x, Value w, Value bias,
+                                ArrayRef<int64_t> wtShape,
+                                std::vector<double> wt, Value &out);
+  LogicalResult lowerAttentionNorm(vit::AttentionNormOp op);
+  FailureOr<Value> normaliseKind(Location loc, vit::HeadKind kind, Value x,
+                                 double eps);
+
+  func::FuncOp fn;
+  unsigned f;
+  mpc::TruncKind truncKind;
+  llvm::StringSet<> &usedNames;
+  OpBuilder b;
+  DenseMap<Value, Value> map;
+  DenseMap<std::pair<Value, unsigned>, Value> weights;
+  Operation *current = nullptr, *lastWeight = nullptr;
+};
+
+LogicalResult FunctionLowering::lowerLinearLike(Operation *op, Value x, Value w,
+                                                Value bias,
+                                                ArrayRef<int64_t> wtShape,
+                                                std::vector<double> wt,
+                                                Value &out) {
+  Location loc = op->getLoc();
+  RingTensorType xt = ty(x);
+  Value wv = weight(loc, wtShape, wt, weightName(w, "w"), f);
+  SmallVector<int64_t> shape(xt.getShape());
+  shape.back() = wtShape[1];
+  Value y = mpc::MMulSPOp::create(b, loc, sharedType(shape, 2 * f), x, wv);
+  if (bias) {
+    // Merged truncation: the bias is encoded with 2f bits and added before
+    // the single truncation of the product.
+    FailureOr<Value> bw = plainWeight(op, bias, "b", 2 * f);
+    if (failed(bw))
+      return failure();
+    y = mpc::AddOp::create(b, loc, sharedType(shape, 2 * f), y, *bw);
+  }
+  out = trunc(loc, y, f);
+  return success();
+}
+
+FailureOr<Value> FunctionLowering::normaliseKind(Location loc,
+                                                 vit::HeadKind kind, Value x,
+                                                 double eps) {
+  RingTensorType t = ty(x);
+  int64_t axis = t.getRank() - 1;
+  switch (kind) {
+  case vit::HeadKind::Softmax:
+    return mpc::SoftmaxOp::create(b, loc, t, x, b.getI64IntegerAttr(axis))
+        .getResult();
+  case vit::HeadKind::ReluSoftmax:
+    return mpc::ReluSoftmaxOp::create(b, loc, t, x, b.getI64IntegerAttr(axis),
+                                      b.getF64FloatAttr(eps))
+        .getResult();
+  case vit::HeadKind::TwoQuad:
+    return mpc::TwoQuadOp::create(b, loc, t, x, b.getI64IntegerAttr(axis))
+        .getResult();
+  case vit::HeadKind::TwoRelu:
+    return mpc::TwoReluOp::create(b, loc, t, x, b.getI64IntegerAttr(axis))
+        .getResult();
+  case vit::HeadKind::Scale: {
+    // ScaleAttn a/N: public product by 1/N, one truncation.
+    double n = double(t.getShape().back());
+    Value c = publicScalar(loc, 1.0 / n, f);
+    Value p =
+        mpc::MulPublicOp::create(b, loc, sharedType(t.getShape(), 2 * f), x, c);
+    return trunc(loc, p, f);
+  }
+  }
+  return failure();
+}
+
+LogicalResult FunctionLowering::lowerAttentionNorm(vit::AttentionNormOp op) {
+  FailureOr<Value> x = shared(op, op.getInput());
+  if (failed(x))
+    return failure();
+  Location loc = op.getLoc();
+  ArrayRef<vit::HeadKind> kinds = op.getKinds().getKinds();
+  int64_t axis = op.getHeadAxis();
+  double eps = op.getEpsilon().convertToDouble();
+  // Group the heads by kind, in order of first appearance.
+  SmallVector<vit::HeadKind> order;
+  SmallVector<SmallVector<int64_t>> groups;
+  for (auto [h, k] : llvm::enumerate(kinds)) {
+    auto it = llvm::find(order, k);
+    if (it == order.end()) {
+      order.push_back(k);
+      groups.push_back({int64_t(h)});
+    } else {
+      groups[it - order.begin()].push_back(int64_t(h));
+    }
+  }
+  if (order.size() == 1) {
+    FailureOr<Value> r = normaliseKind(loc, order[0], *x, eps);
+    if (failed(r))
+      return failure();
+    map[op.getResult()] = *r;
+    return success();
+  }
+  SmallVector<Value> parts;
+  SmallVector<int64_t> perm; // head at position i of the concatenation
+  for (auto [k, heads] : llvm::zip(order, groups)) {
+    SmallVector<int64_t> shape(ty(*x).getShape());
+    shape[axis] = heads.size();
+    Value g = mpc::GatherOp::create(b, loc, sharedType(shape, f), *x,
+                                    b.getI64IntegerAttr(axis),
+                                    b.getDenseI64ArrayAttr(heads));
+    FailureOr<Value> r = normaliseKind(loc, k, g, eps);
+    if (failed(r))
+      return failure();
+    parts.push_back(*r);
+    perm.append(heads.begin(), heads.end());
+  }
+  Value cat =
+      mpc::ConcatOp::create(b, loc, ty(*x), parts, b.getI64IntegerAttr(axis));
+  SmallVector<int64_t> inverse(perm.size());
+  for (auto [pos, h] : llvm::enumerate(perm))
+    inverse[h] = int64_t(pos);
+  map[op.getResult()] =
+      mpc::GatherOp::create(b, loc, ty(*x), cat, b.getI64IntegerAttr(axis),
+                            b.getDenseI64ArrayAttr(inverse));
+  return success();
+}
+
+/// Transposes a row-major [rows, cols] matrix.
+std::vector<double> transposed(ArrayRef<double> m, int64_t rows, int64_t cols) {
+  std::vector<double> t(m.size());
+  for (int64_t r = 0; r < rows; ++r)
+    for (int64_t c = 0; c < cols; ++c)
+      t[c * rows + r] = m[r * cols + c];
+  return t;
+}
+
+LogicalResult FunctionLowering::lower(Operation *op) {
+  current = op;
+  b.setInsertionPoint(op);
+  Location loc = op->getLoc();
+  auto result = [&](Value v) {
+    map[op->getResult(0)] = v;
+    return success();
+  };
+  auto resShape = [&]() { return vitShape(op->getResult(0)); };
+  auto sharedOperand = [&](unsigned i) {
+    return shared(op, op->getOperand(i));
+  };
+
+  return llvm::TypeSwitch<Operation *, LogicalResult>(op)
+      .Case([&](vit::ConstantOp) { return success(); }) // lowered at use
+      .Case([&](vit::LinearOp o) -> LogicalResult {
+        FailureOr<Value> x = sharedOperand(0);
+        if (failed(x))
+          return failure();
+        if (!isConstant(o.getWeight()) ||
+            (o.getBias() && !isConstant(o.getBias())))
+          return o.emitOpError("weight and bias must be constants (the "
+                               "server's weights)");
+        FailureOr<std::vector<double>> w = values(o, o.getWeight());
+        if (failed(w))
+          return failure();
+        ArrayRef<int64_t> ws = vitShape(o.getWeight()); // [N, K]
+        Value out;
+        if (failed(lowerLinearLike(o, *x, o.getWeight(), o.getBias(),
+                                   {ws[1], ws[0]}, transposed(*w, ws[0], ws[1]),
+                                   out)))
+          return failure();
+        return result(out);
+      })
+      .Case([&](vit::ConvPatchOp o) -> LogicalResult {
+        FailureOr<Value> x = sharedOperand(0);
+        if (failed(x))
+          return failure();
+        if (!isConstant(o.getWeight()) ||
+            (o.getBias() && !isConstant(o.getBias())))
+          return o.emitOpError("weight and bias must be constants (the "
+                               "server's weights)");
+        FailureOr<std::vector<double>> w = values(o, o.getWeight());
+        if (failed(w))
+          return failure();
+        ArrayRef<int64_t> ws = vitShape(o.getWeight()); // [D, C, kh, kw]
+        ArrayRef<int64_t> rs = resShape();              // [B, D, Ho, Wo]
+        int64_t d = ws[0], ckk = ws[1] * ws[2] * ws[3], p = rs[2] * rs[3];
+        Value cols =
+            mpc::Im2ColOp::create(b, loc, sharedType({rs[0], p, ckk}, f), *x,
+                                  b.getDenseI64ArrayAttr({ws[2], ws[3]}),
+                                  o.getStridesAttr(), o.getPadsAttr());
+        Value y;
+        if (failed(lowerLinearLike(o, cols, o.getWeight(), o.getBias(),
+                                   {ckk, d}, transposed(*w, d, ckk), y)))
+          return failure();
+        Value t =
+            mpc::TransposeOp::create(b, loc, sharedType({rs[0], d, p}, f), y,
+                                     b.getDenseI64ArrayAttr({0, 2, 1}));
+        return result(mpc::ReshapeOp::create(b, loc, sharedType(rs, f), t));
+      })
+      .Case([&](vit::MatmulOp o) -> LogicalResult {
+        ArrayRef<int64_t> ls = vitShape(o.getLhs()), rsh = vitShape(o.getRhs());
+        if (isConstant(o.getRhs()) && !isConstant(o.getLhs()) &&
+            rsh.size() == 2) {
+          FailureOr<Value> x = sharedOperand(0);
+          FailureOr<std::vector<double>> w = values(o, o.getRhs());
+          if (failed(x) || failed(w))
+            return failure();
+          Value out;
+          if (failed(lowerLinearLike(o, *x, o.getRhs(), Value(), rsh, *w, out)))
+            return failure();
+          return result(out);
+        }
+        if (ls.size() != rsh.size() || ls.drop_back(2) != rsh.drop_back(2))
+          return o.emitOpError("secret × secret matmul needs equal batch "
+                               "dimensions (no broadcasting), got lhs rank ")
+                 << ls.size() << " and rhs rank " << rsh.size();
+        FailureOr<Value> l = sharedOperand(0), r = sharedOperand(1);
+        if (failed(l) || failed(r))
+          return failure();
+        Value p = mpc::MMulSSOp::create(b, loc, sharedType(resShape(), 2 * f),
+                                        *l, *r);
+        return result(trunc(loc, p, f));
+      })
+      .Case([&](vit::AddOp o) -> LogicalResult {
+        Value lhs = o.getLhs(), rhs = o.getRhs();
+        if (isConstant(lhs))
+          std::swap(lhs, rhs);
+        FailureOr<Value> x = shared(o, lhs);
+        if (failed(x))
+          return failure();
+        Value y;
+        if (isConstant(rhs)) {
+          FailureOr<std::vector<double>> c = values(o, rhs);
+          if (failed(c))
+            return failure();
+          if (c->size() == 1) {
+            y = publicScalar(loc, c->front(), f);
+          } else {
+            FailureOr<Value> w = plainWeight(o, rhs, "add", f);
+            if (failed(w))
+              return failure();
+            y = *w;
+          }
+        } else {
+          FailureOr<Value> s = shared(o, rhs);
+          if (failed(s))
+            return failure();
+          y = *s;
+        }
+        return result(
+            mpc::AddOp::create(b, loc, sharedType(resShape(), f), *x, y));
+      })
+      .Case([&](vit::MulOp o) -> LogicalResult {
+        Value lhs = o.getLhs(), rhs = o.getRhs();
+        if (isConstant(lhs))
+          std::swap(lhs, rhs);
+        FailureOr<Value> x = shared(o, lhs);
+        if (failed(x))
+          return failure();
+        Value p;
+        if (isConstant(rhs)) {
+          std::optional<double> c = getScalarConstant(rhs);
+          if (!c || int64_t(vitShape(rhs).size()) > ty(*x).getRank())
+            return o.emitOpError("product with a non-scalar constant has no "
+                                 "private lowering yet (expected a scalar "
+                                 "such as the attention scale)");
+          p = mpc::MulPublicOp::create(b, loc, sharedType(resShape(), 2 * f),
+                                       *x, publicScalar(loc, *c, f));
+        } else {
+          FailureOr<Value> y = shared(o, rhs);
+          if (failed(y))
+            return failure();
+          if (ty(*x).getShape() != ty(*y).getShape())
+            return o.emitOpError("secret × secret product needs equal "
+                                 "shapes (no broadcasting)");
+          p = mpc::MulSSOp::create(b, loc, sharedType(resShape(), 2 * f), *x,
+                                   *y);
+        }
+        return result(trunc(loc, p, f));
+      })
+      .Case([&](vit::ReluOp o) -> LogicalResult {
+        FailureOr<Value> x = sharedOperand(0);
+        if (failed(x))
+          return failure();
+        return result(mpc::ReluOp::create(b, loc, ty(*x), *x));
+      })
+      .Case([&](vit::GeluOp o) -> LogicalResult {
+        FailureOr<Value> x = sharedOperand(0);
+        if (failed(x))
+          return failure();
+        return result(mpc::GeluOp::create(b, loc, ty(*x), *x));
+      })
+      .Case([&](vit::QuadOp o) -> LogicalResult {
+        FailureOr<Value> x = sharedOperand(0);
+        if (failed(x))
+          return failure();
+        ArrayRef<int64_t> s = ty(*x).getShape();
+        double a = o.getA().convertToDouble(), bc = o.getB().convertToDouble(),
+               c = o.getC().convertToDouble();
+        Value sq = trunc(
+            loc, mpc::SquareOp::create(b, loc, sharedType(s, 2 * f), *x), f);
+        Value ax2 = mpc::MulPublicOp::create(b, loc, sharedType(s, 2 * f), sq,
+                                             publicScalar(loc, a, f));
+        Value bx = mpc::MulPublicOp::create(b, loc, sharedType(s, 2 * f), *x,
+                                            publicScalar(loc, bc, f));
+        Value sum = mpc::AddOp::create(b, loc, sharedType(s, 2 * f), ax2, bx);
+        sum = mpc::AddOp::create(b, loc, sharedType(s, 2 * f), sum,
+                                 publicScalar(loc, c, 2 * f));
+        return result(trunc(loc, sum, f));
+      })
+      .Case([&](vit::SoftmaxOp o) -> LogicalResult {
+        FailureOr<Value> x = sharedOperand(0);
+        if (failed(x))
+          return failure();
+        int64_t rank = ty(*x).getRank(), axis = o.getAxis();
+        if (axis < 0)
+          axis += rank;
+        if (axis != rank - 1)
+          return o.emitOpError("softmax over axis ")
+                 << o.getAxis() << " has no private lowering (expected the "
+                 << "last axis)";
+        return result(mpc::SoftmaxOp::create(b, loc, ty(*x), *x,
+                                             b.getI64IntegerAttr(axis)));
+      })
+      .Case([&](vit::AttentionNormOp o) { return lowerAttentionNorm(o); })
+      .Case([&](vit::LayerNormOp o) -> LogicalResult {
+        FailureOr<Value> x = sharedOperand(0);
+        if (failed(x))
+          return failure();
+        if (!isConstant(o.getGamma()) || !isConstant(o.getBeta()))
+          return o.emitOpError("gamma and beta must be constants (the "
+                               "server's weights)");
+        FailureOr<Value> gw = plainWeight(o, o.getGamma(), "ln_gamma", f),
+                         bw = plainWeight(o, o.getBeta(), "ln_beta", f);
+        if (failed(gw) || failed(bw))
+          return failure();
+        return result(mpc::LayerNormOp::create(b, loc, ty(*x), *x, *gw, *bw,
+                                               o.getEpsilonAttr()));
+      })
+      .Case([&](vit::ReshapeOp o) -> LogicalResult {
+        FailureOr<Value> x = sharedOperand(0);
+        if (failed(x))
+          return failure();
+        return result(
+            mpc::ReshapeOp::create(b, loc, sharedType(resShape(), f), *x));
+      })
+      .Case([&](vit::TransposeOp o) -> LogicalResult {
+        FailureOr<Value> x = sharedOperand(0);
+        if (failed(x))
+          return failure();
+        return result(mpc::TransposeOp::create(
+            b, loc, sharedType(resShape(), f), *x, o.getPermAttr()));
+      })
+      .Case([&](vit::SliceOp o) -> LogicalResult {
+        FailureOr<Value> x = sharedOperand(0);
+        if (failed(x))
+          return failure();
+        return result(mpc::SliceOp::create(
+            b, loc, sharedType(resShape(), f), *x, o.getOffsetsAttr(),
+            o.getSizesAttr(), o.getStridesAttr()));
+      })
+      .Case([&](vit::GatherOp o) -> LogicalResult {
+        FailureOr<Value> x = sharedOperand(0);
+        if (failed(x))
+          return failure();
+        int64_t axis = o.getAxis();
+        if (axis < 0)
+          axis += ty(*x).getRank();
+        return result(mpc::GatherOp::create(b, loc, sharedType(resShape(), f),
+                                            *x, b.getI64IntegerAttr(axis),
+                                            o.getIndicesAttr()));
+      })
+      .Case([&](vit::ConcatOp o) -> LogicalResult {
+        SmallVector<Value> ins;
+        for (unsigned i = 0; i < o->getNumOperands(); ++i) {
+          FailureOr<Value> x = sharedOperand(i);
+          if (failed(x))
+            return failure();
+          ins.push_back(*x);
+        }
+        int64_t axis = o.getAxis();
+        if (axis < 0)
+          axis += int64_t(resShape().size());
+        return result(mpc::ConcatOp::create(b, loc, sharedType(resShape(), f),
+                                            ins, b.getI64IntegerAttr(axis)));
+      })
+      .Case([&](func::ReturnOp o) -> LogicalResult {
+        SmallVector<Value> outs;
+        for (Value v : o.getOperands()) {
+          FailureOr<Value> x = shared(o, v);
+          if (failed(x))
+            return failure();
+          outs.push_back(mpc::RevealOp::create(
+              b, loc,
+              ringType(ty(*x).getShape(), Visibility::ClientPrivate,
+                       ty(*x).getFracBits()),
+              *x));
+        }
+        func::ReturnOp::create(b, loc, outs);
+        return success();
+      })
+      .Default([&](Operation *o) -> LogicalResult {
+        return o->emitOpError("has no private (2PC) lowering")
+               << (o->getDialect() && o->getDialect()->getNamespace() == "vit"
+                       ? "; primitive ops must be raised first "
+                         "(--mpcvit-raise-patterns)"
+                       : "");
+      });
+}
+
+LogicalResult FunctionLowering::run() {
+  if (fn.isExternal())
+    return success();
+  Block &entry = fn.getBody().front();
+  if (!fn.getBody().hasOneBlock())
+    return fn.emitOpError("expected a single block");
+  // Arguments: the client's private input, shared at once.
+  b.setInsertionPointToStart(&entry);
+  SmallVector<Type> argTypes;
+  SmallVector<std::pair<BlockArgument, Value>> argShares;
+  for (BlockArgument arg : entry.getArguments()) {
+    auto t = llvm::dyn_cast<RankedTensorType>(arg.getType());
+    if (!t || !t.hasStaticShape())
+      return fn.emitOpError("argument ")
+             << arg.getArgNumber() << " must be a static tensor, got "
+             << arg.getType();
+    argTypes.push_back(ringType(t.getShape(), Visibility::ClientPrivate, f));
+  }
+  // Lower the body op by op, in order.
+  SmallVector<Operation *> ops;
+  for (Operation &op : entry)
+    ops.push_back(&op);
+  for (BlockArgument arg : entry.getArguments()) {
+    arg.setType(argTypes[arg.getArgNumber()]);
+    b.setInsertionPointToStart(&entry);
+    map[arg] = mpc::ShareOp::create(b, fn.getLoc(),
+                                    sharedType(ty(arg).getShape(), f), arg);
+  }
+  for (Operation *op : ops)
+    if (failed(lower(op)))
+      return failure();
+  // Erase the vit ops (reverse order: users first).
+  for (Operation *op : llvm::reverse(ops))
+    op->erase();
+  auto ret = llvm::cast<func::ReturnOp>(entry.getTerminator());
+  fn.setFunctionType(
+      FunctionType::get(fn.getContext(), argTypes, ret.getOperandTypes()));
+  return success();
+}
+
+struct LowerToMpcPass : public mpcvit::impl::LowerToMpcBase<LowerToMpcPass> {
+  using LowerToMpcBase::LowerToMpcBase;
+
+  void runOnOperation() override {
+    ModuleOp module = getOperation();
+    // The runtime's fused protocols (LayerNorm keeps f + 8 bits, rsqrt
+    // takes ≤ 28 input bits, exp works with f + 8) are validated for
+    // 10 ≤ f ≤ 18 (fmnist-tiny logits within 1e-2 of PyTorch; f = 20 fails).
+    if (fracBits < 10 || fracBits > 18) {
+      module.emitError("--mpcvit-lower-to-mpc: frac-bits must be in [10, 18] "
+                       "(the range the runtime protocols are validated "
+                       "for), got ")
+          << static_cast<unsigned>(fracBits);
+      return signalPassFailure();
+    }
+    std::optional<mpc::TruncKind> kind = mpc::symbolizeTruncKind(truncMode);
+    if (!kind) {
+      module.emitError("--mpcvit-lower-to-mpc: trunc must be local or "
+                       "dealer, got '")
+          << truncMode << "'";
+      return signalPassFailure();
+    }
+    if (compareMode != "a2b" && compareMode != "dcf") {
+      module.emitError("--mpcvit-lower-to-mpc: compare must be a2b or dcf, "
+                       "got '")
+          << compareMode << "'";
+      return signalPassFailure();
+    }
+    llvm::StringSet<> names;
+    for (auto fn : llvm::make_early_inc_range(module.getOps<func::FuncOp>())) {
+      FunctionLowering lowering(fn, fracBits, *kind, names);
+      if (failed(lowering.run()))
+        return signalPassFailure();
+    }
+    OpBuilder b(module.getContext());
+    module->setAttr("mpcvit.frac_bits", b.getI64IntegerAttr(fracBits));
+    module->setAttr("mpcvit.trunc", b.getStringAttr(truncMode));
+    module->setAttr("mpcvit.compare", b.getStringAttr(compareMode));
+  }
+};
+
+} // namespace

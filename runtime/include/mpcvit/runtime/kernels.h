@@ -1,0 +1,73 @@
+//===- kernels.h - The calls of emitted programs, one per mpc op -*- C++
+//-*-===//
+//
+// The top layer of DESIGN.md §5: what `mpcvit-translate --emit-cpp` calls,
+// one function per `mpc` op, taking N-d shares and shapes as the IR has
+// them and delegating to the protocols (sharing.h, beaver.h, mmul_sp.h,
+// trunc.h, compare.h, softmax.h, gelu.h, layernorm.h) and to layout.h. The
+// costs are those of the delegated protocols (each op's *_cost function);
+// the adapters themselves are local. Shapes that do not fit throw
+// std::invalid_argument naming the op.
+//
+//===----------------------------------------------------------------------===//
+#ifndef MPCVIT_RUNTIME_KERNELS_H
+#define MPCVIT_RUNTIME_KERNELS_H
+
+#include "mpcvit/runtime/layout.h"
+#include "mpcvit/runtime/mmul_sp.h"
+#include "mpcvit/runtime/sharing.h"
+
+namespace mpcvit::rt::kernels {
+
+/// A public constant: `values` (row-major) encoded with `frac` bits.
+RingTensor publicConstant(const Shape &shape, const std::vector<double> &values,
+                          int frac);
+/// mpc.share of the client's input (owner 1) or a server weight (owner 0).
+Shared shareFrom(Context &ctx, int owner, const RingTensor &x);
+/// mpc.reveal toward the client (plain value on the client, zeros else).
+RingTensor revealToClient(Context &ctx, const Shared &x);
+/// mpc.add / mpc.sub with NumPy broadcasting to `out`; `ySharing` tells how
+/// y is held: 's' shared, 'p' public (server adds it), 'w' server-private
+/// (server adds it).
+Shared add(Context &ctx, const Shared &x, const RingTensor &y, char ySharing,
+           const Shape &out);
+Shared sub(Context &ctx, const Shared &x, const RingTensor &y, char ySharing,
+           const Shape &out);
+/// mpc.mul_public (x · c, c public, broadcast to `out`).
+Shared mulPublic(const Shared &x, const RingTensor &c, const Shape &out);
+/// mpc.mul_ss / mpc.square.
+Shared mulSS(Context &ctx, const Shared &x, const Shared &y);
+Shared square(Context &ctx, const Shared &x);
+/// mpc.mmul_ss: X[..., m, k] · Y[..., k, n] with equal batch dims.
+Shared mmulSS(Context &ctx, const Shared &x, const Shared &y);
+/// mpc.mmul_sp: X[..., k] · W[k, n] → [..., n].
+Shared mmulSP(Context &ctx, const Shared &x, const ServerWeight &w);
+/// mpc.trunc by `bits` (local or dealer).
+Shared truncLocal(Context &ctx, const Shared &x, int bits);
+Shared truncDealer(Context &ctx, const Shared &x, int bits);
+/// Elementwise nonlinear ops (same shape out).
+Shared relu(Context &ctx, const Shared &x);
+Shared gelu(Context &ctx, const Shared &x);
+/// exp(z) for z ≤ 0 (f bits in and out), more accurate than exp.h's
+/// exp_neg: (1 + z/2^8)^(2^8) computed with f + 8 fractional bits and exact
+/// dealer truncations, times the correction 1 + z²/2^9 (the leading term of
+/// e^z / (1 + z/n)^n), the first squaring batched with z². Absolute error
+/// ≤ 1e-4 on [−16, 0] (exp_neg: 2e-3, which moves fmnist-tiny logits by
+/// 2.6e-2). Cost: 8 × (square + trunc_dealer) on n (the first square on 2n)
+/// + mul_ss + trunc_dealer: 18 rounds.
+Shared expNegPrecise(Context &ctx, const Shared &z);
+/// Row-wise normalisations over the last axis. softmax = max-subtract
+/// (max_rows), expNegPrecise, row sum, one reciprocal per row (32 bits),
+/// broadcast product, exact truncation (softmax.h's structure with the
+/// precise exponential).
+Shared softmax(Context &ctx, const Shared &x);
+Shared reluSoftmax(Context &ctx, const Shared &x, double eps);
+Shared twoQuad(Context &ctx, const Shared &x);
+Shared twoRelu(Context &ctx, const Shared &x);
+/// mpc.layer_norm with the server's γ, β (shared by the server, 0 bytes).
+Shared layerNorm(Context &ctx, const Shared &x, const RingTensor &gamma,
+                 const RingTensor &beta, double eps);
+
+} // namespace mpcvit::rt::kernels
+
+#endif // MPCVIT_RUNTIME_KERNELS_H

@@ -1,0 +1,37 @@
+// mpcvit-compile stops early with --emit, writes the final IR without the
+// weights, and names what went wrong.
+// RUN: rm -rf %t && mkdir -p %t
+// RUN: mpcvit-compile %s --emit=mlir -o %t/a/m
+// RUN: FileCheck %s --check-prefix=MLIR < %t/a/m.mlir
+// RUN: not ls %t/a/m.cpp
+// RUN: mpcvit-compile %s --emit=cpp --frac-bits 12 --trunc dealer --compare dcf -o %t/b/m
+// RUN: FileCheck %s --check-prefix=CPP < %t/b/m.cpp
+// RUN: od -c -N 8 %t/b/m.weights | FileCheck %s --check-prefix=WEIGHTS
+// The executable's measured communication equals the ops' cost formulas:
+// mmul_sp (client 32·8 B, 1 round, dealer 32·8 B), dealer truncation (32·8 B
+// each, 1 round, dealer 32·8 + ⌈32·17/8⌉ B), reveal (server 32·8 B, 1 round).
+// RUN: mpcvit-compile %s --trunc dealer -o %t/e/m
+// RUN: /usr/bin/python3 -c "import numpy as np; np.save('%t/x.npy', np.linspace(0, 1, 32, dtype=np.float32).reshape(1, 32))"
+// RUN: %t/e/m local --input %t/x.npy --output %t/y.npy --json | FileCheck %s --check-prefix=COST
+// RUN: /usr/bin/python3 -c "import numpy as np; y = np.load('%t/y.npy'); assert y.shape == (1, 32) and abs(y - 8.0).max() < 1e-3, y"
+// RUN: not mpcvit-compile %s --emit=obj -o %t/c/m 2>&1 | FileCheck %s --check-prefix=EMIT
+// RUN: not mpcvit-compile %S/lower-to-mpc-errors.mlir -o %t/d/m 2>&1 | FileCheck %s --check-prefix=FAIL
+
+// MLIR: module attributes {mpcvit.compare = "a2b", mpcvit.frac_bits = 16 : i64, mpcvit.trunc = "local"}
+// MLIR: mpc.weight "w_0" dense_resource<w_0>
+// MLIR: mpc.reveal
+// MLIR-NOT: 0x
+// CPP: 12 fractional bits, dealer truncation, DCF comparisons
+// CPP: k::truncDealer(ctx, {{.*}}, 12)
+// CPP: p.trunc = TruncMode::Dealer;
+// CPP: p.compare = CompareMode::DCF;
+// WEIGHTS: M   P   C   V   I   T   W   1
+// COST: "online_bytes_sent_per_party": [512, 512], "online_bytes_sent_per_party_max": 512, "online_rounds": 3, "offline_bytes": 580}
+// EMIT: mpcvit-compile: error: --emit must be mlir, cpp or exe, got 'obj'
+// FAIL: 'vit.sub' op has no private (2PC) lowering
+// FAIL: mpcvit-compile: error: compiling {{.*}} failed (see the errors above)
+func.func @main(%x: tensor<1x32xf32>) -> tensor<1x32xf32> {
+  %w = vit.constant dense<0.5> : tensor<32x32xf32>
+  %y = vit.linear %x, %w : (tensor<1x32xf32>, tensor<32x32xf32>) -> tensor<1x32xf32>
+  return %y : tensor<1x32xf32>
+}

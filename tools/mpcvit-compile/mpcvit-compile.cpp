@@ -1,0 +1,205 @@
+//===- mpcvit-compile.cpp - ONNX ViT → private 2PC executable ---*- C++ -*-===//
+//
+//   mpcvit-compile model.onnx|model.mlir [--arch arch.json] [--frac-bits N]
+//       [--trunc local|dealer] [--compare a2b|dcf] [--emit=mlir|cpp|exe]
+//       -o DIR/NAME
+//
+// In one command (DESIGN.md §1): import (ONNX) or parse (vit IR), raise,
+// apply arch.json (replace-softmax, linearize-gelu), fuse, lower to mpc,
+// check the reveal invariant, then write
+//   DIR/NAME.mlir     the final mpc IR, weights elided (safe to share),
+//   DIR/NAME.cpp      the emitted C++ (--emit=cpp and exe),
+//   DIR/NAME.weights  the server-only weights file (--emit=cpp and exe),
+//   DIR/NAME          the executable (--emit=exe, default): the system C++
+//                     compiler (CXX or c++) on NAME.cpp, linked with the
+//                     runtime library built in this tree.
+// Errors go to stderr as "mpcvit-compile: error: ..." with exit status 1
+// (2 for usage errors).
+//
+//===----------------------------------------------------------------------===//
+
+#include "mpcvit/dialects/mpc/MpcDialect.h"
+#include "mpcvit/dialects/vit/VitDialect.h"
+#include "mpcvit/onnx/Importer.h"
+#include "mpcvit/passes/Passes.h"
+#include "mpcvit/target/Program.h"
+#include "mpcvit/target/ToCpp.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/IR/AsmState.h"
+#include "mlir/IR/MLIRContext.h"
+#include "mlir/Parser/Parser.h"
+#include "mlir/Pass/PassManager.h"
+#include "mlir/Pass/PassRegistry.h"
+#include "mlir/Transforms/Passes.h"
+#include "llvm/Support/CommandLine.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/InitLLVM.h"
+#include "llvm/Support/Path.h"
+#include "llvm/Support/Program.h"
+#include "llvm/Support/raw_ostream.h"
+
+using namespace llvm;
+
+static cl::opt<std::string> inputFile(cl::Positional,
+                                      cl::desc("<model.onnx | model.mlir>"),
+                                      cl::Required);
+static cl::opt<std::string> outputBase("o", cl::desc("Output DIR/NAME"),
+                                       cl::value_desc("DIR/NAME"),
+                                       cl::Required);
+static cl::opt<std::string>
+    archFile("arch", cl::desc("arch.json (mpcvit.arch.v1)"), cl::init(""));
+static cl::opt<unsigned> fracBits("frac-bits",
+                                  cl::desc("Fractional bits (default 16)"),
+                                  cl::init(16));
+static cl::opt<std::string> truncMode("trunc",
+                                      cl::desc("Truncation: local or dealer"),
+                                      cl::init("local"));
+static cl::opt<std::string>
+    compareMode("compare", cl::desc("Comparison backend: a2b (default) or dcf"),
+                cl::init("a2b"));
+static cl::opt<std::string>
+    emitKind("emit", cl::desc("Stop after: mlir, cpp or exe"), cl::init("exe"));
+static cl::list<std::string>
+    inputShapes("input-shape",
+                cl::desc("ONNX: static shape [NAME:]D0xD1x... for a "
+                         "dynamic input"));
+
+static int fail(const Twine &msg) {
+  errs() << "mpcvit-compile: error: " << msg << "\n";
+  return 1;
+}
+
+static std::string envOr(const char *name, const char *def) {
+  const char *v = std::getenv(name);
+  return v && *v ? v : def;
+}
+
+int main(int argc, char **argv) {
+  InitLLVM y(argc, argv);
+  mpcvit::registerMPCVitPasses();
+  mlir::registerTransformsPasses();
+  cl::ParseCommandLineOptions(argc, argv,
+                              "mpcvit-compile: ONNX ViT → private 2PC "
+                              "executable\n");
+  if (emitKind != "mlir" && emitKind != "cpp" && emitKind != "exe") {
+    errs() << "mpcvit-compile: error: --emit must be mlir, cpp or exe, got '"
+           << emitKind << "'\n";
+    return 2;
+  }
+  if (compareMode != "a2b" && compareMode != "dcf") {
+    errs() << "mpcvit-compile: error: --compare must be a2b or dcf\n";
+    return 2;
+  }
+  if (truncMode != "local" && truncMode != "dealer") {
+    errs() << "mpcvit-compile: error: --trunc must be local or dealer\n";
+    return 2;
+  }
+  std::string name = sys::path::filename(outputBase).str();
+  if (name.empty())
+    return fail("-o needs DIR/NAME, got '" + outputBase + "'");
+  StringRef dir = sys::path::parent_path(outputBase);
+  if (!dir.empty())
+    if (std::error_code ec = sys::fs::create_directories(dir))
+      return fail("cannot create " + dir + ": " + ec.message());
+
+  mlir::MLIRContext ctx;
+  ctx.loadDialect<mpcvit::vit::VitDialect, mpcvit::mpc::MpcDialect,
+                  mlir::func::FuncDialect>();
+  mlir::OwningOpRef<mlir::ModuleOp> module;
+  if (StringRef(inputFile).ends_with(".onnx")) {
+    mpcvit::onnx_import::ImportOptions opts;
+    for (const std::string &s : inputShapes) {
+      auto parsed = mpcvit::onnx_import::parseInputShape(s);
+      if (!parsed)
+        return fail(toString(parsed.takeError()));
+      opts.inputShapes[parsed->first] = parsed->second;
+    }
+    auto imported = mpcvit::onnx_import::importOnnxFile(inputFile, ctx, opts);
+    if (!imported)
+      return fail(toString(imported.takeError()));
+    module = std::move(*imported);
+  } else {
+    module = mlir::parseSourceFile<mlir::ModuleOp>(inputFile, &ctx);
+    if (!module)
+      return fail("cannot parse " + inputFile);
+  }
+
+  // The pipeline of DESIGN.md §1, as registered pass names.
+  std::string pipeline = "mpcvit-raise-patterns";
+  if (!archFile.empty())
+    pipeline += ",mpcvit-replace-softmax{arch=" + archFile +
+                "},mpcvit-linearize-gelu{arch=" + archFile + "}";
+  pipeline +=
+      ",mpcvit-fuse-linear,canonicalize,mpcvit-lower-to-mpc{frac-bits=" +
+      std::to_string(fracBits) + " trunc=" + truncMode +
+      " compare=" + compareMode + "},mpcvit-check-reveal";
+  mlir::PassManager pm(&ctx, mlir::ModuleOp::getOperationName());
+  if (mlir::failed(mlir::parsePassPipeline(pipeline, pm, errs())))
+    return fail("bad pass pipeline " + pipeline);
+  if (std::getenv("MPCVIT_COMPILE_DEBUG"))
+    pm.printAsTextualPipeline(errs());
+  if (mlir::failed(pm.run(*module)))
+    return fail("compiling " + inputFile + " failed (see the errors above)");
+
+  // NAME.mlir: the final IR with the weights elided.
+  std::string base = outputBase;
+  {
+    std::error_code ec;
+    raw_fd_ostream os(base + ".mlir", ec);
+    if (ec)
+      return fail("cannot write " + base + ".mlir: " + ec.message());
+    mlir::OpPrintingFlags flags;
+    flags.elideLargeElementsAttrs(16);
+    flags.elideLargeResourceString(16);
+    module->print(os, flags);
+    os << "\n";
+  }
+  if (emitKind == "mlir")
+    return 0;
+
+  auto program = mpcvit::target::getProgram(*module);
+  if (mlir::failed(program))
+    return 1;
+  {
+    std::error_code ec;
+    raw_fd_ostream os(base + ".cpp", ec);
+    if (ec)
+      return fail("cannot write " + base + ".cpp: " + ec.message());
+    if (mlir::failed(mpcvit::target::emitCpp(*module, os, name)))
+      return 1;
+  }
+  if (mlir::failed(
+          mpcvit::target::writeWeightsFile(*program, base + ".weights")))
+    return 1;
+  if (emitKind == "cpp")
+    return 0;
+
+  std::string cxxName = envOr("CXX", "c++");
+  auto cxx = sys::findProgramByName(cxxName);
+  if (!cxx)
+    return fail("C++ compiler '" + cxxName + "' not found (set CXX)");
+  std::string lib = envOr("MPCVIT_RUNTIME_LIB", MPCVIT_RUNTIME_LIB);
+  std::string inc = envOr("MPCVIT_RUNTIME_INCLUDE", MPCVIT_RUNTIME_INCLUDE);
+  if (!sys::fs::exists(lib))
+    return fail("runtime library " + lib +
+                " not found (build it: ninja mpcvit_runtime, or set "
+                "MPCVIT_RUNTIME_LIB)");
+  if (!sys::fs::exists(inc + "/mpcvit/runtime/program.h"))
+    return fail("runtime headers not found under " + inc +
+                " (set MPCVIT_RUNTIME_INCLUDE)");
+  std::string crypto = MPCVIT_CRYPTO_LIB;
+  if (crypto.empty())
+    crypto = "-lcrypto";
+  std::vector<std::string> args = {
+      *cxx, "-std=c++17", "-O2",      "-I" + inc, base + ".cpp",
+      lib,  crypto,       "-pthread", "-o",       base};
+  std::vector<StringRef> argRefs(args.begin(), args.end());
+  std::string err;
+  int rc = sys::ExecuteAndWait(*cxx, argRefs, std::nullopt, {},
+                               /*SecondsToWait=*/600, 0, &err);
+  if (rc != 0)
+    return fail("the C++ compiler failed on " + base + ".cpp (exit " +
+                Twine(rc) + (err.empty() ? "" : ", " + err) + ")");
+  return 0;
+}

@@ -1,0 +1,175 @@
+//===- mpcvit-run.cpp - plaintext reference evaluator driver ----*- C++ -*-===//
+//
+//   mpcvit-run --plaintext model.mlir --input x.npy --output y.npy
+//   mpcvit-run --plaintext model.mlir --input x.npy --compare ref.npy --atol
+//   1e-4 mpcvit-run --plaintext model.mlir --print
+//
+// Parses vit IR, evaluates one function (`--function`, default `main`, or
+// the only function) on .npy inputs (one --input per argument, in order) and
+// writes its results (--output per result, in order). With --compare it
+// also prints the maximum absolute difference to reference arrays and exits
+// with 1 if it exceeds --atol. Errors name the file; exit status 1.
+//
+//===----------------------------------------------------------------------===//
+
+#include "mpcvit/dialects/vit/VitDialect.h"
+#include "mpcvit/eval/Evaluator.h"
+#include "mpcvit/eval/Npy.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/IR/BuiltinOps.h"
+#include "mlir/IR/MLIRContext.h"
+#include "mlir/Parser/Parser.h"
+#include "mlir/Support/FileUtilities.h"
+#include "llvm/Support/CommandLine.h"
+#include "llvm/Support/InitLLVM.h"
+#include "llvm/Support/SourceMgr.h"
+#include "llvm/Support/raw_ostream.h"
+
+#include <algorithm>
+#include <cmath>
+
+using namespace llvm;
+using namespace mpcvit;
+
+static cl::opt<bool> plaintext("plaintext",
+                               cl::desc("Evaluate in plaintext (the only "
+                                        "mode; required for clarity)"),
+                               cl::Required);
+static cl::opt<std::string> modelFile(cl::Positional, cl::desc("<model.mlir>"),
+                                      cl::Required);
+static cl::list<std::string> inputs("input", cl::desc("input .npy (one per "
+                                                      "function argument)"));
+static cl::list<std::string> outputs("output",
+                                     cl::desc("output .npy (one per result)"));
+static cl::list<std::string>
+    compares("compare", cl::desc("reference .npy to compare each result with"));
+static cl::opt<double> absTol("atol",
+                              cl::desc("max abs difference for "
+                                       "--compare (default 1e-4)"),
+                              cl::init(1e-4));
+static cl::opt<double>
+    relTol("rtol",
+           cl::desc("if set, --compare checks max|got - ref| <= rtol * "
+                    "max|ref| (normwise relative) instead of --atol"),
+           cl::init(0.0));
+static cl::opt<bool> printResults("print",
+                                  cl::desc("Print every result's shape and "
+                                           "values (%.6g) to stdout"));
+static cl::opt<std::string> funcName("function",
+                                     cl::desc("function to evaluate (default: "
+                                              "main or the only function)"));
+
+static int fail(const Twine &msg) {
+  errs() << "mpcvit-run: error: " << msg << "\n";
+  return 1;
+}
+
+int main(int argc, char **argv) {
+  InitLLVM y(argc, argv);
+  cl::ParseCommandLineOptions(argc, argv,
+                              "mpcvit plaintext reference evaluator\n");
+  mlir::MLIRContext ctx;
+  ctx.loadDialect<vit::VitDialect, mlir::func::FuncDialect>();
+  SourceMgr sm;
+  mlir::SourceMgrDiagnosticHandler diag(sm, &ctx);
+  std::string err;
+  std::unique_ptr<MemoryBuffer> buf = mlir::openInputFile(modelFile, &err);
+  if (!buf)
+    return fail(err);
+  sm.AddNewSourceBuffer(std::move(buf), SMLoc());
+  mlir::OwningOpRef<mlir::ModuleOp> module =
+      mlir::parseSourceFile<mlir::ModuleOp>(sm, &ctx);
+  if (!module)
+    return fail("cannot parse '" + modelFile + "'");
+
+  mlir::func::FuncOp func;
+  SmallVector<mlir::func::FuncOp> all(module->getOps<mlir::func::FuncOp>());
+  for (mlir::func::FuncOp f : all)
+    if (f.getSymName() == (funcName.empty() ? "main" : funcName.getValue()))
+      func = f;
+  if (!func && funcName.empty() && all.size() == 1)
+    func = all.front();
+  if (!func)
+    return fail("'" + modelFile + "' has no function '" +
+                (funcName.empty() ? "main" : funcName.getValue()) + "'");
+
+  std::vector<eval::Tensor> args;
+  for (const std::string &path : inputs) {
+    Expected<eval::NpyArray> a = eval::readNpy(path);
+    if (!a)
+      return fail(toString(a.takeError()));
+    eval::Tensor t;
+    t.shape = a->shape;
+    t.data = std::move(a->data);
+    args.push_back(std::move(t));
+  }
+  // Inputs enter with the argument's precision.
+  for (auto [t, ty] : llvm::zip(args, func.getArgumentTypes()))
+    if (auto st = dyn_cast<mlir::ShapedType>(ty);
+        st && st.getElementType().isF32())
+      for (double &v : t.data)
+        v = static_cast<float>(v);
+
+  Expected<std::vector<eval::Tensor>> results = eval::evaluate(func, args);
+  if (!results)
+    return fail("'" + modelFile + "': " + toString(results.takeError()));
+  if (outputs.size() > results->size() || compares.size() > results->size())
+    return fail("the function has " + Twine(results->size()) +
+                " results but more --output/--compare files were given");
+  for (size_t i = 0; i < outputs.size(); ++i) {
+    eval::NpyArray a;
+    a.shape = (*results)[i].shape;
+    a.data = (*results)[i].data;
+    a.isFloat64 = cast<mlir::ShapedType>(func.getResultTypes()[i])
+                      .getElementType()
+                      .isF64();
+    if (Error e = eval::writeNpy(outputs[i], a))
+      return fail(toString(std::move(e)));
+  }
+  if (printResults)
+    for (auto [i, t] : llvm::enumerate(*results)) {
+      outs() << "result #" << i << " [";
+      llvm::interleaveComma(t.shape, outs());
+      outs() << "]:";
+      for (double v : t.data)
+        outs() << " " << format("%.6g", v);
+      outs() << "\n";
+    }
+  int rc = 0;
+  for (size_t i = 0; i < compares.size(); ++i) {
+    Expected<eval::NpyArray> ref = eval::readNpy(compares[i]);
+    if (!ref)
+      return fail(toString(ref.takeError()));
+    const eval::Tensor &got = (*results)[i];
+    if (ref->shape != got.shape)
+      return fail("result #" + Twine(i) + " and '" + compares[i] +
+                  "' differ in shape");
+    double maxErr = 0;
+    for (size_t j = 0; j < got.data.size(); ++j) {
+      double d = std::fabs(got.data[j] - ref->data[j]);
+      if (!(d <= maxErr)) // NaN propagates as an error
+        maxErr = std::isnan(d) ? INFINITY : d;
+    }
+    if (relTol > 0) {
+      double scale = 0;
+      for (double r : ref->data)
+        scale = std::max(scale, std::fabs(r));
+      double rel = scale > 0 ? maxErr / scale : maxErr;
+      outs() << "result #" << i << " max_rel_err " << format("%.3e", rel)
+             << (rel <= relTol ? " ok" : " FAIL") << " (rtol "
+             << format("%.1e", relTol.getValue()) << ", " << got.data.size()
+             << " values)\n";
+      if (!(rel <= relTol))
+        rc = 1;
+      continue;
+    }
+    outs() << "result #" << i << " max_abs_err " << format("%.3e", maxErr)
+           << (maxErr <= absTol ? " ok" : " FAIL") << " (atol "
+           << format("%.1e", absTol.getValue()) << ", " << got.data.size()
+           << " values)\n";
+    if (!(maxErr <= absTol))
+      rc = 1;
+  }
+  return rc;
+}
