@@ -53,12 +53,67 @@ static cl::opt<double>
            cl::desc("if set, --compare checks max|got - ref| <= rtol * "
                     "max|ref| (normwise relative) instead of --atol"),
            cl::init(0.0));
+static cl::opt<bool>
+    batch("batch",
+          cl::desc("the single --input holds N inputs stacked along the "
+                   "model's batch axis (the argument is [1, ...], the file "
+                   "[N, ...]); results are stacked the same way"));
 static cl::opt<bool> printResults("print",
                                   cl::desc("Print every result's shape and "
                                            "values (%.6g) to stdout"));
 static cl::opt<std::string> funcName("function",
                                      cl::desc("function to evaluate (default: "
                                               "main or the only function)"));
+
+/// --batch: evaluates `func` on each of the N inputs stacked along axis 0
+/// of the single argument (whose own leading dimension is 1) and stacks
+/// each result along its axis 0. Errors name the shapes.
+static Expected<std::vector<eval::Tensor>>
+evaluateBatch(mlir::func::FuncOp func, const std::vector<eval::Tensor> &args) {
+  auto argTy = func.getNumArguments() == 1
+                   ? dyn_cast<mlir::RankedTensorType>(func.getArgumentTypes()[0])
+                   : mlir::RankedTensorType();
+  if (!argTy || args.size() != 1 || argTy.getRank() < 1 ||
+      argTy.getDimSize(0) != 1)
+    return createStringError(inconvertibleErrorCode(),
+                             "--batch needs one argument of shape [1, ...] "
+                             "and one --input");
+  const eval::Tensor &all = args[0];
+  ArrayRef<int64_t> item = argTy.getShape().drop_front();
+  if (all.shape.size() != static_cast<size_t>(argTy.getRank()) ||
+      ArrayRef<int64_t>(all.shape).drop_front() != item)
+    return createStringError(inconvertibleErrorCode(),
+                             "--batch input must be [N" +
+                                 std::string(item.empty() ? "" : ", ...") +
+                                 "] matching the argument's trailing "
+                                 "dimensions");
+  int64_t n = all.shape.empty() ? 0 : all.shape[0];
+  size_t per = all.data.size() / std::max<int64_t>(n, 1);
+  std::vector<eval::Tensor> stacked;
+  for (int64_t b = 0; b < n; ++b) {
+    eval::Tensor one;
+    one.shape.assign(argTy.getShape().begin(), argTy.getShape().end());
+    one.data.assign(all.data.begin() + b * per,
+                    all.data.begin() + (b + 1) * per);
+    Expected<std::vector<eval::Tensor>> r = eval::evaluate(func, {one});
+    if (!r)
+      return r.takeError();
+    if (stacked.empty())
+      stacked.resize(r->size());
+    for (auto [acc, t] : llvm::zip(stacked, *r)) {
+      if (t.shape.empty() || t.shape[0] != 1)
+        return createStringError(inconvertibleErrorCode(),
+                                 "--batch needs results of shape [1, ...]");
+      if (acc.shape.empty()) {
+        acc.shape = t.shape;
+        acc.shape[0] = 0;
+      }
+      acc.shape[0] += 1;
+      acc.data.insert(acc.data.end(), t.data.begin(), t.data.end());
+    }
+  }
+  return stacked;
+}
 
 static int fail(const Twine &msg) {
   errs() << "mpcvit-run: error: " << msg << "\n";
@@ -111,7 +166,8 @@ int main(int argc, char **argv) {
       for (double &v : t.data)
         v = static_cast<float>(v);
 
-  Expected<std::vector<eval::Tensor>> results = eval::evaluate(func, args);
+  Expected<std::vector<eval::Tensor>> results =
+      batch ? evaluateBatch(func, args) : eval::evaluate(func, args);
   if (!results)
     return fail("'" + modelFile + "': " + toString(results.takeError()));
   if (outputs.size() > results->size() || compares.size() > results->size())
