@@ -246,6 +246,8 @@ struct Report {
   uint64_t offlineBytes = 0;        // dealer bytes, per inference
   std::vector<int> top1;
   std::vector<double> logits; // all outputs, row-major
+  /// Client only: online / offline seconds of each inference, in order.
+  std::vector<double> onlineEach, offlineEach;
 };
 
 std::string jsonLine(const Report &r) {
@@ -265,7 +267,18 @@ std::string jsonLine(const Report &r) {
      << ", \"online_bytes_sent_per_party\": [" << r.bytes[0] << ", "
      << r.bytes[1] << "], \"online_bytes_sent_per_party_max\": "
      << std::max(r.bytes[0], r.bytes[1]) << ", \"online_rounds\": " << r.rounds
-     << ", \"offline_bytes\": " << r.offlineBytes << "}";
+     << ", \"offline_bytes\": " << r.offlineBytes;
+  if (!r.onlineEach.empty()) {
+    auto list = [&](const char *key, const std::vector<double> &v) {
+      os << ", \"" << key << "\": [";
+      for (size_t i = 0; i < v.size(); ++i)
+        os << (i ? ", " : "") << v[i];
+      os << "]";
+    };
+    list("online_s_each", r.onlineEach);
+    list("offline_s_each", r.offlineEach);
+  }
+  os << "}";
   return os.str();
 }
 
@@ -375,11 +388,13 @@ Report runClient(Context &ctx, const ProgramInfo &info,
     RingTensor x = codec.encode(inputs[i], info.input);
     auto t0 = Clock::now();
     ctx.receiveOffline(1);
-    offline += since(t0);
+    r.offlineEach.push_back(since(t0));
+    offline += r.offlineEach.back();
     ctx.beginInference();
     auto t1 = Clock::now();
     RingTensor y = forward(ctx, w, x);
-    online += since(t1);
+    r.onlineEach.push_back(since(t1));
+    online += r.onlineEach.back();
     ctx.endInference();
     std::vector<double> v = out.decode(y);
     size_t last = info.output.empty() ? v.size() : size_t(info.output.back());

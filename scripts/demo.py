@@ -1,0 +1,228 @@
+#!/usr/bin/python3
+"""The main job: private inference of a trained ViT on real Fashion-MNIST images.
+
+    scripts/demo.sh [--model mpcvit_mu0.5] [--count 100] [--chunk 10]
+
+1. Compiles models/fmnist/<model>/model.onnx with its arch.json into a
+   private executable (mpcvit-compile: import, raise, NAS rewrites, fusion,
+   lowering to mpc, C++ emission, linking with the 2PC runtime).
+2. Runs dealer, server and client as three processes over loopback
+   (127.0.0.1, ephemeral ports) on the first N test images, in chunks, with
+   a progress bar; only the client sees its images and the logits.
+3. Runs the same program in plaintext (the compiler's reference evaluator,
+   mpcvit-run, on the rewritten vit IR) on the same images.
+4. Prints private and plaintext top-1, their agreement, median online and
+   offline latency per image, bytes and rounds per image, and the cost
+   model's prediction (--mpcvit-cost-report) beside the measurement.
+
+Run with /usr/bin/python3 (numpy and tqdm from apt). Exit status 1 with a
+message naming what is missing on any error.
+"""
+
+import argparse
+import json
+import os
+import re
+import statistics
+import subprocess
+import sys
+import tempfile
+
+import numpy as np
+from tqdm import tqdm
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.join(ROOT, "python"))
+from mpcvit import data as fmnist  # noqa: E402  (validated IDX loader)
+
+TIMEOUT_S = 600
+
+
+def die(msg):
+    print(f"demo: error: {msg}", file=sys.stderr)
+    sys.exit(1)
+
+
+def run(cmd, **kw):
+    r = subprocess.run(cmd, capture_output=True, text=True, timeout=TIMEOUT_S,
+                       **kw)
+    if r.returncode != 0:
+        die(f"{' '.join(cmd)} failed ({r.returncode}):\n{r.stderr.strip()}")
+    return r.stdout
+
+
+def listening_port(proc, role):
+    line = proc.stderr.readline()
+    m = re.search(r"listening .*on 127\.0\.0\.1:(\d+)", line)
+    if not m:
+        proc.kill()
+        die(f"{role} did not start: {line.strip()}")
+    return int(m.group(1))
+
+
+def private_chunk(prog, images_npy, out_npy, count):
+    """dealer, server and client of `prog` as three processes on `count`
+    images; returns the client's JSON report."""
+    common = ["--timeout-ms", "30000"]
+    server = subprocess.Popen([prog, "server", "--listen", "127.0.0.1:0"] + common,
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                              text=True)
+    sp = listening_port(server, "server")
+    client = subprocess.Popen([prog, "client", "--connect", f"127.0.0.1:{sp}",
+                               "--listen", "127.0.0.1:0", "--input", images_npy,
+                               "--output", out_npy, "--json"] + common,
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                              text=True)
+    cp = listening_port(client, "client")
+    dealer = subprocess.Popen([prog, "dealer", "--server", f"127.0.0.1:{sp}",
+                               "--client", f"127.0.0.1:{cp}", "--count",
+                               str(count)] + common,
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                              text=True)
+    outs = {}
+    for name, p in (("dealer", dealer), ("server", server), ("client", client)):
+        try:
+            out, err = p.communicate(timeout=TIMEOUT_S)
+        except subprocess.TimeoutExpired:
+            for q in (dealer, server, client):
+                q.kill()
+            die(f"{name} did not finish within {TIMEOUT_S} s")
+        if p.returncode != 0:
+            die(f"{name} failed ({p.returncode}): {err.strip()}")
+        outs[name] = out
+    return json.loads(outs["client"].strip().splitlines()[-1])
+
+
+def cost_prediction(mlir, bin_dir):
+    """Totals of --mpcvit-cost-report=json on the final mpc IR, or None if
+    this build has no cost report."""
+    opt = os.path.join(bin_dir, "mpcvit-opt")
+    r = subprocess.run([opt, "--mpcvit-cost-report=json", mlir, "-o",
+                        os.devnull], capture_output=True, text=True,
+                       timeout=TIMEOUT_S)
+    if r.returncode != 0:
+        return None
+    text = r.stdout.strip() or r.stderr.strip()
+    start = text.find("{")
+    try:
+        return json.loads(text[start:]) if start >= 0 else None
+    except json.JSONDecodeError:
+        return None
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__,
+                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--model", default="mpcvit_mu0.5",
+                   help="directory under models/fmnist/ (default mpcvit_mu0.5)")
+    p.add_argument("--count", type=int, default=100,
+                   help="first N test images (default 100)")
+    p.add_argument("--chunk", type=int, default=10,
+                   help="images per dealer/server/client run (default 10)")
+    p.add_argument("--build", default=os.environ.get("MPCVIT_BUILD_DIR",
+                                                      os.path.join(ROOT, "build")))
+    p.add_argument("--data", default=fmnist.DEFAULT_ROOT)
+    args = p.parse_args()
+    if args.count < 1 or args.chunk < 1:
+        die("--count and --chunk must be positive")
+
+    model_dir = os.path.join(ROOT, "models", "fmnist", args.model)
+    onnx_path = os.path.join(model_dir, "model.onnx")
+    arch = os.path.join(model_dir, "arch.json")
+    if not os.path.isfile(onnx_path):
+        have = sorted(os.listdir(os.path.dirname(model_dir))) \
+            if os.path.isdir(os.path.dirname(model_dir)) else []
+        die(f"no model {onnx_path}; models/fmnist has: {', '.join(have) or 'none'}")
+    bin_dir = os.path.join(args.build, "bin")
+    work = os.path.join(args.build, "demo", args.model)
+    os.makedirs(work, exist_ok=True)
+    prog = os.path.join(work, "prog")
+
+    print(f"== model {args.model}: {onnx_path}")
+    cmd = [os.path.join(bin_dir, "mpcvit-compile"), onnx_path, "-o", prog]
+    if os.path.isfile(arch):
+        cmd[2:2] = ["--arch", arch]
+        print(f"   arch {arch}")
+    run(cmd)
+    print(f"== compiled {prog} (+ {os.path.basename(prog)}.weights for the "
+          f"server, {os.path.basename(prog)}.mlir)")
+
+    images, labels = fmnist.load_split("test", args.data)
+    n = min(args.count, len(images))
+    x = ((images[:n].astype(np.float32) / 255.0 - fmnist.MEAN) / fmnist.STD)
+    x = x[:, None, :, :].astype(np.float32)
+    y = labels[:n]
+
+    # Plaintext reference: the same rewritten program, evaluated in float.
+    with tempfile.TemporaryDirectory() as tmp:
+        vit = os.path.join(tmp, "model.mlir")
+        run([os.path.join(bin_dir, "mpcvit-translate"), "--import-onnx",
+             onnx_path, "-o", vit])
+        raised = os.path.join(tmp, "raised.mlir")
+        run([os.path.join(bin_dir, "mpcvit-opt"), "--mpcvit-raise-patterns",
+             vit, "-o", raised])
+        plain = raised
+        if os.path.isfile(arch):
+            plain = os.path.join(tmp, "plain.mlir")
+            run([os.path.join(bin_dir, "mpcvit-opt"),
+                 f"--mpcvit-pipeline=arch={arch}", raised, "-o", plain])
+        xs = os.path.join(tmp, "images.npy")
+        np.save(xs, x)
+        ys = os.path.join(tmp, "plain.npy")
+        run([os.path.join(bin_dir, "mpcvit-run"), "--plaintext", plain,
+             "--batch", "--input", xs, "--output", ys])
+        plain_logits = np.load(ys)
+
+        # Private inference, three processes per chunk.
+        private_logits, reports = [], []
+        with tqdm(total=n, desc="private inference", unit="img") as bar:
+            for lo in range(0, n, args.chunk):
+                hi = min(n, lo + args.chunk)
+                cx = os.path.join(tmp, f"chunk{lo}.npy")
+                co = os.path.join(tmp, f"chunk{lo}.out.npy")
+                np.save(cx, x[lo:hi])
+                reports.append(private_chunk(prog, cx, co, hi - lo))
+                private_logits.append(np.load(co).reshape(hi - lo, -1))
+                bar.update(hi - lo)
+        private_logits = np.concatenate(private_logits)
+
+    priv_top1 = private_logits.argmax(1)
+    plain_top1 = plain_logits.reshape(n, -1).argmax(1)
+    online = [s for r in reports for s in r["online_s_each"]]
+    offline = [s for r in reports for s in r["offline_s_each"]]
+    bytes_pp = reports[0]["online_bytes_sent_per_party"]
+    rounds = reports[0]["online_rounds"]
+    dealer_bytes = reports[0]["offline_bytes"]
+    consistent = all(r["online_bytes_sent_per_party"] == bytes_pp and
+                     r["online_rounds"] == rounds for r in reports)
+
+    print()
+    print(f"images                      {n} (Fashion-MNIST test set, first {n})")
+    print(f"private top-1 accuracy      {100.0 * (priv_top1 == y).mean():.2f}%")
+    print(f"plaintext top-1 accuracy    {100.0 * (plain_top1 == y).mean():.2f}%"
+          f"  (same program, float)")
+    print(f"agreement private/plaintext {int((priv_top1 == plain_top1).sum())}/{n}"
+          f"  max |logit diff| {np.abs(private_logits - plain_logits.reshape(n, -1)).max():.2e}")
+    print(f"online latency (median)     {statistics.median(online):.4f} s per image")
+    print(f"offline latency (median)    {statistics.median(offline):.4f} s per image")
+    print(f"online bytes per image      server {bytes_pp[0]:,} B, client "
+          f"{bytes_pp[1]:,} B{'' if consistent else ' (varied between chunks!)'}")
+    print(f"online rounds per image     {rounds}")
+    print(f"offline (dealer) bytes      {dealer_bytes:,} B per image")
+    pred = cost_prediction(prog + ".mlir", bin_dir)
+    if pred is None:
+        print("cost model                  (no --mpcvit-cost-report in this build)")
+    else:
+        t = pred.get("total", {})
+        pb = t.get("online_bytes_sent_per_party", [None, None])
+        print(f"cost model prediction       server {pb[0]:,} B, client {pb[1]:,} B, "
+              f"{t.get('online_rounds')} rounds, dealer {t.get('offline_bytes'):,} B"
+              f"  -> {'equal to' if pb == bytes_pp and t.get('online_rounds') == rounds else 'DIFFERENT from'} the measurement")
+        for prof, est in sorted(pred.get("latency", {}).items()):
+            if isinstance(est, dict) and "total_s" in est:
+                print(f"  estimated latency {prof:9s} {est['total_s']:.4f} s")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
