@@ -9,22 +9,16 @@
 //===----------------------------------------------------------------------===//
 
 #include "mpcvit/dialects/mpc/MpcOps.h"
+#include "mpcvit/dialects/ShapeFormat.h"
 
 #include "mlir/IR/BuiltinTypes.h"
 #include "llvm/ADT/STLExtras.h"
 
 using namespace mlir;
+using mpcvit::shapeStr;
 using namespace mpcvit::mpc;
 
 namespace {
-
-std::string shapeStr(ArrayRef<int64_t> shape) {
-  std::string s = "[";
-  llvm::raw_string_ostream os(s);
-  llvm::interleaveComma(shape, os);
-  os << "]";
-  return s;
-}
 
 RingTensorType ty(Value v) { return llvm::cast<RingTensorType>(v.getType()); }
 

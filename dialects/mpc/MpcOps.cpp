@@ -7,6 +7,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "mpcvit/dialects/mpc/MpcOps.h"
+#include "mpcvit/dialects/ShapeFormat.h"
 
 #include "mlir/Dialect/Traits.h"
 #include "mlir/IR/Builders.h"
@@ -14,6 +15,7 @@
 #include "llvm/ADT/STLExtras.h"
 
 using namespace mlir;
+using mpcvit::shapeStr;
 using namespace mpcvit::mpc;
 
 // Custom directive of mpc.trunc: the kind as a bare keyword (local, dealer).
@@ -39,14 +41,6 @@ static void printTruncKind(OpAsmPrinter &printer, Operation *,
 #include "mpcvit/dialects/mpc/MpcOps.cpp.inc"
 
 namespace {
-
-std::string shapeStr(ArrayRef<int64_t> shape) {
-  std::string s = "[";
-  llvm::raw_string_ostream os(s);
-  llvm::interleaveComma(shape, os);
-  os << "]";
-  return s;
-}
 
 RingTensorType ty(Value v) { return llvm::cast<RingTensorType>(v.getType()); }
 

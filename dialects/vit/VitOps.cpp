@@ -6,6 +6,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "mpcvit/dialects/vit/VitOps.h"
+#include "mpcvit/dialects/ShapeFormat.h"
 
 #include "mlir/Dialect/Traits.h"
 #include "mlir/IR/Builders.h"
@@ -14,18 +15,10 @@
 #include "llvm/ADT/STLExtras.h"
 
 using namespace mlir;
+using mpcvit::shapeStr;
 using namespace mpcvit::vit;
 
 namespace {
-
-/// Renders a static shape as "[d0, d1, ...]" for diagnostics.
-std::string shapeStr(ArrayRef<int64_t> shape) {
-  std::string s = "[";
-  llvm::raw_string_ostream os(s);
-  llvm::interleaveComma(shape, os);
-  os << "]";
-  return s;
-}
 
 RankedTensorType tensorTy(Value v) {
   return llvm::cast<RankedTensorType>(v.getType());
