@@ -25,7 +25,14 @@
 // * `attention_norm` with mixed kinds: the heads of each kind are gathered
 //   along `head_axis` (public indices), normalised by that kind's protocol
 //   only, concatenated, and put back in head order with the inverse
-//   permutation. No head computes two kinds.
+//   permutation. No head computes two kinds. Each normalisation op (for
+//   `scale` the `mul_public` by 1/N) carries the discardable attribute
+//   `mpcvit.attention_norm = {id, heads, rows, cols, kinds}`: the ordinal
+//   of the `vit.attention_norm` in its function, its head count, the rows
+//   and columns of one head's score matrix, and the kind of every head —
+//   what `--mpcvit-cost-report` needs for the per-head costs of every kind.
+//   Every lowered op keeps the location of its `vit` op (the importer's
+//   NameLoc with the ONNX node name, used for per-layer attribution).
 //
 // Errors name the op and what was expected; primitive ops that
 // `--mpcvit-raise-patterns` did not raise (sub, div, pow, erf, ...) have no
@@ -185,6 +192,10 @@ private:
                                 ArrayRef<int64_t> wtShape,
                                 std::vector<double> wt, Value &out);
   LogicalResult lowerAttentionNorm(vit::AttentionNormOp op);
+  /// Tags the op computing normalisation `r` with `info`
+  /// (mpcvit.attention_norm; for `scale`, the public product by 1/N).
+  void tagAttention(Value r, vit::HeadKind kind, DictionaryAttr info);
+  unsigned attentionCount = 0;
   FailureOr<Value> normaliseKind(Location loc, vit::HeadKind kind, Value x,
                                  double eps);
 
@@ -252,6 +263,15 @@ FailureOr<Value> FunctionLowering::normaliseKind(Location loc,
   return failure();
 }
 
+void FunctionLowering::tagAttention(Value r, vit::HeadKind kind,
+                                    DictionaryAttr info) {
+  Operation *def = r.getDefiningOp();
+  if (kind == vit::HeadKind::Scale && def && def->getNumOperands() == 1)
+    def = def->getOperand(0).getDefiningOp(); // trunc ← mul_public
+  if (def)
+    def->setAttr("mpcvit.attention_norm", info);
+}
+
 LogicalResult FunctionLowering::lowerAttentionNorm(vit::AttentionNormOp op) {
   FailureOr<Value> x = shared(op, op.getInput());
   if (failed(x))
@@ -260,6 +280,19 @@ LogicalResult FunctionLowering::lowerAttentionNorm(vit::AttentionNormOp op) {
   ArrayRef<vit::HeadKind> kinds = op.getKinds().getKinds();
   int64_t axis = op.getHeadAxis();
   double eps = op.getEpsilon().convertToDouble();
+  // Cost-report metadata: rows × cols of one head's scores.
+  RingTensorType xt = ty(*x);
+  int64_t cols = xt.getShape().back(), heads = int64_t(kinds.size());
+  int64_t rows = cols && heads ? xt.getNumElements() / (cols * heads) : 0;
+  SmallVector<Attribute> kindNames;
+  for (vit::HeadKind k : kinds)
+    kindNames.push_back(b.getStringAttr(vit::stringifyHeadKind(k)));
+  DictionaryAttr info = b.getDictionaryAttr(
+      {b.getNamedAttr("id", b.getI64IntegerAttr(attentionCount++)),
+       b.getNamedAttr("heads", b.getI64IntegerAttr(heads)),
+       b.getNamedAttr("rows", b.getI64IntegerAttr(rows)),
+       b.getNamedAttr("cols", b.getI64IntegerAttr(cols)),
+       b.getNamedAttr("kinds", b.getArrayAttr(kindNames))});
   // Group the heads by kind, in order of first appearance.
   SmallVector<vit::HeadKind> order;
   SmallVector<SmallVector<int64_t>> groups;
@@ -276,6 +309,7 @@ LogicalResult FunctionLowering::lowerAttentionNorm(vit::AttentionNormOp op) {
     FailureOr<Value> r = normaliseKind(loc, order[0], *x, eps);
     if (failed(r))
       return failure();
+    tagAttention(*r, order[0], info);
     map[op.getResult()] = *r;
     return success();
   }
@@ -290,6 +324,7 @@ LogicalResult FunctionLowering::lowerAttentionNorm(vit::AttentionNormOp op) {
     FailureOr<Value> r = normaliseKind(loc, k, g, eps);
     if (failed(r))
       return failure();
+    tagAttention(*r, k, info);
     parts.push_back(*r);
     perm.append(heads.begin(), heads.end());
   }

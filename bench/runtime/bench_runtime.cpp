@@ -8,6 +8,12 @@
 // gelu, layer_norm, whole layers) run under both comparison backends
 // ("compare": "a2b" | "dcf", compare.h).
 //   mpcvit_runtime_bench [--reps N] [--op-reps R] [--threads T]
+//   mpcvit_runtime_bench --calibrate FILE [--op-reps R] [--threads T]
+// --calibrate writes the compute term of the cost model (lib/cost/
+// Calibration.h, format mpcvit.calibration.v1): per protocol family the
+// seconds of local work per unit (element, or MAC for the matmuls), i.e.
+// (best online time over loopback − rounds × loopback RTT) / units, with
+// the loopback RTT measured by 200 one-element Beaver products.
 // (--reps: GEMM repetitions; --op-reps: runs per protocol op, best online
 // and offline latency reported — the machine may be shared.)
 //
@@ -16,6 +22,7 @@
 #include "mpcvit/runtime/compare.h"
 #include "mpcvit/runtime/gelu.h"
 #include "mpcvit/runtime/gemm.h"
+#include "mpcvit/runtime/kernels.h"
 #include "mpcvit/runtime/layernorm.h"
 #include "mpcvit/runtime/mmul_sp.h"
 #include "mpcvit/runtime/softmax.h"
@@ -173,8 +180,121 @@ double bestOf(int reps, const std::function<void()> &f) {
 }
 } // namespace
 
+/// --calibrate FILE: see the header comment.
+int calibrate(const char *path, SessionConfig cfg) {
+  auto none = [](Context &) {};
+  const int f = cfg.fracBits;
+  // Loopback round trip: 200 sequential one-element products.
+  Meas rtt = run3(none, [&](Context &c) {
+    Shared x = randShare(c, 1, -1, 1, 1);
+    for (int i = 0; i < 200; ++i)
+      x = mul_ss(c, x, x);
+  }, cfg);
+  const double rttS = rtt.onlineS / 200;
+  std::vector<std::pair<std::string, double>> out;
+  auto add = [&](const std::string &key, const Meas &m, uint64_t units) {
+    uint64_t rounds = std::max(m.srv.rounds, m.cli.rounds);
+    double s = std::max(0.0, m.onlineS - double(rounds) * rttS);
+    out.emplace_back(key, s / double(units));
+    std::fprintf(stderr, "calibrate: %-22s %8.3f ms, %llu rounds, %llu units\n",
+                 key.c_str(), m.onlineS * 1e3, (unsigned long long)rounds,
+                 (unsigned long long)units);
+  };
+  {
+    ServerWeight w[3];
+    Meas m = run3(
+        [&](Context &c) {
+          w[int(c.role())] = deploy_weight(c, 1, randWeight(c, D, D, 1));
+        },
+        [&](Context &c) {
+          mmul_sp(c, randShare(c, T * D, -2, 2, 2), w[int(c.role())], T);
+        },
+        cfg);
+    add("mmul_sp", m, uint64_t(T) * D * D);
+  }
+  add("mmul_ss",
+      run3(none,
+           [&](Context &c) {
+             mmul_ss(c, randShare(c, H * T * DH, -2, 2, 3),
+                     randShare(c, H * DH * T, -2, 2, 4), T, DH, T, H);
+           },
+           cfg),
+      uint64_t(H) * T * DH * T);
+  const size_t n = T * MLP;
+  add("mul_ss", run3(none, [&](Context &c) {
+        Shared x = randShare(c, n, -2, 2, 5);
+        mul_ss(c, x, x);
+      }, cfg), n);
+  add("square", run3(none, [&](Context &c) {
+        square(c, randShare(c, n, -2, 2, 5));
+      }, cfg), n);
+  add("trunc.local", run3(none, [&](Context &c) {
+        trunc_local(c, randShare(c, n, -2, 2, 5), f);
+      }, cfg), n);
+  add("trunc.dealer", run3(none, [&](Context &c) {
+        trunc_dealer(c, randShare(c, n, -2, 2, 5), f);
+      }, cfg), n);
+  add("local", run3(none, [&](Context &c) {
+        Shared x = randShare(c, n, -2, 2, 5);
+        Shared y = x + x;
+        (void)y;
+      }, cfg), n);
+  for (CompareMode cm : {CompareMode::A2B, CompareMode::DCF}) {
+    SessionConfig cc = cfg;
+    cc.compare = cm;
+    std::string sfx = cm == CompareMode::DCF ? ".dcf" : ".a2b";
+    const size_t rows = H * T, cols = T, na = rows * cols;
+    add("relu" + sfx, run3(none, [&](Context &c) {
+          relu(c, randShare(c, n, -6, 6, 6));
+        }, cc), n);
+    add("gelu" + sfx, run3(none, [&](Context &c) {
+          gelu(c, randShare(c, n, -6, 6, 6));
+        }, cc), n);
+    add("softmax" + sfx, run3(none, [&](Context &c) {
+          Shared a = randShare(c, na, -6, 6, 7);
+          a.shape = Shape{int64_t(rows), int64_t(cols)};
+          kernels::softmax(c, a);
+        }, cc), na);
+    add("relu_softmax" + sfx, run3(none, [&](Context &c) {
+          relu_softmax(c, randShare(c, na, -6, 6, 7), rows, cols, 1e-6);
+        }, cc), na);
+    add("two_relu" + sfx, run3(none, [&](Context &c) {
+          two_relu(c, randShare(c, na, -6, 6, 7), rows, cols);
+        }, cc), na);
+    add("two_quad" + sfx, run3(none, [&](Context &c) {
+          two_quad(c, randShare(c, na, -6, 6, 7), rows, cols);
+        }, cc), na);
+    add("layer_norm" + sfx, run3(none, [&](Context &c) {
+          Shared g = randShare(c, D, 0.5, 1.5, 8), b = randShare(c, D, -1, 1, 9);
+          layer_norm(c, randShare(c, T * D, -3, 3, 10), T, D, 1e-5, &g, &b);
+        }, cc), uint64_t(T) * D);
+  }
+  FILE *fp = std::fopen(path, "w");
+  if (!fp) {
+    std::fprintf(stderr, "mpcvit_runtime_bench: cannot write %s\n", path);
+    return 1;
+  }
+  std::fprintf(fp,
+               "{\n  \"format\": \"mpcvit.calibration.v1\",\n"
+               "  \"setup\": \"mpcvit_runtime_bench --calibrate: server, "
+               "client, dealer as threads over loopback TCP on one machine; "
+               "seconds per unit = (best online time - rounds * loopback "
+               "RTT) / units; units = MACs for mmul_sp/mmul_ss, elements "
+               "otherwise\",\n"
+               "  \"hardware_threads\": %u,\n  \"op_reps\": %d,\n"
+               "  \"loopback_rtt_s\": %.9g,\n  \"seconds_per_unit\": {\n",
+               std::thread::hardware_concurrency(), gOpReps, rttS);
+  for (size_t i = 0; i < out.size(); ++i)
+    std::fprintf(fp, "    \"%s\": %.6g%s\n", out[i].first.c_str(),
+                 out[i].second, i + 1 < out.size() ? "," : "");
+  std::fprintf(fp, "  }\n}\n");
+  std::fclose(fp);
+  return 0;
+}
+
 int main(int argc, char **argv) {
   int threads = 0, reps = 5;
+  const char *calibratePath = nullptr;
   for (int i = 1; i + 1 < argc; ++i) {
     if (!std::strcmp(argv[i], "--threads"))
       threads = std::atoi(argv[++i]);
@@ -182,9 +302,13 @@ int main(int argc, char **argv) {
       reps = std::atoi(argv[++i]);
     else if (!std::strcmp(argv[i], "--op-reps"))
       gOpReps = std::max(1, std::atoi(argv[++i]));
+    else if (!std::strcmp(argv[i], "--calibrate"))
+      calibratePath = argv[++i];
   }
   SessionConfig cfg;
   cfg.gemmThreads = threads;
+  if (calibratePath)
+    return calibrate(calibratePath, cfg);
   const TruncMode tm = cfg.trunc;
   const int f = cfg.fracBits;
   std::vector<std::string> ops;

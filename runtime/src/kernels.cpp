@@ -150,6 +150,15 @@ Shared expNegPrecise(Context &ctx, const Shared &z) {
   return trunc_dealer(ctx, out, w);
 }
 
+CommCost expNegPrecise_cost(TruncMode mode, size_t n, int frac) {
+  const int w = std::min(frac + 8, 26), r = 8;
+  CommCost c = trunc_cost(mode, n, r) + rt::square_cost(2 * n) +
+               trunc_dealer_cost(n, w);
+  c += (rt::square_cost(n) + trunc_dealer_cost(n, w)) * uint64_t(r - 1);
+  c += trunc_cost(mode, n, frac) * 2;
+  return c + mul_ss_cost(n) + trunc_dealer_cost(n, w);
+}
+
 Shared softmax(Context &ctx, const Shared &x) {
   const size_t c = lastDim(x, "softmax"), rows = x.size() / c;
   Shared mx = max_rows(ctx, x, rows, c);
@@ -158,6 +167,14 @@ Shared softmax(Context &ctx, const Shared &x) {
   Shared inv = reciprocal(ctx, row_sum(e, rows, c), 32);
   Shared out = mul_ss_rows(ctx, e, inv, rows, c);
   return withShape(trunc_dealer(ctx, out, 32), x.shape);
+}
+
+CommCost softmax_cost(TruncMode mode, size_t rows, size_t cols, int frac,
+                      CompareMode cmp) {
+  return max_rows_cost(rows, cols, cmp) +
+         expNegPrecise_cost(mode, rows * cols, frac) +
+         reciprocal_cost(mode, rows, frac, 32, cmp) +
+         mul_ss_rows_cost(rows, cols) + trunc_dealer_cost(rows * cols, 32);
 }
 
 Shared reluSoftmax(Context &ctx, const Shared &x, double eps) {

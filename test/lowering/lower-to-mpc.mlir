@@ -33,13 +33,13 @@ func.func @linear(%x: tensor<1x4xf32>) -> tensor<1x2xf32> {
 // CHECK-LABEL: func.func @mixed_heads
 // CHECK: %[[S:.*]] = mpc.share
 // CHECK: %[[G0:.*]] = mpc.gather %[[S]] axis 1 indices [0, 3] : !mpc.tensor<1x4x5x5, shared, frac 16> -> !mpc.tensor<1x2x5x5, shared, frac 16>
-// CHECK: %[[N0:.*]] = mpc.relu_softmax %[[G0]] axis 3 epsilon {{.*}} : !mpc.tensor<1x2x5x5, shared, frac 16>
+// CHECK: %[[N0:.*]] = mpc.relu_softmax %[[G0]] axis 3 epsilon {{.*}} {mpcvit.attention_norm = {cols = 5 : i64, heads = 4 : i64, id = 0 : i64, kinds = ["relu_softmax", "scale", "2quad", "relu_softmax"], rows = 5 : i64}} : !mpc.tensor<1x2x5x5, shared, frac 16>
 // CHECK: %[[G1:.*]] = mpc.gather %[[S]] axis 1 indices [1] : {{.*}} -> !mpc.tensor<1x1x5x5, shared, frac 16>
 // CHECK: %[[C:.*]] = mpc.constant dense<2.000000e-01> : tensor<f32> -> !mpc.tensor<public, frac 16>
-// CHECK: %[[M:.*]] = mpc.mul_public %[[G1]], %[[C]] : {{.*}} -> !mpc.tensor<1x1x5x5, shared, frac 32>
+// CHECK: %[[M:.*]] = mpc.mul_public %[[G1]], %[[C]] {mpcvit.attention_norm = {{.*}}id = 0 : i64{{.*}}} : {{.*}} -> !mpc.tensor<1x1x5x5, shared, frac 32>
 // CHECK: %[[N1:.*]] = mpc.trunc local %[[M]]
 // CHECK: %[[G2:.*]] = mpc.gather %[[S]] axis 1 indices [2] : {{.*}} -> !mpc.tensor<1x1x5x5, shared, frac 16>
-// CHECK: %[[N2:.*]] = mpc.two_quad %[[G2]] axis 3 : !mpc.tensor<1x1x5x5, shared, frac 16>
+// CHECK: %[[N2:.*]] = mpc.two_quad %[[G2]] axis 3 {{.*}}: !mpc.tensor<1x1x5x5, shared, frac 16>
 // CHECK: %[[CAT:.*]] = mpc.concat %[[N0]], %[[N1]], %[[N2]] axis 1 : {{.*}} -> !mpc.tensor<1x4x5x5, shared, frac 16>
 // CHECK: %[[O:.*]] = mpc.gather %[[CAT]] axis 1 indices [0, 2, 3, 1] : !mpc.tensor<1x4x5x5, shared, frac 16> -> !mpc.tensor<1x4x5x5, shared, frac 16>
 // CHECK: mpc.reveal %[[O]]
@@ -52,8 +52,8 @@ func.func @mixed_heads(%s: tensor<1x4x5x5xf32>) -> tensor<1x4x5x5xf32> {
 // One kind for every head: no gather.
 // CHECK-LABEL: func.func @uniform_heads
 // CHECK-NOT: mpc.gather
-// CHECK: mpc.softmax %{{.*}} axis 3 : !mpc.tensor<1x2x5x5, shared, frac 16>
-// CHECK: mpc.two_relu %{{.*}} axis 3 : !mpc.tensor<1x2x5x5, shared, frac 16>
+// CHECK: mpc.softmax %{{.*}} axis 3 {{.*}}: !mpc.tensor<1x2x5x5, shared, frac 16>
+// CHECK: mpc.two_relu %{{.*}} axis 3 {{.*}}: !mpc.tensor<1x2x5x5, shared, frac 16>
 func.func @uniform_heads(%s: tensor<1x2x5x5xf32>) -> tensor<1x2x5x5xf32> {
   %a = vit.attention_norm %s kinds [softmax, softmax] head_axis 1 : tensor<1x2x5x5xf32>
   %b = vit.attention_norm %a kinds ["2relu", "2relu"] head_axis 1 : tensor<1x2x5x5xf32>

@@ -26,7 +26,7 @@
 // CPP: p.trunc = TruncMode::Dealer;
 // CPP: p.compare = CompareMode::DCF;
 // WEIGHTS: M   P   C   V   I   T   W   1
-// COST: "online_bytes_sent_per_party": [512, 512], "online_bytes_sent_per_party_max": 512, "online_rounds": 3, "offline_bytes": 580}
+// COST: "online_bytes_sent_per_party": [512, 512], "online_bytes_sent_per_party_max": 512, "online_rounds": 3, "offline_bytes": 580, "online_s_each": [{{.*}}], "offline_s_each": [{{.*}}]}
 // EMIT: mpcvit-compile: error: --emit must be mlir, cpp or exe, got 'obj'
 // FAIL: 'vit.sub' op has no private (2PC) lowering
 // FAIL: mpcvit-compile: error: compiling {{.*}} failed (see the errors above)

@@ -150,6 +150,9 @@ int main(int argc, char **argv) {
     if (ec)
       return fail("cannot write " + base + ".mlir: " + ec.message());
     mlir::OpPrintingFlags flags;
+    // Locations carry the ONNX node names: the cost report attributes ops
+    // to layers by them (lib/cost/LayerAttribution.h).
+    flags.enableDebugInfo(/*enable=*/true, /*prettyForm=*/false);
     flags.elideLargeElementsAttrs(16);
     flags.elideLargeResourceString(16);
     module->print(os, flags);

@@ -256,4 +256,56 @@ def CheckReveal : Pass<"mpcvit-check-reveal", "mlir::ModuleOp"> {
   }];
 }
 
+def CostReport : Pass<"mpcvit-cost-report", "mlir::ModuleOp"> {
+  let summary = "print the exact communication and estimated latency of a lowered program";
+  let description = [{
+    For a program lowered by `--mpcvit-lower-to-mpc` (DESIGN.md §6), prints
+    per op (ops that communicate), per layer and in total: online bytes
+    sent by the server and by the client, online rounds and offline bytes
+    sent by the dealer, per inference (`CommCostOpInterface`: the runtime's
+    closed-form cost functions of the kernels the emitter calls, for the
+    module's `mpcvit.frac_bits` / `mpcvit.trunc` / `mpcvit.compare`); for
+    every attention normalisation (ops tagged `mpcvit.attention_norm` by the
+    lowering) the cost of one head under each kind (softmax, relu_softmax,
+    scale, 2quad, 2relu); and the estimated online latency per network
+    profile, Σ_ops (rounds·RTT + max-party bytes/bandwidth) + compute.
+
+    Layers come from the ops' locations (the ONNX node name,
+    `/blocks.N/...`, `encoder_layer_N`, ...: lib/cost/LayerAttribution.h);
+    ops without one are the "other" row. Keep locations by running the
+    passes in one process or on bytecode (`mpcvit-translate --import-onnx
+    --emit-bytecode`); textual IR printed without debug info has none.
+
+    Options: `json` prints the same as one JSON object
+    (`--mpcvit-cost-report=json`); `calibration=FILE` reads the compute
+    term (seconds per unit of work, written by `mpcvit_runtime_bench
+    --calibrate FILE`; without it compute is reported as unknown, 0 s);
+    `profiles=lan,wan,wan-slow` (default) and/or `custom:BW,RTT` (Mbit/s,
+    ms; e.g. `profiles=lan,custom:100,10`); `output=FILE`
+    (default `-`, stdout). The IR passes through unchanged. Errors name
+    the op: a non-`mpc` op, a cost that fails (another ring), a malformed
+    session attribute, calibration file or profile.
+
+    Example (test/cost/cost-report.mlir):
+    ```mlir
+    // mpcvit-opt --mpcvit-cost-report -o /dev/null
+    %p = mpc.mmul_sp %x, %w {...} : (!mpc.tensor<1x17x64, shared, frac 16>,
+        !mpc.tensor<64x192, private<server>, frac 16>)
+        -> !mpc.tensor<1x17x192, shared, frac 32> loc("/blocks.0/attn/qkv/MatMul")
+    // prints
+    // 2  mpc.mmul_sp  0  1x17x192  0  8704  1  26112  /blocks.0/attn/qkv/MatMul
+    ```
+  }];
+  let options = [
+    Option<"json", "json", "bool", /*default=*/"false",
+           "print the report as JSON">,
+    Option<"calibration", "calibration", "std::string", /*default=*/"\"\"",
+           "calibration file of the compute term (mpcvit.calibration.v1)">,
+    ListOption<"profiles", "profiles", "std::string",
+               "network profiles: lan, wan, wan-slow, custom:BW,RTT">,
+    Option<"output", "output", "std::string", /*default=*/"\"-\"",
+           "file to write the report to ('-': stdout)">,
+  ];
+}
+
 #endif // MPCVIT_PASSES_PASSES_TD

@@ -15,6 +15,11 @@
 #include "mlir/IR/MLIRContext.h"
 #include "mlir/Parser/Parser.h"
 
+#include "mpcvit/runtime/beaver.h"
+#include "mpcvit/runtime/mmul_sp.h"
+#include "mpcvit/runtime/sharing.h"
+#include "mpcvit/runtime/trunc.h"
+
 #include <gtest/gtest.h>
 
 using namespace mlir;
@@ -186,11 +191,62 @@ TEST_F(CommCostTest, LinearLayerSumsMatchPaperReferencePoint) {
   EXPECT_EQ(total.onlineRounds, 4u);
 }
 
-TEST_F(CommCostTest, UnmodelledProtocolReportsFailure) {
+TEST_F(CommCostTest, RuntimeProtocolsFailOnAnotherRing) {
+  // Composite protocols are the runtime's (ℓ = 64 only); exp_neg with
+  // r = 8 at the default session (f = 16, local truncation): 8 squarings of
+  // 4 elements, 8 rounds (test/cost checks every op against the runtime).
   auto op = parseOp<ExpOp>("%x: " + sh("4"),
                            "%0 = mpc.exp %x : " + sh("4"));
   ASSERT_TRUE(op);
-  EXPECT_TRUE(failed(op.getCommCost(64)));
+  EXPECT_TRUE(failed(op.getCommCost(32)));
+  CommCost c = cost(op);
+  EXPECT_EQ(c.onlineRounds, 8u);
+  EXPECT_EQ(c.onlineBytes[0], 8u * 4 * 8);
+}
+
+/// The compiler's closed forms for the simple protocols equal the runtime's
+/// own cost functions (which test/runtime checks against measured
+/// counters) at ℓ = 64.
+TEST_F(CommCostTest, SimpleFormulasEqualTheRuntimesAtRing64) {
+  auto same = [](const CommCost &c, const mpcvit::rt::CommCost &r) {
+    EXPECT_EQ(c.onlineBytes[0], r.bytesServer);
+    EXPECT_EQ(c.onlineBytes[1], r.bytesClient);
+    EXPECT_EQ(c.onlineRounds, r.rounds);
+    EXPECT_EQ(c.offlineBytes, r.dealerBytes);
+  };
+  auto mul = parseOp<MulSSOp>(
+      "%a: " + sh("6x7") + ", %b: " + sh("6x7"),
+      "%0 = mpc.mul_ss %a, %b : (" + sh("6x7") + ", " + sh("6x7") + ") -> " +
+          sh("6x7", 32));
+  ASSERT_TRUE(mul);
+  same(cost(mul), mpcvit::rt::mul_ss_cost(42));
+  auto sq = parseOp<SquareOp>("%a: " + sh("6x7"), "%0 = mpc.square %a : " +
+                                                      sh("6x7") + " -> " +
+                                                      sh("6x7", 32));
+  ASSERT_TRUE(sq);
+  same(cost(sq), mpcvit::rt::square_cost(42));
+  auto mm = parseOp<MMulSSOp>(
+      "%q: " + sh("3x5x4") + ", %k: " + sh("3x4x6"),
+      "%0 = mpc.mmul_ss %q, %k : (" + sh("3x5x4") + ", " + sh("3x4x6") +
+          ") -> " + sh("3x5x6", 32));
+  ASSERT_TRUE(mm);
+  same(cost(mm), mpcvit::rt::mmul_ss_cost(5, 4, 6, 3));
+  auto sp = parseOp<MMulSPOp>(
+      "%x: " + sh("9x4") + ", %w: " + srv("4x6"),
+      "%0 = mpc.mmul_sp %x, %w : (" + sh("9x4") + ", " + srv("4x6") + ") -> " +
+          sh("9x6", 32));
+  ASSERT_TRUE(sp);
+  same(cost(sp), mpcvit::rt::mmul_sp_cost(9, 4, 6));
+  auto tr = parseOp<TruncOp>("%x: " + sh("7x11", 32),
+                             "%0 = mpc.trunc dealer %x : " + sh("7x11", 32) +
+                                 " -> " + sh("7x11"));
+  ASSERT_TRUE(tr);
+  same(cost(tr), mpcvit::rt::trunc_dealer_cost(77, 16));
+  auto rv = parseOp<RevealOp>(
+      "%x: " + sh("1x10"), "%0 = mpc.reveal %x : " + sh("1x10") +
+                               " -> !mpc.tensor<1x10, private<client>, frac 16>");
+  ASSERT_TRUE(rv);
+  same(cost(rv), mpcvit::rt::reveal_cost(10));
 }
 
 } // namespace

@@ -56,11 +56,23 @@ Shared gelu(Context &ctx, const Shared &x);
 /// 2.6e-2). Cost: 8 × (square + trunc_dealer) on n (the first square on 2n)
 /// + mul_ss + trunc_dealer: 18 rounds.
 Shared expNegPrecise(Context &ctx, const Shared &z);
+/// Exact communication of expNegPrecise on n elements with `frac`
+/// fractional bits under truncation `mode` (the z/2^r and correction
+/// truncations follow the session mode; the squarings' are dealer):
+/// trunc(n) + square(2n) + 8·trunc_dealer(n) + 7·square(n) + 2·trunc(n) +
+/// mul_ss(n) + trunc_dealer(n). Bytes per party, rounds, dealer bytes.
+CommCost expNegPrecise_cost(TruncMode mode, size_t n, int frac);
 /// Row-wise normalisations over the last axis. softmax = max-subtract
 /// (max_rows), expNegPrecise, row sum, one reciprocal per row (32 bits),
 /// broadcast product, exact truncation (softmax.h's structure with the
 /// precise exponential).
 Shared softmax(Context &ctx, const Shared &x);
+/// Exact communication of kernels::softmax on x[rows × cols] (what
+/// mpc.softmax runs; not rt::softmax_cost, whose exponential is exp_neg):
+/// max_rows + expNegPrecise + reciprocal(rows, 32 bits out) +
+/// mul_ss_rows + trunc_dealer(rows·cols, 32).
+CommCost softmax_cost(TruncMode mode, size_t rows, size_t cols, int frac,
+                      CompareMode cmp = kDefaultCompareMode);
 Shared reluSoftmax(Context &ctx, const Shared &x, double eps);
 Shared twoQuad(Context &ctx, const Shared &x);
 Shared twoRelu(Context &ctx, const Shared &x);

@@ -1,0 +1,120 @@
+#!/bin/bash
+# Measured vs predicted online latency under emulated networks (issue 7).
+#
+#   bench/netem.sh [OUT.json]        (root; default bench/results/cost_netem.json)
+#
+# For each profile (lan: 1 Gbit/s, 0.5 ms RTT; wan: 400 Mbit/s, 4 ms RTT) the
+# server runs in network namespace mpcvit-s and the client in mpcvit-c,
+# joined by a veth pair; both ends get `tc qdisc netem delay RTT/2 rate BW`.
+# The dealer runs in the server's namespace (offline traffic only). Each
+# model is compiled with mpcvit-compile, its cost report (with the committed
+# calibration bench/results/cost_calibration.json) gives the prediction, and
+# the client's `--json` online_s (per inference, 4 images) the measurement.
+# Models: the fmnist-tiny variants of the e2e fixtures (build/test/
+# e2e-fixtures, made by the e2e tests), every models/**/*.onnx, and
+# vit_7_4_32 when build/test/onnx holds it. Not root, or no `ip`/`tc`: says
+# so and exits 0. Every process is bounded by `timeout`; the namespaces are
+# removed on exit. This machine has 2 cores shared by server, client and
+# dealer: the measured latency includes that contention.
+set -u
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+BUILD=${MPCVIT_BUILD_DIR:-$ROOT/build}
+OUT=${1:-$ROOT/bench/results/cost_netem.json}
+CAL=$ROOT/bench/results/cost_calibration.json
+if [ "$(id -u)" != 0 ]; then
+  echo "bench/netem.sh: needs root (network namespaces, tc); skipped"; exit 0
+fi
+for t in ip tc timeout; do
+  command -v $t >/dev/null || { echo "bench/netem.sh: '$t' missing; skipped"; exit 0; }
+done
+WORK=$(mktemp -d /tmp/mpcvit-netem.XXXXXX)
+cleanup() {
+  ip netns del mpcvit-s 2>/dev/null; ip netns del mpcvit-c 2>/dev/null
+  rm -rf "$WORK"
+}
+trap cleanup EXIT
+if ! ip netns add mpcvit-s 2>/dev/null || ! ip netns add mpcvit-c; then
+  echo "bench/netem.sh: cannot create network namespaces here; skipped"; exit 0
+fi
+ip link add mv-s type veth peer name mv-c || { echo "bench/netem.sh: no veth; skipped"; exit 0; }
+ip link set mv-s netns mpcvit-s; ip link set mv-c netns mpcvit-c
+ip -n mpcvit-s addr add 10.77.0.1/24 dev mv-s; ip -n mpcvit-c addr add 10.77.0.2/24 dev mv-c
+for ns in mpcvit-s mpcvit-c; do ip -n $ns link set lo up; done
+ip -n mpcvit-s link set mv-s up; ip -n mpcvit-c link set mv-c up
+
+# Without the kernel's sch_netem the qdisc cannot be added: measure on the
+# unshaped veth instead and predict with the loopback RTT of the
+# calibration (10 Gbit/s), recorded as profile "unshaped" (no 15% claim).
+PROFILES="lan wan"
+if ! tc -n mpcvit-s qdisc replace dev mv-s root netem delay 1ms 2>/dev/null; then
+  echo "bench/netem.sh: tc netem unavailable (kernel lacks sch_netem); measuring the unshaped veth only"
+  PROFILES=unshaped
+fi
+tc -n mpcvit-s qdisc del dev mv-s root 2>/dev/null
+LRTT=$(/usr/bin/python3 -c "import json; print(json.load(open('$CAL'))['loopback_rtt_s']*1e3)")
+
+# name|onnx|compile flags
+MODELS=()
+FX=$BUILD/test/e2e-fixtures
+[ -f "$FX/softmax.onnx" ] && MODELS+=("fmnist-tiny-softmax|$FX/softmax.onnx|")
+[ -f "$FX/mpcvit.onnx" ] && MODELS+=("fmnist-tiny-mpcvit-dealer|$FX/mpcvit.onnx|--arch $FX/mpcvit.arch.json --trunc dealer")
+[ -f "$FX/mpcvitplus.onnx" ] && MODELS+=("fmnist-tiny-mpcvitplus|$FX/mpcvitplus.onnx|--arch $FX/mpcvitplus.arch.json")
+V7=$(find "$BUILD/test" -name 'vit_7_4_32*.onnx' 2>/dev/null | head -1)
+[ -n "$V7" ] && MODELS+=("vit_7_4_32|$V7|")
+while IFS= read -r m; do
+  MODELS+=("$(basename "$(dirname "$m")")-$(basename "$m" .onnx)|$m|")
+done < <(find "$ROOT/models" -name '*.onnx' 2>/dev/null | sort)
+IMG=$FX/images.npy
+
+echo "[" > "$OUT.tmp"; first=1
+for entry in "${MODELS[@]}"; do
+  IFS='|' read -r name onnx flags <<< "$entry"
+  d=$WORK/$name; mkdir -p "$d"
+  # shellcheck disable=SC2086
+  if ! timeout 600 "$BUILD/bin/mpcvit-compile" "$onnx" $flags -o "$d/p" >"$d/compile.log" 2>&1; then
+    echo "$name: compile failed (see below)"; tail -3 "$d/compile.log"; continue
+  fi
+  shape=$(grep -o 'func.func @main(%arg0: !mpc.tensor<[0-9x]*' "$d/p.mlir" | sed 's/.*<//')
+  /usr/bin/python3 - "$IMG" "$shape" "$d/x.npy" <<'PY'
+import sys, numpy as np
+img, shape, out = sys.argv[1], [int(s) for s in sys.argv[2].split("x")], sys.argv[3]
+try:
+    x = np.load(img)[:4].astype(np.float32)
+    if list(x.shape[1:]) != shape[1:]: raise ValueError
+except Exception:
+    x = np.random.default_rng(0).standard_normal([4] + shape[1:]).astype(np.float32)
+np.save(out, x)
+PY
+  for prof in $PROFILES; do
+    case $prof in lan) rate=1000mbit; half=0.25ms;; wan) rate=400mbit; half=2ms;; esac
+    popt=$prof
+    if [ "$prof" = unshaped ]; then
+      popt="custom:10000,$LRTT"
+    else
+      for p in "mpcvit-s mv-s" "mpcvit-c mv-c"; do
+        set -- $p
+        tc -n $1 qdisc replace dev $2 root netem delay $half rate $rate limit 100000
+      done
+    fi
+    pred=$("$BUILD/bin/mpcvit-opt" "$d/p.mlir" --mpcvit-cost-report="json calibration=$CAL profiles=$popt" -o /dev/null |
+      /usr/bin/python3 -c "import json,sys; r=json.load(sys.stdin); l=r['latency'][0]; t=r['total']; print(l['total_s'], l['network_s'], l['compute_s'], t['online_rounds'], t['online_bytes_sent_per_party_max'])")
+    ip netns exec mpcvit-s timeout 300 "$d/p" server --listen 10.77.0.1:7000 --weights "$d/p.weights" --timeout-ms 120000 >"$d/srv.$prof.log" 2>&1 &
+    sp=$!
+    sleep 0.5
+    ip netns exec mpcvit-c timeout 300 "$d/p" client --connect 10.77.0.1:7000 --listen 10.77.0.2:7001 --input "$d/x.npy" --json --timeout-ms 120000 >"$d/cli.$prof.json" 2>"$d/cli.$prof.log" &
+    cp=$!
+    sleep 0.5
+    ip netns exec mpcvit-s timeout 300 "$d/p" dealer --server 10.77.0.1:7000 --client 10.77.0.2:7001 --count 4 --timeout-ms 120000 >"$d/dl.$prof.log" 2>&1
+    wait $cp; crc=$?; wait $sp
+    if [ $crc != 0 ]; then echo "$name/$prof: client failed"; tail -3 "$d/cli.$prof.log"; continue; fi
+    meas=$(tail -1 "$d/cli.$prof.json" | /usr/bin/python3 -c "import json,sys; r=json.load(sys.stdin); print(r['online_s'], r['online_rounds'], r['online_bytes_sent_per_party_max'])")
+    read -r pt pn pc pr pb <<< "$pred"; read -r mt mr mb <<< "$meas"
+    line=$(/usr/bin/python3 -c "import json; print(json.dumps({'model': '$name', 'profile': '$prof', 'predicted_s': $pt, 'predicted_network_s': $pn, 'predicted_compute_s': $pc, 'measured_online_s': $mt, 'error_pct': round(100*($mt-$pt)/$pt, 1), 'predicted_rounds': $pr, 'measured_rounds': $mr, 'predicted_bytes_max': $pb, 'measured_bytes_max': $mb}))")
+    echo "$line"
+    [ $first = 1 ] || echo "," >> "$OUT.tmp"; first=0
+    echo "  $line" >> "$OUT.tmp"
+  done
+done
+echo "]" >> "$OUT.tmp"
+mv "$OUT.tmp" "$OUT"
+echo "bench/netem.sh: wrote $OUT"

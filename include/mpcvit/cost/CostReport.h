@@ -1,0 +1,80 @@
+//===- CostReport.h - per-op, per-layer and total cost of a program -*- C++ -*-===//
+//
+// The data and the printers behind `--mpcvit-cost-report` (passes/
+// CostReport.cpp): for every op of a lowered `mpc` program its exact
+// communication (CommCostOpInterface: online bytes sent by each party,
+// online rounds, offline dealer bytes, per inference), its layer
+// (LayerAttribution.h) and its compute time (Calibration.h, when given);
+// the sums per layer and in total; the per-head cost of every kind for each
+// attention normalisation (AttentionCost.h); and the estimated online
+// latency per network profile:
+//   latency = Σ_ops (rounds·RTT + 8·max_p bytes_p / bandwidth) + compute.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef MPCVIT_COST_COSTREPORT_H
+#define MPCVIT_COST_COSTREPORT_H
+
+#include "mpcvit/cost/Calibration.h"
+#include "mpcvit/cost/NetworkProfile.h"
+#include "mpcvit/dialects/mpc/CommCost.h"
+
+#include "mlir/IR/BuiltinOps.h"
+#include "llvm/Support/raw_ostream.h"
+
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace mpcvit::cost {
+
+struct OpCost {
+  mlir::Operation *op = nullptr;
+  std::string name;               ///< e.g. "mpc.softmax"
+  std::string node;               ///< ONNX node name ("" when unknown)
+  std::optional<unsigned> layer;  ///< nullopt: the "other" row
+  std::string shape;              ///< result type, e.g. "1x4x17x17"
+  mpc::CommCost cost;
+  std::optional<double> computeS; ///< nullopt: uncalibrated
+};
+
+struct AttentionHeads {
+  int64_t id = 0, heads = 0, rows = 0, cols = 0;
+  std::optional<unsigned> layer;
+  std::vector<std::string> kinds;                            ///< per head
+  std::vector<std::pair<std::string, mpc::CommCost>> perKind; ///< one head
+};
+
+struct CostReport {
+  mpc::CostSession session;
+  std::vector<OpCost> ops; ///< program order, weights/constants excluded
+  std::vector<AttentionHeads> attention;
+  std::optional<Calibration> calibration;
+  std::vector<NetworkProfile> profiles;
+
+  mpc::CommCost total() const;
+  /// Σ_ops network seconds under `p` (each op's transfer is that of the
+  /// party sending more).
+  double networkSeconds(const NetworkProfile &p) const;
+  /// Σ_ops compute seconds (uncalibrated ops count 0).
+  double computeSeconds() const;
+  unsigned uncalibratedOps() const;
+};
+
+/// Builds the report of the single function with a body in `module`.
+/// Errors (emitted on the op) when an op does not implement
+/// CommCostOpInterface or its cost fails (ring other than ℓ = 64 for a
+/// runtime protocol, malformed session attributes).
+mlir::FailureOr<CostReport>
+buildCostReport(mlir::ModuleOp module, std::vector<NetworkProfile> profiles,
+                std::optional<Calibration> calibration);
+
+/// Human-readable tables: per op (ops that communicate), per layer, total,
+/// attention heads per kind, latency per profile.
+void printCostReportText(const CostReport &r, llvm::raw_ostream &os);
+/// The same as one JSON object (format "mpcvit.cost-report.v1").
+void printCostReportJson(const CostReport &r, llvm::raw_ostream &os);
+
+} // namespace mpcvit::cost
+
+#endif // MPCVIT_COST_COSTREPORT_H

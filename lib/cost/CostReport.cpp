@@ -1,0 +1,340 @@
+//===- CostReport.cpp - per-op, per-layer and total cost of a program -----===//
+
+#include "mpcvit/cost/CostReport.h"
+
+#include "mpcvit/cost/AttentionCost.h"
+#include "mpcvit/cost/LayerAttribution.h"
+#include "mpcvit/dialects/mpc/CommCostOpInterface.h"
+#include "mpcvit/dialects/mpc/MpcOps.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "llvm/Support/Format.h"
+#include "llvm/Support/JSON.h"
+
+#include <map>
+
+using namespace mlir;
+
+namespace mpcvit::cost {
+
+mpc::CommCost CostReport::total() const {
+  mpc::CommCost t;
+  for (const OpCost &o : ops)
+    t += o.cost;
+  return t;
+}
+
+double CostReport::networkSeconds(const NetworkProfile &p) const {
+  double s = 0;
+  for (const OpCost &o : ops)
+    s += cost::networkSeconds(o.cost, p);
+  return s;
+}
+
+double CostReport::computeSeconds() const {
+  double s = 0;
+  for (const OpCost &o : ops)
+    s += o.computeS.value_or(0.0);
+  return s;
+}
+
+unsigned CostReport::uncalibratedOps() const {
+  unsigned n = 0;
+  for (const OpCost &o : ops)
+    n += !o.computeS && o.op && !llvm::isa<mpc::ShareOp>(o.op);
+  return n;
+}
+
+FailureOr<CostReport> buildCostReport(ModuleOp module,
+                                      std::vector<NetworkProfile> profiles,
+                                      std::optional<Calibration> calibration) {
+  FailureOr<mpc::CostSession> session = mpc::CostSession::of(module, true);
+  if (failed(session))
+    return failure();
+  CostReport r;
+  r.session = *session;
+  r.profiles = std::move(profiles);
+  r.calibration = std::move(calibration);
+  std::map<int64_t, size_t> attentionIndex;
+  bool ok = true;
+  module.walk([&](Operation *op) {
+    if (llvm::isa<ModuleOp, func::FuncOp, func::ReturnOp>(op))
+      return;
+    auto iface = llvm::dyn_cast<mpc::CommCostOpInterface>(op);
+    if (!iface) {
+      op->emitError("--mpcvit-cost-report: ")
+          << op->getName()
+          << " has no communication cost (expected only mpc ops in a lowered "
+             "program: run --mpcvit-lower-to-mpc first)";
+      ok = false;
+      return;
+    }
+    if (llvm::isa<mpc::WeightOp, mpc::ConstantOp>(op))
+      return;
+    FailureOr<mpc::CommCost> c = iface.getCommCost(64);
+    if (failed(c)) {
+      op->emitError("--mpcvit-cost-report: no cost for ")
+          << op->getName() << " on the runtime's ring 2^64 (expected a "
+          << "modelled protocol and well-formed session attributes)";
+      ok = false;
+      return;
+    }
+    OpCost oc;
+    oc.op = op;
+    oc.name = op->getName().getStringRef().str();
+    oc.node = nodeName(op->getLoc());
+    oc.layer = layerOfNodeName(oc.node);
+    if (op->getNumResults() == 1)
+      if (auto t =
+              llvm::dyn_cast<mpc::RingTensorType>(op->getResult(0).getType())) {
+        for (auto [i, d] : llvm::enumerate(t.getShape()))
+          oc.shape += (i ? "x" : "") + std::to_string(d);
+        if (oc.shape.empty())
+          oc.shape = "scalar";
+      }
+    oc.cost = *c;
+    if (r.calibration)
+      oc.computeS = computeSeconds(computeWork(op, *session), *r.calibration);
+    if (auto info = op->getAttrOfType<DictionaryAttr>("mpcvit.attention_norm")) {
+      auto get = [&](StringRef k) -> int64_t {
+        auto a = info.getAs<IntegerAttr>(k);
+        return a ? a.getInt() : -1;
+      };
+      int64_t id = get("id");
+      if (!attentionIndex.count(id)) {
+        AttentionHeads a;
+        a.id = id;
+        a.heads = get("heads");
+        a.rows = get("rows");
+        a.cols = get("cols");
+        a.layer = oc.layer;
+        if (auto kinds = info.getAs<ArrayAttr>("kinds"))
+          for (Attribute k : kinds)
+            if (auto s = llvm::dyn_cast<StringAttr>(k))
+              a.kinds.push_back(s.str());
+        if (a.rows < 0 || a.cols < 0) {
+          op->emitError("--mpcvit-cost-report: mpcvit.attention_norm needs "
+                        "integer rows and cols, got ")
+              << info;
+          ok = false;
+          return;
+        }
+        for (StringRef k : headKinds())
+          a.perKind.emplace_back(
+              k.str(), *headKindCost(k, uint64_t(a.rows), uint64_t(a.cols),
+                                     *session));
+        attentionIndex[id] = r.attention.size();
+        r.attention.push_back(std::move(a));
+      }
+    }
+    r.ops.push_back(std::move(oc));
+  });
+  if (!ok)
+    return failure();
+  return r;
+}
+
+namespace {
+
+std::string layerName(std::optional<unsigned> l) {
+  return l ? std::to_string(*l) : std::string("other");
+}
+
+/// Rows of the per-layer table in order: layers ascending, then "other".
+std::vector<std::pair<std::optional<unsigned>, std::pair<mpc::CommCost, unsigned>>>
+perLayer(const CostReport &r) {
+  std::map<unsigned, std::pair<mpc::CommCost, unsigned>> layers;
+  std::pair<mpc::CommCost, unsigned> other{};
+  for (const OpCost &o : r.ops) {
+    auto &slot = o.layer ? layers[*o.layer] : other;
+    slot.first += o.cost;
+    slot.second += 1;
+  }
+  std::vector<std::pair<std::optional<unsigned>,
+                        std::pair<mpc::CommCost, unsigned>>>
+      rows;
+  for (auto &[l, c] : layers)
+    rows.push_back({l, c});
+  rows.push_back({std::nullopt, other});
+  return rows;
+}
+
+bool communicates(const mpc::CommCost &c) {
+  return c.onlineBytes[0] || c.onlineBytes[1] || c.onlineRounds ||
+         c.offlineBytes;
+}
+
+std::string sessionLine(const CostReport &r) {
+  return std::to_string(r.session.fracBits) + " fractional bits, " +
+         (r.session.dealerTrunc ? "dealer" : "local") + " truncation, " +
+         (r.session.dcfCompare ? "DCF" : "A2B") + " comparisons, ring 2^64";
+}
+
+void costCols(llvm::raw_ostream &os, const mpc::CommCost &c) {
+  os << llvm::format("%12llu %12llu %7llu %12llu",
+                     (unsigned long long)c.onlineBytes[0],
+                     (unsigned long long)c.onlineBytes[1],
+                     (unsigned long long)c.onlineRounds,
+                     (unsigned long long)c.offlineBytes);
+}
+
+void costJson(llvm::json::OStream &j, const mpc::CommCost &c) {
+  j.attributeArray("online_bytes_sent_per_party", [&] {
+    j.value(int64_t(c.onlineBytes[0]));
+    j.value(int64_t(c.onlineBytes[1]));
+  });
+  j.attribute("online_bytes_sent_per_party_max", int64_t(c.maxOnlineBytes()));
+  j.attribute("online_rounds", int64_t(c.onlineRounds));
+  j.attribute("offline_bytes", int64_t(c.offlineBytes));
+}
+
+} // namespace
+
+void printCostReportText(const CostReport &r, llvm::raw_ostream &os) {
+  os << "mpcvit cost report (" << sessionLine(r)
+     << "); bytes and rounds per inference, online bytes sent by each "
+        "party, offline bytes sent by the dealer\n\n";
+  os << "per op (ops that communicate):\n";
+  os << llvm::format("%-5s %-17s %-6s %-14s %12s %12s %7s %12s  %s\n", "#",
+                     "op", "layer", "shape", "server B", "client B", "rounds",
+                     "dealer B", "node");
+  for (auto [i, o] : llvm::enumerate(r.ops)) {
+    if (!communicates(o.cost))
+      continue;
+    os << llvm::format("%-5u %-17s %-6s %-14s ", unsigned(i), o.name.c_str(),
+                       layerName(o.layer).c_str(), o.shape.c_str());
+    costCols(os, o.cost);
+    os << "  " << (o.node.empty() ? "-" : o.node) << "\n";
+  }
+  os << "\nper layer:\n";
+  os << llvm::format("%-6s %5s %12s %12s %7s %12s\n", "layer", "ops",
+                     "server B", "client B", "rounds", "dealer B");
+  for (auto &[l, c] : perLayer(r)) {
+    os << llvm::format("%-6s %5u ", layerName(l).c_str(), c.second);
+    costCols(os, c.first);
+    os << "\n";
+  }
+  mpc::CommCost t = r.total();
+  os << llvm::format("%-6s %5u ", "total", unsigned(r.ops.size()));
+  costCols(os, t);
+  os << "\n";
+  if (!r.attention.empty()) {
+    os << "\nattention normalisations, cost of ONE head (rows x cols) under "
+          "each kind:\n";
+    os << llvm::format("%-4s %-6s %5s %-9s %-13s %12s %12s %7s %12s\n", "id",
+                       "layer", "heads", "head", "kind", "server B",
+                       "client B", "rounds", "dealer B");
+    for (const AttentionHeads &a : r.attention) {
+      std::string hs = std::to_string(a.rows) + "x" + std::to_string(a.cols);
+      std::string kinds;
+      for (auto [i, k] : llvm::enumerate(a.kinds))
+        kinds += (i ? "," : "") + k;
+      for (auto &[k, c] : a.perKind) {
+        os << llvm::format("%-4lld %-6s %5lld %-9s %-13s ", (long long)a.id,
+                           layerName(a.layer).c_str(), (long long)a.heads,
+                           hs.c_str(), k.c_str());
+        costCols(os, c);
+        os << "\n";
+      }
+      os << "     kinds per head: " << kinds << "\n";
+    }
+  }
+  os << "\nestimated online latency = rounds*RTT + max-party bytes/bandwidth "
+        "(per op) + compute";
+  if (r.calibration)
+    os << " (calibration " << r.calibration->path << ", "
+       << r.uncalibratedOps() << " ops uncalibrated: 0 s)";
+  else
+    os << " (compute unknown: 0 s, pass calibration=FILE)";
+  os << ":\n";
+  os << llvm::format("%-22s %10s %9s %11s %11s %11s\n", "profile", "Mbit/s",
+                     "RTT ms", "network s", "compute s", "total s");
+  for (const NetworkProfile &p : r.profiles) {
+    double net = r.networkSeconds(p), comp = r.computeSeconds();
+    os << llvm::format("%-22s %10.1f %9.3f %11.4f %11.4f %11.4f\n",
+                       p.name.c_str(), p.bandwidthBps / 1e6,
+                       p.rttSeconds * 1e3, net, comp, net + comp);
+  }
+}
+
+void printCostReportJson(const CostReport &r, llvm::raw_ostream &os) {
+  llvm::json::OStream j(os, 1);
+  j.object([&] {
+    j.attribute("format", "mpcvit.cost-report.v1");
+    j.attributeObject("session", [&] {
+      j.attribute("ring_bits", 64);
+      j.attribute("frac_bits", int64_t(r.session.fracBits));
+      j.attribute("trunc", r.session.dealerTrunc ? "dealer" : "local");
+      j.attribute("compare", r.session.dcfCompare ? "dcf" : "a2b");
+    });
+    j.attributeObject("total", [&] { costJson(j, r.total()); });
+    j.attributeArray("layers", [&] {
+      for (auto &[l, c] : perLayer(r))
+        j.object([&] {
+          if (l)
+            j.attribute("layer", int64_t(*l));
+          else
+            j.attribute("layer", nullptr);
+          j.attribute("ops", int64_t(c.second));
+          costJson(j, c.first);
+        });
+    });
+    j.attributeArray("attention", [&] {
+      for (const AttentionHeads &a : r.attention)
+        j.object([&] {
+          j.attribute("id", a.id);
+          if (a.layer)
+            j.attribute("layer", int64_t(*a.layer));
+          else
+            j.attribute("layer", nullptr);
+          j.attribute("heads", a.heads);
+          j.attribute("rows", a.rows);
+          j.attribute("cols", a.cols);
+          j.attributeArray("kinds", [&] {
+            for (const std::string &k : a.kinds)
+              j.value(k);
+          });
+          j.attributeObject("per_head", [&] {
+            for (auto &[k, c] : a.perKind)
+              j.attributeObject(k, [&] { costJson(j, c); });
+          });
+        });
+    });
+    j.attributeArray("latency", [&] {
+      for (const NetworkProfile &p : r.profiles)
+        j.object([&] {
+          double net = r.networkSeconds(p), comp = r.computeSeconds();
+          j.attribute("profile", p.name);
+          j.attribute("bandwidth_bps", p.bandwidthBps);
+          j.attribute("rtt_s", p.rttSeconds);
+          j.attribute("network_s", net);
+          j.attribute("compute_s", comp);
+          j.attribute("compute_known", r.calibration.has_value());
+          j.attribute("total_s", net + comp);
+        });
+    });
+    if (r.calibration) {
+      j.attribute("calibration", r.calibration->path);
+      j.attribute("uncalibrated_ops", int64_t(r.uncalibratedOps()));
+    }
+    j.attributeArray("ops", [&] {
+      for (auto [i, o] : llvm::enumerate(r.ops))
+        j.object([&] {
+          j.attribute("index", int64_t(i));
+          j.attribute("op", o.name);
+          if (o.layer)
+            j.attribute("layer", int64_t(*o.layer));
+          else
+            j.attribute("layer", nullptr);
+          j.attribute("node", o.node);
+          j.attribute("shape", o.shape);
+          costJson(j, o.cost);
+          if (o.computeS)
+            j.attribute("compute_s", *o.computeS);
+        });
+    });
+  });
+  os << "\n";
+}
+
+} // namespace mpcvit::cost
