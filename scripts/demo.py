@@ -97,7 +97,11 @@ def cost_prediction(mlir, bin_dir):
     """Totals of --mpcvit-cost-report=json on the final mpc IR, or None if
     this build has no cost report."""
     opt = os.path.join(bin_dir, "mpcvit-opt")
-    r = subprocess.run([opt, "--mpcvit-cost-report=json", mlir, "-o",
+    options = "json"
+    calibration = os.path.join(ROOT, "bench", "results", "cost_calibration.json")
+    if os.path.isfile(calibration):
+        options += " calibration=" + calibration
+    r = subprocess.run([opt, f"--mpcvit-cost-report={options}", mlir, "-o",
                         os.devnull], capture_output=True, text=True,
                        timeout=TIMEOUT_S)
     if r.returncode != 0:
@@ -218,9 +222,12 @@ def main():
         print(f"cost model prediction       server {pb[0]:,} B, client {pb[1]:,} B, "
               f"{t.get('online_rounds')} rounds, dealer {t.get('offline_bytes'):,} B"
               f"  -> {'equal to' if pb == bytes_pp and t.get('online_rounds') == rounds else 'DIFFERENT from'} the measurement")
-        for prof, est in sorted(pred.get("latency", {}).items()):
-            if isinstance(est, dict) and "total_s" in est:
-                print(f"  estimated latency {prof:9s} {est['total_s']:.4f} s")
+        for est in pred.get("latency", []):
+            compute = (f"{est['compute_s']:.4f} s compute (calibrated)"
+                       if est.get("compute_known") else "compute not calibrated")
+            print(f"  estimated online latency {est['profile']:9s} "
+                  f"{est['total_s']:.4f} s ({est['network_s']:.4f} s network + "
+                  f"{compute})")
     return 0
 
 
