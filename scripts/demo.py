@@ -36,6 +36,8 @@ sys.path.insert(0, os.path.join(ROOT, "python"))
 from mpcvit import data as fmnist  # noqa: E402  (validated IDX loader)
 
 TIMEOUT_S = 600
+# The default model (MPCViT, mu = 0.5) and the fallback when it is absent.
+DEFAULT_MODELS = ("mpcvit_mu0.5", "teacher")
 
 
 def die(msg):
@@ -117,8 +119,9 @@ def cost_prediction(mlir, bin_dir):
 def main():
     p = argparse.ArgumentParser(description=__doc__,
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--model", default="mpcvit_mu0.5",
-                   help="directory under models/fmnist/ (default mpcvit_mu0.5)")
+    p.add_argument("--model", default=None,
+                   help="directory under models/fmnist/ (default mpcvit_mu0.5; "
+                        "the teacher if that model is not there)")
     p.add_argument("--count", type=int, default=100,
                    help="first N test images (default 100)")
     p.add_argument("--chunk", type=int, default=10,
@@ -130,6 +133,13 @@ def main():
     if args.count < 1 or args.chunk < 1:
         die("--count and --chunk must be positive")
 
+    if args.model is None:
+        args.model = next((m for m in DEFAULT_MODELS if os.path.isfile(
+            os.path.join(ROOT, "models", "fmnist", m, "model.onnx"))),
+            DEFAULT_MODELS[0])
+        if args.model != DEFAULT_MODELS[0]:
+            print(f"demo: models/fmnist/{DEFAULT_MODELS[0]} is not there; "
+                  f"using {args.model}", file=sys.stderr)
     model_dir = os.path.join(ROOT, "models", "fmnist", args.model)
     onnx_path = os.path.join(model_dir, "model.onnx")
     arch = os.path.join(model_dir, "arch.json")
