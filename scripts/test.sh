@@ -12,3 +12,9 @@ echo "== lit"
 
 echo "== ctest"
 ctest --test-dir "$build" --output-on-failure -j 2 --timeout 600
+
+echo "== python (python/tests, unittest)"
+# Search/distillation/export tests (issue 8): system Python with PyTorch from
+# apt; the ONNX round trip uses the tools built above (skipped if absent).
+(cd "$root/python" && MPCVIT_BUILD_DIR="$build" PYTHONPATH="$root/python" \
+  /usr/bin/python3 -m unittest discover -s tests -t . -v)

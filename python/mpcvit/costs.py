@@ -2,13 +2,18 @@
 
 The search needs cost(RSAttn) − cost(ScaleAttn) per head (MPCViT §3.3, the
 latency term of Eq. 6) and, for MPCViT+, cost(GeLU) − cost(linear) per token
-(§3.4). DESIGN.md wants them from the compiler's cost model
-(``mpcvit-opt --mpcvit-cost-report=json``). Until that report exists, the
-costs come from the documented table below, measured by the runtime benchmark
-``bench/results/runtime_vit_7_4_32.json`` (ReLU from PROTOCOLS.md) (ring 2^64, 16 fractional bits,
-local truncation; every measured count equals the runtime's closed-form
-model, ``matches_model: true``). Everything goes through :func:`op_costs`,
-the one switch point (``source="table" | "compiler" | "auto"``).
+(§3.4). Everything goes through :func:`op_costs`, the one switch point
+(``source="table" | "compiler" | "auto"``):
+
+- ``compiler``: the per-head cost of every attention kind from
+  ``mpcvit-opt --mpcvit-cost-report=json`` (its ``attention[].per_head``),
+  for the model's own shapes;
+- ``table``: the table below, measured by the runtime benchmark
+  ``bench/results/runtime_vit_7_4_32.json`` (default A2B comparisons; ring
+  2^64, 16 fractional bits, local truncation; every count there equals the
+  runtime's closed-form model). GeLU, Quad and ReLU per-token costs always
+  come from it (the report has no per-token entry);
+- ``auto`` (default): compiler when the tools are built, else table.
 
 Per-element scaling: the table's online bytes are per party for the whole
 benchmarked tensor; bytes per element = bytes / elements. Rounds are per
@@ -38,9 +43,8 @@ TABLE = {
              "note": "measured: gelu, [65x512]"},
     "quad": {"bytes": 266240, "elements": 65 * 512, "rounds": 1,
              "note": "measured: quad_gelu, [65x512]"},
-    "relu": {"bytes": 232, "elements": 1, "rounds": 9,
-             "note": "documented, not benchmarked: ReLU by A2B + B2A, ~232 bytes per "
-                     "element and 9 rounds (PROTOCOLS.md, comparison family)"},
+    "relu": {"bytes": 904157, "elements": 4 * 65 * 65, "rounds": 9,
+             "note": "measured: relu, [4x65x65]"},
 }
 PROFILES = {  # DESIGN.md §6: bandwidth bit/s, RTT s
     "lan": (1e9, 0.5e-3), "wan": (400e6, 4e-3), "wan-slow": (100e6, 80e-3),
@@ -51,37 +55,74 @@ class CostSourceError(RuntimeError):
     """The requested cost source is not available."""
 
 
-def _compiler_report(repo_root):
-    """The compiler's cost report, once ``mpcvit-opt --mpcvit-cost-report=json`` exists."""
-    opt = os.path.join(repo_root, "build", "bin", "mpcvit-opt")
-    if not os.path.exists(opt):
-        opt = shutil.which("mpcvit-opt") or ""
-    if not opt:
-        raise CostSourceError("mpcvit-opt not built (build/bin/mpcvit-opt)")
+_REPORT_CACHE = {}
+
+
+def _compiler_report(repo_root, config="fmnist-tiny"):
+    """Per-head costs of every attention kind from the compiler's cost report.
+
+    Exports a template model of ``config`` (costs depend on shapes only),
+    then ``mpcvit-translate --import-onnx`` and ``mpcvit-opt
+    --mpcvit-raise-patterns --mpcvit-fuse-linear --canonicalize
+    --mpcvit-lower-to-mpc --mpcvit-cost-report=json``; reads
+    ``attention[0].per_head`` (one head under every kind: online bytes per
+    party, rounds). GeLU/ReLU per-token costs stay on the table.
+    """
+    if config in _REPORT_CACHE:
+        return _REPORT_CACHE[config]
+    bindir = os.path.join(repo_root, os.environ.get("MPCVIT_BUILD_DIR", "build"), "bin")
+    opt, tr = os.path.join(bindir, "mpcvit-opt"), os.path.join(bindir, "mpcvit-translate")
+    if not (os.path.exists(opt) and os.path.exists(tr)):
+        raise CostSourceError(f"mpcvit-opt / mpcvit-translate not built in {bindir}")
     help_text = subprocess.run([opt, "--help"], capture_output=True, text=True).stdout
     if "mpcvit-cost-report" not in help_text:
         raise CostSourceError(f"{opt} has no --mpcvit-cost-report yet")
-    raise CostSourceError("mpcvit-opt has --mpcvit-cost-report; its JSON is not wired "
-                          "into mpcvit.costs._compiler_report yet")
+    import tempfile
+    import torch
+    from .export import export_onnx
+    from .model import ViTLite
+    with tempfile.TemporaryDirectory() as tmp:
+        onnx_path, mlir = os.path.join(tmp, "m.onnx"), os.path.join(tmp, "m.mlirbc")
+        export_onnx(ViTLite(config).eval(), onnx_path)
+        for cmd in ([tr, "--import-onnx", onnx_path, "--emit-bytecode", "-o", mlir],
+                    [opt, mlir, "--mpcvit-raise-patterns", "--mpcvit-fuse-linear", "--canonicalize",
+                     "--mpcvit-lower-to-mpc", "--mpcvit-cost-report=json", "-o", os.devnull]):
+            r = subprocess.run(cmd, capture_output=True, text=True, timeout=300)
+            if r.returncode != 0:
+                raise CostSourceError(f"{' '.join(cmd)} failed: {r.stderr.strip()[:500]}")
+    try:
+        att = json.loads(r.stdout)["attention"][0]
+        elems = att["rows"] * att["cols"]
+        out = {k: {"bytes_per_elem": v["online_bytes_sent_per_party_max"] / elems,
+                   "rounds": v["online_rounds"], "note": f"compiler cost report, {config}",
+                   "source": "mpcvit-opt --mpcvit-cost-report=json"}
+               for k, v in att["per_head"].items()}
+    except (ValueError, KeyError, IndexError, TypeError) as e:
+        raise CostSourceError(f"unexpected cost report JSON: {e}") from e
+    _REPORT_CACHE[config] = out
+    return out
 
 
-def op_costs(source="auto", repo_root=None):
-    """Per-kind costs: {kind: {"bytes_per_elem", "rounds", "note"}}.
+def op_costs(source="auto", repo_root=None, config="fmnist-tiny"):
+    """Per-kind costs: {kind: {"bytes_per_elem", "rounds", "note", "source"}}.
 
-    source: "table" (the measured table above), "compiler" (the cost report;
-    CostSourceError until it exists) or "auto" (compiler, else table).
+    source: "table" (the measured table above), "compiler" (head kinds from
+    the compiler's cost report, CostSourceError if it is unavailable; GeLU,
+    Quad and ReLU from the table) or "auto" (compiler, else table).
     """
     repo_root = repo_root or os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
-    if source in ("compiler", "auto"):
-        try:
-            return _compiler_report(repo_root)
-        except CostSourceError:
-            if source == "compiler":
-                raise
-    elif source != "table":
+    if source not in ("table", "compiler", "auto"):
         raise ValueError(f"unknown cost source {source!r}; expected table, compiler or auto")
-    return {k: {"bytes_per_elem": v["bytes"] / v["elements"], "rounds": v["rounds"],
-                "note": v["note"], "source": SOURCE} for k, v in TABLE.items()}
+    table = {k: {"bytes_per_elem": v["bytes"] / v["elements"], "rounds": v["rounds"],
+                 "note": v["note"], "source": SOURCE} for k, v in TABLE.items()}
+    if source == "table":
+        return table
+    try:
+        table.update(_compiler_report(repo_root, config))
+    except Exception as e:  # noqa: BLE001 - auto falls back on any failure
+        if source == "compiler":
+            raise e if isinstance(e, CostSourceError) else CostSourceError(str(e))
+    return table
 
 
 def latency_ms(bytes_per_party, rounds, profile="wan"):
@@ -97,7 +138,7 @@ def head_costs(config="fmnist-tiny", profile="wan", source="auto"):
     """
     cfg = CONFIGS[config]
     n, h = tokens_of(cfg), cfg["heads"]
-    table = op_costs(source)
+    table = op_costs(source, config=config)
     return {k: latency_ms(table[k]["bytes_per_elem"] * n * n, table[k]["rounds"] / h, profile)
             for k in ("softmax", "relu_softmax", "scale")}
 
@@ -110,7 +151,7 @@ def token_costs(config="fmnist-tiny", profile="wan", source="auto"):
     """
     cfg = CONFIGS[config]
     n = tokens_of(cfg)
-    table = op_costs(source)
+    table = op_costs(source, config=config)
     return {"gelu": latency_ms(table["gelu"]["bytes_per_elem"] * cfg["mlp"],
                                table["gelu"]["rounds"] / n, profile),
             "linear": latency_ms(table["relu"]["bytes_per_elem"] * cfg["dim"],
@@ -119,7 +160,7 @@ def token_costs(config="fmnist-tiny", profile="wan", source="auto"):
 
 def describe(config="fmnist-tiny", profile="wan", source="auto"):
     """A JSON-able summary recorded next to search results."""
-    return {"profile": profile, "source": op_costs(source)["softmax"]["source"],
+    return {"profile": profile, "source": op_costs(source, config=config)["relu_softmax"]["source"],
             "head_ms": head_costs(config, profile, source),
             "token_ms": token_costs(config, profile, source)}
 

@@ -128,5 +128,62 @@ class ExportTest(unittest.TestCase):
         np.testing.assert_allclose(np.load(y), ref, atol=1e-4)
 
 
+
+MODELS = os.path.join(os.path.dirname(__file__), "..", "..", "models", "fmnist")
+
+
+class CommittedModelsTest(unittest.TestCase):
+    """models/fmnist/*: files, sizes, metrics, and the compiler round trip."""
+
+    def dirs(self):
+        if not os.path.isdir(MODELS):
+            self.skipTest("no models/fmnist")
+        out = sorted(d for d in os.listdir(MODELS)
+                     if os.path.isfile(os.path.join(MODELS, d, "model.onnx")))
+        if not out:
+            self.skipTest("no model under models/fmnist")
+        return out
+
+    def test_files_and_metrics(self):
+        for name in self.dirs():
+            d = os.path.join(MODELS, name)
+            with self.subTest(model=name):
+                for f in ("model.onnx", "arch.json", "metrics.json"):
+                    self.assertLess(os.path.getsize(os.path.join(d, f)), 5 << 20)
+                arch = A.load(os.path.join(d, "arch.json"),
+                              {"depth": 4, "heads": 4, "tokens": 17, "dim": 64})
+                with open(os.path.join(d, "metrics.json")) as f:
+                    m = json.load(f)
+                self.assertEqual(m["test_images"], 10000)
+                self.assertGreater(m["test_top1"], 50.0)
+                self.assertGreater(m["train_seconds"], 0)
+                self.assertEqual(m["arch"], export.summarise_arch(arch))
+        if "teacher" in self.dirs():
+            with open(os.path.join(MODELS, "teacher", "metrics.json")) as f:
+                self.assertEqual(json.load(f)["arch"]["head_kinds"], {"softmax": 16})
+
+    def test_round_trip(self):
+        opt, tr, run = tool("mpcvit-opt"), tool("mpcvit-translate"), tool("mpcvit-run")
+        if not (opt and tr and run):
+            self.skipTest("needs mpcvit-translate, mpcvit-opt and mpcvit-run (C++ side not built)")
+        if "mpcvit-raise-patterns" not in subprocess.run(
+                [opt, "--help"], capture_output=True, text=True).stdout:
+            self.skipTest("mpcvit-opt has no --mpcvit-raise-patterns yet")
+        with tempfile.TemporaryDirectory() as tmp:
+            for name in self.dirs():
+                d = os.path.join(MODELS, name)
+                with self.subTest(model=name):
+                    a, b, y = (os.path.join(tmp, f"{name}.{s}") for s in ("in.mlir", "out.mlir", "npy"))
+                    for cmd in ([tr, "--import-onnx", os.path.join(d, "model.onnx"), "-o", a],
+                                [opt, "--mpcvit-raise-patterns",
+                                 f"--mpcvit-pipeline=arch={os.path.join(d, 'arch.json')}", a, "-o", b],
+                                [run, "--plaintext", b, "--input",
+                                 os.path.join(d, "sample_input.npy"), "--output", y]):
+                        r = subprocess.run(cmd, capture_output=True, text=True, timeout=120)
+                        self.assertEqual(r.returncode, 0, f"{' '.join(cmd)}\n{r.stderr}")
+                    np.testing.assert_allclose(np.load(y), np.load(os.path.join(d, "sample_logits.npy")),
+                                               atol=1e-4)
+
+
 if __name__ == "__main__":
     unittest.main()
