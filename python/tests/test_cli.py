@@ -15,7 +15,7 @@ from mpcvit import arch as A
 from mpcvit import engine, export, retrain, search, train
 from tests.util import REPO, have_fmnist
 
-SMALL = ["--limit-train", "640", "--limit-test", "100", "--batch-size", "32", "--threads", "2"]
+SMALL = ["--limit-train", "640", "--limit-test", "100", "--batch-size", "32", "--threads", "1"]
 
 
 def run_main(fn, argv):
