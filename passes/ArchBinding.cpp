@@ -34,9 +34,8 @@ LogicalResult checkLayerCount(const arch::ArchSpec &spec, StringRef path,
   if (static_cast<size_t>(spec.depth) == numLayers)
     return success();
   return anchor->emitError("arch file ")
-         << path << " describes " << spec.depth
-         << " layers but the model has " << numLayers << " " << what
-         << " ops";
+         << path << " describes " << spec.depth << " layers but the model has "
+         << numLayers << " " << what << " ops";
 }
 
 } // namespace mpcvit

@@ -31,7 +31,8 @@ struct CostReportPass : public mpcvit::impl::CostReportBase<CostReportPass> {
     // The list option splits `custom:BW,RTT` at its comma: join it back.
     std::vector<std::string> names;
     for (const std::string &p : profiles) {
-      if (!names.empty() && llvm::StringRef(names.back()).starts_with("custom:") &&
+      if (!names.empty() &&
+          llvm::StringRef(names.back()).starts_with("custom:") &&
           names.back().find(',') == std::string::npos)
         names.back() += "," + p;
       else

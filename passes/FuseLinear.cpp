@@ -84,9 +84,9 @@ vit::LinearOp rebuildLinear(vit::LinearOp l, const LinearWeights &lw,
                             Value input, StringRef name) {
   OpBuilder b(l);
   Type elt = tensorTy(l.getWeight()).getElementType();
-  Value w = createConstant(b, l.getLoc(),
-                           RankedTensorType::get({lw.n, lw.k}, elt), lw.w,
-                           (name + "_w").str());
+  Value w =
+      createConstant(b, l.getLoc(), RankedTensorType::get({lw.n, lw.k}, elt),
+                     lw.w, (name + "_w").str());
   Value bias = createConstant(b, l.getLoc(), RankedTensorType::get({lw.n}, elt),
                               lw.b, (name + "_b").str());
   auto fused =
@@ -152,8 +152,8 @@ std::optional<Labels> moveLabels(Operation *op, const Labels &in) {
     source = [&, axis, ind](ArrayRef<int64_t> idx) {
       int64_t off = 0;
       for (size_t d = 0; d < idx.size(); ++d)
-        off += (static_cast<int64_t>(d) == axis ? ind[idx[d]] : idx[d]) *
-               inSt[d];
+        off +=
+            (static_cast<int64_t>(d) == axis ? ind[idx[d]] : idx[d]) * inSt[d];
       return off;
     };
   } else {
@@ -236,8 +236,8 @@ LogicalResult scaleProjection(Value v, double c) {
       if (!llvm::isa<vit::SliceOp, vit::GatherOp>(user))
         return failure();
       std::optional<Labels> read = moveLabels(user, along[i]);
-      if (!read || llvm::any_of(read->data,
-                                [&](int64_t r) { return rows.contains(r); }))
+      if (!read ||
+          llvm::any_of(read->data, [&](int64_t r) { return rows.contains(r); }))
         return failure();
     }
   }
@@ -380,8 +380,8 @@ struct FuseLinearPass : public mpcvit::impl::FuseLinearBase<FuseLinearPass> {
       ktvShape.append({static_cast<int64_t>(dh), static_cast<int64_t>(dv)});
       Value ktv = vit::MatmulOp::create(
           b, outer.getLoc(),
-          RankedTensorType::get(ktvShape, q.getElementType()),
-          inner.getRhs(), outer.getRhs());
+          RankedTensorType::get(ktvShape, q.getElementType()), inner.getRhs(),
+          outer.getRhs());
       Value out = vit::MatmulOp::create(b, outer.getLoc(), outer.getType(),
                                         inner.getLhs(), ktv);
       outer.replaceAllUsesWith(out);
@@ -451,10 +451,9 @@ struct FuseLinearPass : public mpcvit::impl::FuseLinearBase<FuseLinearPass> {
       emitRemark(module.getLoc(), "mpcvit-fuse-linear: multiply-accumulates ")
           << macsBefore << " -> " << countMacs(module) << "; fused "
           << numLinearFused << " linear pairs, folded " << numLayerNormFolded
-          << " LayerNorm affines, " << numScalesFolded
-          << " attention scales, " << numScaleAttnFolded
-          << " ScaleAttn normalisations; reassociated " << numReassociated
-          << " attention products";
+          << " LayerNorm affines, " << numScalesFolded << " attention scales, "
+          << numScaleAttnFolded << " ScaleAttn normalisations; reassociated "
+          << numReassociated << " attention products";
   }
 };
 

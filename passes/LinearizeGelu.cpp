@@ -51,14 +51,12 @@ struct LinearizeGeluPass
 
   /// MPCViT+ token-wise linearization of fc2(gelu(fc1(x))) with mask
   /// `beta` over the token axis (rank − 2 of x).
-  LogicalResult linearize(vit::GeluOp gelu, ArrayRef<bool> beta,
-                          size_t layer) {
+  LogicalResult linearize(vit::GeluOp gelu, ArrayRef<bool> beta, size_t layer) {
     auto fc1 = gelu.getInput().getDefiningOp<vit::LinearOp>();
     vit::LinearOp fc2;
     if (gelu->hasOneUse())
       fc2 = llvm::dyn_cast<vit::LinearOp>(*gelu->getUsers().begin());
-    if (!fc1 || !fc2 || fc2.getInput() != gelu.getResult() ||
-        !fc1->hasOneUse())
+    if (!fc1 || !fc2 || fc2.getInput() != gelu.getResult() || !fc1->hasOneUse())
       return gelu.emitError("layer ")
              << layer
              << ": token-wise linearization needs vit.linear -> vit.gelu -> "
@@ -107,15 +105,16 @@ struct LinearizeGeluPass
     };
     auto linear = [&](Value x, vit::LinearOp like, RankedTensorType ty,
                       int64_t rows) {
-      return vit::LinearOp::create(b, like.getLoc(), withDim(ty, axis, rows),
-                                   x, like.getWeight(), like.getBias())
+      return vit::LinearOp::create(b, like.getLoc(), withDim(ty, axis, rows), x,
+                                   like.getWeight(), like.getBias())
           .getResult();
     };
 
     Value x = fc1.getInput();
     // β = 1 tokens: fc2(gelu(fc1(x))).
     Value h1 = linear(gather(x, keep), fc1, hType, keep.size());
-    Value g1 = vit::GeluOp::create(b, loc, h1.getType(), h1, gelu.getKindAttr());
+    Value g1 =
+        vit::GeluOp::create(b, loc, h1.getType(), h1, gelu.getKindAttr());
     Value y1 = linear(g1, fc2, yType, keep.size());
     // β = 0 tokens: relu(fc2(fc1(x))).
     Value h0 = linear(gather(x, lin), fc1, hType, lin.size());

@@ -185,11 +185,14 @@ int calibrate(const char *path, SessionConfig cfg) {
   auto none = [](Context &) {};
   const int f = cfg.fracBits;
   // Loopback round trip: 200 sequential one-element products.
-  Meas rtt = run3(none, [&](Context &c) {
-    Shared x = randShare(c, 1, -1, 1, 1);
-    for (int i = 0; i < 200; ++i)
-      x = mul_ss(c, x, x);
-  }, cfg);
+  Meas rtt = run3(
+      none,
+      [&](Context &c) {
+        Shared x = randShare(c, 1, -1, 1, 1);
+        for (int i = 0; i < 200; ++i)
+          x = mul_ss(c, x, x);
+      },
+      cfg);
   const double rttS = rtt.onlineS / 200;
   std::vector<std::pair<std::string, double>> out;
   auto add = [&](const std::string &key, const Meas &m, uint64_t units) {
@@ -213,61 +216,107 @@ int calibrate(const char *path, SessionConfig cfg) {
     add("mmul_sp", m, uint64_t(T) * D * D);
   }
   add("mmul_ss",
-      run3(none,
-           [&](Context &c) {
-             mmul_ss(c, randShare(c, H * T * DH, -2, 2, 3),
-                     randShare(c, H * DH * T, -2, 2, 4), T, DH, T, H);
-           },
-           cfg),
+      run3(
+          none,
+          [&](Context &c) {
+            mmul_ss(c, randShare(c, H * T * DH, -2, 2, 3),
+                    randShare(c, H * DH * T, -2, 2, 4), T, DH, T, H);
+          },
+          cfg),
       uint64_t(H) * T * DH * T);
   const size_t n = T * MLP;
-  add("mul_ss", run3(none, [&](Context &c) {
-        Shared x = randShare(c, n, -2, 2, 5);
-        mul_ss(c, x, x);
-      }, cfg), n);
-  add("square", run3(none, [&](Context &c) {
-        square(c, randShare(c, n, -2, 2, 5));
-      }, cfg), n);
-  add("trunc.local", run3(none, [&](Context &c) {
-        trunc_local(c, randShare(c, n, -2, 2, 5), f);
-      }, cfg), n);
-  add("trunc.dealer", run3(none, [&](Context &c) {
-        trunc_dealer(c, randShare(c, n, -2, 2, 5), f);
-      }, cfg), n);
-  add("local", run3(none, [&](Context &c) {
-        Shared x = randShare(c, n, -2, 2, 5);
-        Shared y = x + x;
-        (void)y;
-      }, cfg), n);
+  add("mul_ss",
+      run3(
+          none,
+          [&](Context &c) {
+            Shared x = randShare(c, n, -2, 2, 5);
+            mul_ss(c, x, x);
+          },
+          cfg),
+      n);
+  add("square",
+      run3(
+          none, [&](Context &c) { square(c, randShare(c, n, -2, 2, 5)); }, cfg),
+      n);
+  add("trunc.local",
+      run3(
+          none,
+          [&](Context &c) { trunc_local(c, randShare(c, n, -2, 2, 5), f); },
+          cfg),
+      n);
+  add("trunc.dealer",
+      run3(
+          none,
+          [&](Context &c) { trunc_dealer(c, randShare(c, n, -2, 2, 5), f); },
+          cfg),
+      n);
+  add("local",
+      run3(
+          none,
+          [&](Context &c) {
+            Shared x = randShare(c, n, -2, 2, 5);
+            Shared y = x + x;
+            (void)y;
+          },
+          cfg),
+      n);
   for (CompareMode cm : {CompareMode::A2B, CompareMode::DCF}) {
     SessionConfig cc = cfg;
     cc.compare = cm;
     std::string sfx = cm == CompareMode::DCF ? ".dcf" : ".a2b";
     const size_t rows = H * T, cols = T, na = rows * cols;
-    add("relu" + sfx, run3(none, [&](Context &c) {
-          relu(c, randShare(c, n, -6, 6, 6));
-        }, cc), n);
-    add("gelu" + sfx, run3(none, [&](Context &c) {
-          gelu(c, randShare(c, n, -6, 6, 6));
-        }, cc), n);
-    add("softmax" + sfx, run3(none, [&](Context &c) {
-          Shared a = randShare(c, na, -6, 6, 7);
-          a.shape = Shape{int64_t(rows), int64_t(cols)};
-          kernels::softmax(c, a);
-        }, cc), na);
-    add("relu_softmax" + sfx, run3(none, [&](Context &c) {
-          relu_softmax(c, randShare(c, na, -6, 6, 7), rows, cols, 1e-6);
-        }, cc), na);
-    add("two_relu" + sfx, run3(none, [&](Context &c) {
-          two_relu(c, randShare(c, na, -6, 6, 7), rows, cols);
-        }, cc), na);
-    add("two_quad" + sfx, run3(none, [&](Context &c) {
-          two_quad(c, randShare(c, na, -6, 6, 7), rows, cols);
-        }, cc), na);
-    add("layer_norm" + sfx, run3(none, [&](Context &c) {
-          Shared g = randShare(c, D, 0.5, 1.5, 8), b = randShare(c, D, -1, 1, 9);
-          layer_norm(c, randShare(c, T * D, -3, 3, 10), T, D, 1e-5, &g, &b);
-        }, cc), uint64_t(T) * D);
+    add("relu" + sfx,
+        run3(
+            none, [&](Context &c) { relu(c, randShare(c, n, -6, 6, 6)); }, cc),
+        n);
+    add("gelu" + sfx,
+        run3(
+            none, [&](Context &c) { gelu(c, randShare(c, n, -6, 6, 6)); }, cc),
+        n);
+    add("softmax" + sfx,
+        run3(
+            none,
+            [&](Context &c) {
+              Shared a = randShare(c, na, -6, 6, 7);
+              a.shape = Shape{int64_t(rows), int64_t(cols)};
+              kernels::softmax(c, a);
+            },
+            cc),
+        na);
+    add("relu_softmax" + sfx,
+        run3(
+            none,
+            [&](Context &c) {
+              relu_softmax(c, randShare(c, na, -6, 6, 7), rows, cols, 1e-6);
+            },
+            cc),
+        na);
+    add("two_relu" + sfx,
+        run3(
+            none,
+            [&](Context &c) {
+              two_relu(c, randShare(c, na, -6, 6, 7), rows, cols);
+            },
+            cc),
+        na);
+    add("two_quad" + sfx,
+        run3(
+            none,
+            [&](Context &c) {
+              two_quad(c, randShare(c, na, -6, 6, 7), rows, cols);
+            },
+            cc),
+        na);
+    add("layer_norm" + sfx,
+        run3(
+            none,
+            [&](Context &c) {
+              Shared g = randShare(c, D, 0.5, 1.5, 8),
+                     b = randShare(c, D, -1, 1, 9);
+              layer_norm(c, randShare(c, T * D, -3, 3, 10), T, D, 1e-5, &g, &b);
+            },
+            cc),
+        uint64_t(T) * D);
   }
   FILE *fp = std::fopen(path, "w");
   if (!fp) {

@@ -19,7 +19,8 @@ using mpcvit::shapeStr;
 using namespace mpcvit::mpc;
 
 // Custom directive of mpc.trunc: the kind as a bare keyword (local, dealer).
-static ParseResult parseTruncKind(OpAsmParser &parser, TruncKindAttr &kindAttr) {
+static ParseResult parseTruncKind(OpAsmParser &parser,
+                                  TruncKindAttr &kindAttr) {
   SMLoc loc = parser.getCurrentLocation();
   StringRef name;
   if (parser.parseKeyword(&name))
@@ -51,7 +52,8 @@ std::string visStr(RingTensorType t) {
 /// Requires `v` to be shared; names the operand otherwise.
 LogicalResult requireShared(Operation *op, Value v, StringRef what) {
   if (!ty(v).isShared())
-    return op->emitOpError() << what << " must be shared, got " << visStr(ty(v));
+    return op->emitOpError()
+           << what << " must be shared, got " << visStr(ty(v));
   return success();
 }
 
@@ -105,7 +107,8 @@ FailureOr<SmallVector<int64_t>> broadcastShape(Operation *op, RingTensorType a,
 /// Visibility of a local (communication-free) binary op's result: shared if
 /// either operand is shared, a private operand's owner otherwise; two
 /// different parties' private values cannot be combined without sharing.
-FailureOr<Visibility> joinLocal(Operation *op, RingTensorType a, RingTensorType b) {
+FailureOr<Visibility> joinLocal(Operation *op, RingTensorType a,
+                                RingTensorType b) {
   Visibility va = a.getVisibility(), vb = b.getVisibility();
   if (va == Visibility::Shared || vb == Visibility::Shared)
     return Visibility::Shared;
@@ -194,11 +197,11 @@ LogicalResult RevealOp::verify() {
 /// add/sub: formats agree, NumPy broadcast, visibility join.
 static LogicalResult verifyAddLike(Operation *op) {
   RingTensorType a = ty(op->getOperand(0)), b = ty(op->getOperand(1)),
-             r = ty(op->getResult(0));
+                 r = ty(op->getResult(0));
   if (a.getFracBits() != b.getFracBits())
     return op->emitOpError("fixed-point formats differ: lhs has ")
-           << a.getFracBits() << " fractional bits, rhs "
-           << b.getFracBits() << "; insert mpc.trunc to align them";
+           << a.getFracBits() << " fractional bits, rhs " << b.getFracBits()
+           << "; insert mpc.trunc to align them";
   FailureOr<SmallVector<int64_t>> shape = broadcastShape(op, a, b);
   FailureOr<Visibility> vis = joinLocal(op, a, b);
   if (failed(shape) || failed(vis) ||
@@ -314,8 +317,8 @@ LogicalResult MMulSPOp::verify() {
   if (x.getShape().back() != w.getShape()[0])
     return emitOpError("contraction dimensions differ: X ")
            << shapeStr(x.getShape()) << " has K = " << x.getShape().back()
-           << ", W " << shapeStr(w.getShape()) << " has K = "
-           << w.getShape()[0];
+           << ", W " << shapeStr(w.getShape())
+           << " has K = " << w.getShape()[0];
   SmallVector<int64_t> expected(x.getShape());
   expected.back() = w.getShape()[1];
   if (failed(requireShape(*this, r.getShape(), expected)))
@@ -351,7 +354,7 @@ LogicalResult DReluOp::verify() {
 
 LogicalResult SelectOp::verify() {
   RingTensorType c = ty(getCond()), x = ty(getTrueValue()),
-             y = ty(getFalseValue()), r = ty(getResult());
+                 y = ty(getFalseValue()), r = ty(getResult());
   if (failed(requireShared(*this, getCond(), "condition")))
     return failure();
   if (c.getFracBits() != 0)
@@ -428,8 +431,7 @@ LogicalResult LayerNormOp::verify() {
                            << shapeStr(t.getShape());
     if (t.getFracBits() != x.getFracBits())
       return emitOpError() << name << " has " << t.getFracBits()
-                           << " fractional bits, the input "
-                           << x.getFracBits();
+                           << " fractional bits, the input " << x.getFracBits();
   }
   if (getEpsilon().convertToDouble() <= 0.0)
     return emitOpError("epsilon must be positive, got ")

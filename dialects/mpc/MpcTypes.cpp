@@ -60,7 +60,8 @@ int64_t RingTensorType::getNumElements() const {
 }
 
 RingTensorType RingTensorType::withShape(ArrayRef<int64_t> shape) const {
-  return RingTensorType::get(getContext(), shape, getVisibility(), getFracBits());
+  return RingTensorType::get(getContext(), shape, getVisibility(),
+                             getFracBits());
 }
 
 RingTensorType RingTensorType::withVisibility(Visibility v) const {
@@ -71,9 +72,9 @@ RingTensorType RingTensorType::withFracBits(unsigned f) const {
   return RingTensorType::get(getContext(), getShape(), getVisibility(), f);
 }
 
-LogicalResult RingTensorType::verify(function_ref<InFlightDiagnostic()> emitError,
-                                 ArrayRef<int64_t> shape, Visibility,
-                                 unsigned fracBits) {
+LogicalResult
+RingTensorType::verify(function_ref<InFlightDiagnostic()> emitError,
+                       ArrayRef<int64_t> shape, Visibility, unsigned fracBits) {
   for (int64_t d : shape)
     if (d < 1)
       return emitError() << "mpc tensor dimensions must be static and "
@@ -123,8 +124,9 @@ Type RingTensorType::parse(AsmParser &parser) {
       return {};
   } else {
     parser.emitError(loc, "unknown visibility '")
-        << kw << "' (expected public, shared, private<server> or "
-                 "private<client>)";
+        << kw
+        << "' (expected public, shared, private<server> or "
+           "private<client>)";
     return {};
   }
   unsigned frac = 0;
@@ -132,7 +134,7 @@ Type RingTensorType::parse(AsmParser &parser) {
       parser.parseInteger(frac) || parser.parseGreater())
     return {};
   return RingTensorType::getChecked([&] { return parser.emitError(loc); },
-                                parser.getContext(), shape, vis, frac);
+                                    parser.getContext(), shape, vis, frac);
 }
 
 void RingTensorType::print(AsmPrinter &printer) const {
@@ -141,8 +143,8 @@ void RingTensorType::print(AsmPrinter &printer) const {
     llvm::interleave(getShape(), printer, "x");
     printer << ", ";
   }
-  printer << stringifyVisibility(getVisibility()) << ", frac "
-          << getFracBits() << '>';
+  printer << stringifyVisibility(getVisibility()) << ", frac " << getFracBits()
+          << '>';
 }
 
 } // namespace mpcvit::mpc

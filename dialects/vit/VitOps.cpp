@@ -62,9 +62,9 @@ static ParseResult parseHeadKinds(OpAsmParser &parser,
   SMLoc loc = parser.getCurrentLocation();
   if (mpcvit::vit::parseHeadKindList(parser, kinds))
     return failure();
-  kindsAttr = HeadKindsAttr::getChecked(
-      [&] { return parser.emitError(loc); }, parser.getContext(),
-      ArrayRef<HeadKind>(kinds));
+  kindsAttr =
+      HeadKindsAttr::getChecked([&] { return parser.emitError(loc); },
+                                parser.getContext(), ArrayRef<HeadKind>(kinds));
   return success(static_cast<bool>(kindsAttr));
 }
 
@@ -203,8 +203,7 @@ LogicalResult AttentionNormOp::verify() {
   if (static_cast<int64_t>(getKinds().size()) != heads)
     return emitOpError("has ")
            << getKinds().size() << " head kinds but the head axis " << axis
-           << " of " << shapeStr(t.getShape()) << " has " << heads
-           << " heads";
+           << " of " << shapeStr(t.getShape()) << " has " << heads << " heads";
   if (getEpsilon().convertToDouble() <= 0.0)
     return emitOpError("epsilon must be positive, got ")
            << getEpsilon().convertToDouble();
@@ -244,15 +243,14 @@ LogicalResult TransposeOp::verify() {
   ArrayRef<int64_t> perm = getPerm();
   if (static_cast<int64_t>(perm.size()) != x.getRank())
     return emitOpError("perm has ")
-           << perm.size() << " entries but the input has rank "
-           << x.getRank();
+           << perm.size() << " entries but the input has rank " << x.getRank();
   SmallVector<bool> seen(perm.size(), false);
   SmallVector<int64_t> expected;
   for (int64_t p : perm) {
     if (p < 0 || p >= x.getRank() || seen[p])
       return emitOpError("perm ")
-             << shapeStr(perm) << " is not a permutation of [0, "
-             << x.getRank() << ")";
+             << shapeStr(perm) << " is not a permutation of [0, " << x.getRank()
+             << ")";
     seen[p] = true;
     expected.push_back(x.getDimSize(p));
   }

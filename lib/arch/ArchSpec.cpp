@@ -31,9 +31,9 @@ public:
   explicit Reader(StringRef fileName) : fileName(fileName) {}
 
   Error fail(const std::string &path, const Twine &what) const {
-    return createStringError(inconvertibleErrorCode(),
-                             fileName + ": " + (path.empty() ? "<root>" : path) +
-                                 ": " + what);
+    return createStringError(
+        inconvertibleErrorCode(),
+        fileName + ": " + (path.empty() ? "<root>" : path) + ": " + what);
   }
 
   static std::string describe(const json::Value &v) {
@@ -100,9 +100,9 @@ Expected<ArchSpec> parseArch(StringRef text, StringRef fileName) {
   Reader r(fileName);
   Expected<json::Value> doc = json::parse(text);
   if (!doc)
-    return createStringError(inconvertibleErrorCode(),
-                             fileName + ": invalid JSON: " +
-                                 toString(doc.takeError()));
+    return createStringError(
+        inconvertibleErrorCode(),
+        fileName + ": invalid JSON: " + toString(doc.takeError()));
   ArchSpec spec;
   auto root = r.object(&*doc, "");
   if (!root)
@@ -133,8 +133,9 @@ Expected<ArchSpec> parseArch(StringRef text, StringRef fileName) {
   if (!layers)
     return layers.takeError();
   if (static_cast<int64_t>((*layers)->size()) != spec.depth)
-    return r.fail("layers", formatv("expected model.depth = {0} layers, got {1}",
-                                    spec.depth, (*layers)->size()));
+    return r.fail("layers",
+                  formatv("expected model.depth = {0} layers, got {1}",
+                          spec.depth, (*layers)->size()));
 
   for (auto [li, lv] : enumerate(**layers)) {
     std::string lp = formatv("layers[{0}]", li).str();
@@ -210,9 +211,9 @@ Expected<ArchSpec> parseArch(StringRef text, StringRef fileName) {
 Expected<ArchSpec> loadArch(StringRef path) {
   ErrorOr<std::unique_ptr<MemoryBuffer>> buf = MemoryBuffer::getFile(path);
   if (!buf)
-    return createStringError(buf.getError(), "cannot read arch file '" +
-                                                 path + "': " +
-                                                 buf.getError().message());
+    return createStringError(buf.getError(),
+                             "cannot read arch file '" + path +
+                                 "': " + buf.getError().message());
   return parseArch((*buf)->getBuffer(), path);
 }
 
@@ -229,16 +230,15 @@ std::string toJson(const ArchSpec &spec) {
         tokens.push_back(b ? 1 : 0);
       gelu["tokens"] = std::move(tokens);
     }
-    layers.push_back(json::Object{{"heads", std::move(heads)},
-                                  {"gelu", std::move(gelu)}});
+    layers.push_back(
+        json::Object{{"heads", std::move(heads)}, {"gelu", std::move(gelu)}});
   }
-  json::Object root{
-      {"format", kArchFormatV1.str()},
-      {"model", json::Object{{"depth", spec.depth},
-                             {"heads", spec.heads},
-                             {"tokens", spec.tokens},
-                             {"dim", spec.dim}}},
-      {"layers", std::move(layers)}};
+  json::Object root{{"format", kArchFormatV1.str()},
+                    {"model", json::Object{{"depth", spec.depth},
+                                           {"heads", spec.heads},
+                                           {"tokens", spec.tokens},
+                                           {"dim", spec.dim}}},
+                    {"layers", std::move(layers)}};
   std::string s;
   raw_string_ostream os(s);
   os << formatv("{0:2}", json::Value(std::move(root)));

@@ -18,8 +18,10 @@ std::optional<mpc::CommCost> headKindCost(llvm::StringRef kind, uint64_t rows,
                                           uint64_t cols,
                                           const mpc::CostSession &s) {
   namespace rt = mpcvit::rt;
-  rt::TruncMode tm = s.dealerTrunc ? rt::TruncMode::Dealer : rt::TruncMode::Local;
-  rt::CompareMode cm = s.dcfCompare ? rt::CompareMode::DCF : rt::CompareMode::A2B;
+  rt::TruncMode tm =
+      s.dealerTrunc ? rt::TruncMode::Dealer : rt::TruncMode::Local;
+  rt::CompareMode cm =
+      s.dcfCompare ? rt::CompareMode::DCF : rt::CompareMode::A2B;
   int f = int(s.fracBits);
   rt::CommCost c;
   if (kind == "softmax")

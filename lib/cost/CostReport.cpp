@@ -95,7 +95,8 @@ FailureOr<CostReport> buildCostReport(ModuleOp module,
     oc.cost = *c;
     if (r.calibration)
       oc.computeS = computeSeconds(computeWork(op, *session), *r.calibration);
-    if (auto info = op->getAttrOfType<DictionaryAttr>("mpcvit.attention_norm")) {
+    if (auto info =
+            op->getAttrOfType<DictionaryAttr>("mpcvit.attention_norm")) {
       auto get = [&](StringRef k) -> int64_t {
         auto a = info.getAs<IntegerAttr>(k);
         return a ? a.getInt() : -1;
@@ -121,8 +122,8 @@ FailureOr<CostReport> buildCostReport(ModuleOp module,
         }
         for (StringRef k : headKinds())
           a.perKind.emplace_back(
-              k.str(), *headKindCost(k, uint64_t(a.rows), uint64_t(a.cols),
-                                     *session));
+              k.str(),
+              *headKindCost(k, uint64_t(a.rows), uint64_t(a.cols), *session));
         attentionIndex[id] = r.attention.size();
         r.attention.push_back(std::move(a));
       }
@@ -141,7 +142,8 @@ std::string layerName(std::optional<unsigned> l) {
 }
 
 /// Rows of the per-layer table in order: layers ascending, then "other".
-std::vector<std::pair<std::optional<unsigned>, std::pair<mpc::CommCost, unsigned>>>
+std::vector<
+    std::pair<std::optional<unsigned>, std::pair<mpc::CommCost, unsigned>>>
 perLayer(const CostReport &r) {
   std::map<unsigned, std::pair<mpc::CommCost, unsigned>> layers;
   std::pair<mpc::CommCost, unsigned> other{};
@@ -150,8 +152,8 @@ perLayer(const CostReport &r) {
     slot.first += o.cost;
     slot.second += 1;
   }
-  std::vector<std::pair<std::optional<unsigned>,
-                        std::pair<mpc::CommCost, unsigned>>>
+  std::vector<
+      std::pair<std::optional<unsigned>, std::pair<mpc::CommCost, unsigned>>>
       rows;
   for (auto &[l, c] : layers)
     rows.push_back({l, c});
@@ -171,11 +173,10 @@ std::string sessionLine(const CostReport &r) {
 }
 
 void costCols(llvm::raw_ostream &os, const mpc::CommCost &c) {
-  os << llvm::format("%12llu %12llu %7llu %12llu",
-                     (unsigned long long)c.onlineBytes[0],
-                     (unsigned long long)c.onlineBytes[1],
-                     (unsigned long long)c.onlineRounds,
-                     (unsigned long long)c.offlineBytes);
+  os << llvm::format(
+      "%12llu %12llu %7llu %12llu", (unsigned long long)c.onlineBytes[0],
+      (unsigned long long)c.onlineBytes[1], (unsigned long long)c.onlineRounds,
+      (unsigned long long)c.offlineBytes);
 }
 
 void costJson(llvm::json::OStream &j, const mpc::CommCost &c) {
@@ -222,8 +223,8 @@ void printCostReportText(const CostReport &r, llvm::raw_ostream &os) {
     os << "\nattention normalisations, cost of ONE head (rows x cols) under "
           "each kind:\n";
     os << llvm::format("%-4s %-6s %5s %-9s %-13s %12s %12s %7s %12s\n", "id",
-                       "layer", "heads", "head", "kind", "server B",
-                       "client B", "rounds", "dealer B");
+                       "layer", "heads", "head", "kind", "server B", "client B",
+                       "rounds", "dealer B");
     for (const AttentionHeads &a : r.attention) {
       std::string hs = std::to_string(a.rows) + "x" + std::to_string(a.cols);
       std::string kinds;
@@ -242,8 +243,8 @@ void printCostReportText(const CostReport &r, llvm::raw_ostream &os) {
   os << "\nestimated online latency = rounds*RTT + max-party bytes/bandwidth "
         "(per op) + compute";
   if (r.calibration)
-    os << " (calibration " << r.calibration->path << ", "
-       << r.uncalibratedOps() << " ops uncalibrated: 0 s)";
+    os << " (calibration " << r.calibration->path << ", " << r.uncalibratedOps()
+       << " ops uncalibrated: 0 s)";
   else
     os << " (compute unknown: 0 s, pass calibration=FILE)";
   os << ":\n";
@@ -252,8 +253,8 @@ void printCostReportText(const CostReport &r, llvm::raw_ostream &os) {
   for (const NetworkProfile &p : r.profiles) {
     double net = r.networkSeconds(p), comp = r.computeSeconds();
     os << llvm::format("%-22s %10.1f %9.3f %11.4f %11.4f %11.4f\n",
-                       p.name.c_str(), p.bandwidthBps / 1e6,
-                       p.rttSeconds * 1e3, net, comp, net + comp);
+                       p.name.c_str(), p.bandwidthBps / 1e6, p.rttSeconds * 1e3,
+                       net, comp, net + comp);
   }
 }
 

@@ -23,12 +23,10 @@ std::string nodeName(Location loc) {
 
 std::optional<unsigned> layerOfNodeName(llvm::StringRef name) {
   // Longest keys first so `layers` is tried before `layer`.
-  static const char *const keys[] = {"encoder_layer", "resblocks", "blocks",
-                                     "layers",        "block",     "layer",
-                                     "h"};
+  static const char *const keys[] = {
+      "encoder_layer", "resblocks", "blocks", "layers", "block", "layer", "h"};
   for (size_t i = 0; i < name.size(); ++i) {
-    if (i > 0 && name[i - 1] != '/' && name[i - 1] != '.' &&
-        name[i - 1] != '_')
+    if (i > 0 && name[i - 1] != '/' && name[i - 1] != '.' && name[i - 1] != '_')
       continue;
     for (const char *key : keys) {
       llvm::StringRef rest = name.drop_front(i);

@@ -263,9 +263,9 @@ Role Context::handshakeAny(Channel &ch, std::initializer_list<Role> allowed) {
   Role peer = Role(v[3]);
   auto fail = [&](const char *what, uint64_t a, uint64_t bb) {
     throw ProtocolError(std::string(roleName(role_)) + ": handshake with " +
-                        roleName(peer) + ": " + what +
-                        " mismatch (this side " + std::to_string(a) +
-                        ", peer " + std::to_string(bb) + ")");
+                        roleName(peer) + ": " + what + " mismatch (this side " +
+                        std::to_string(a) + ", peer " + std::to_string(bb) +
+                        ")");
   };
   if (v[0] != mine.version)
     fail("protocol version", mine.version, v[0]);

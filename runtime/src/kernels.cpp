@@ -152,8 +152,8 @@ Shared expNegPrecise(Context &ctx, const Shared &z) {
 
 CommCost expNegPrecise_cost(TruncMode mode, size_t n, int frac) {
   const int w = std::min(frac + 8, 26), r = 8;
-  CommCost c = trunc_cost(mode, n, r) + rt::square_cost(2 * n) +
-               trunc_dealer_cost(n, w);
+  CommCost c =
+      trunc_cost(mode, n, r) + rt::square_cost(2 * n) + trunc_dealer_cost(n, w);
   c += (rt::square_cost(n) + trunc_dealer_cost(n, w)) * uint64_t(r - 1);
   c += trunc_cost(mode, n, frac) * 2;
   return c + mul_ss_cost(n) + trunc_dealer_cost(n, w);

@@ -30,8 +30,8 @@ TEST(NetworkProfile, Custom) {
   NetworkProfile p = parse("custom:250,12.5");
   EXPECT_DOUBLE_EQ(p.bandwidthBps, 250e6);
   EXPECT_DOUBLE_EQ(p.rttSeconds, 12.5e-3);
-  for (const char *bad : {"custom:0,1", "custom:10", "custom:a,b", "gigabit",
-                          "custom:-5,1"}) {
+  for (const char *bad :
+       {"custom:0,1", "custom:10", "custom:a,b", "gigabit", "custom:-5,1"}) {
     llvm::Expected<NetworkProfile> e = parseNetworkProfile(bad);
     ASSERT_FALSE(static_cast<bool>(e)) << bad;
     EXPECT_NE(llvm::toString(e.takeError()).find("unknown network profile"),

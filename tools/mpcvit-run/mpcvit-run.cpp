@@ -70,9 +70,10 @@ static cl::opt<std::string> funcName("function",
 /// each result along its axis 0. Errors name the shapes.
 static Expected<std::vector<eval::Tensor>>
 evaluateBatch(mlir::func::FuncOp func, const std::vector<eval::Tensor> &args) {
-  auto argTy = func.getNumArguments() == 1
-                   ? dyn_cast<mlir::RankedTensorType>(func.getArgumentTypes()[0])
-                   : mlir::RankedTensorType();
+  auto argTy =
+      func.getNumArguments() == 1
+          ? dyn_cast<mlir::RankedTensorType>(func.getArgumentTypes()[0])
+          : mlir::RankedTensorType();
   if (!argTy || args.size() != 1 || argTy.getRank() < 1 ||
       argTy.getDimSize(0) != 1)
     return createStringError(inconvertibleErrorCode(),

@@ -38,7 +38,7 @@
 namespace mpcvit::cost {
 
 struct Calibration {
-  std::string path;                            ///< file it was read from
+  std::string path;                             ///< file it was read from
   std::map<std::string, double> secondsPerUnit; ///< key → seconds per unit
 };
 

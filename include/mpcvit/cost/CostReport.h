@@ -1,4 +1,5 @@
-//===- CostReport.h - per-op, per-layer and total cost of a program -*- C++ -*-===//
+//===- CostReport.h - per-op, per-layer and total cost of a program -*- C++
+//-*-===//
 //
 // The data and the printers behind `--mpcvit-cost-report` (passes/
 // CostReport.cpp): for every op of a lowered `mpc` program its exact
@@ -30,10 +31,10 @@ namespace mpcvit::cost {
 
 struct OpCost {
   mlir::Operation *op = nullptr;
-  std::string name;               ///< e.g. "mpc.softmax"
-  std::string node;               ///< ONNX node name ("" when unknown)
-  std::optional<unsigned> layer;  ///< nullopt: the "other" row
-  std::string shape;              ///< result type, e.g. "1x4x17x17"
+  std::string name;              ///< e.g. "mpc.softmax"
+  std::string node;              ///< ONNX node name ("" when unknown)
+  std::optional<unsigned> layer; ///< nullopt: the "other" row
+  std::string shape;             ///< result type, e.g. "1x4x17x17"
   mpc::CommCost cost;
   std::optional<double> computeS; ///< nullopt: uncalibrated
 };
@@ -41,7 +42,7 @@ struct OpCost {
 struct AttentionHeads {
   int64_t id = 0, heads = 0, rows = 0, cols = 0;
   std::optional<unsigned> layer;
-  std::vector<std::string> kinds;                            ///< per head
+  std::vector<std::string> kinds;                             ///< per head
   std::vector<std::pair<std::string, mpc::CommCost>> perKind; ///< one head
 };
 

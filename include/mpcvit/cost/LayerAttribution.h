@@ -1,4 +1,5 @@
-//===- LayerAttribution.h - which transformer layer an op belongs to -*- C++ -*-===//
+//===- LayerAttribution.h - which transformer layer an op belongs to -*- C++
+//-*-===//
 //
 // Per-layer rows of the cost report. The rule: an op belongs to layer L when
 // the ONNX node name of its location (the importer's NameLoc, kept by every

@@ -21,9 +21,9 @@ namespace mpcvit::cost {
 
 /// A network between the two parties.
 struct NetworkProfile {
-  std::string name;         ///< "lan", "wan", "wan-slow" or "custom:BW,RTT"
-  double bandwidthBps = 0;  ///< bits per second, one direction
-  double rttSeconds = 0;    ///< round-trip time in seconds
+  std::string name;        ///< "lan", "wan", "wan-slow" or "custom:BW,RTT"
+  double bandwidthBps = 0; ///< bits per second, one direction
+  double rttSeconds = 0;   ///< round-trip time in seconds
 };
 
 /// Parses a profile name: `lan` (1 Gbit/s, 0.5 ms RTT), `wan` (400 Mbit/s,

@@ -18,7 +18,8 @@
 namespace mpcvit {
 
 /// The `vit.attention_norm` ops of `module` in layer order.
-llvm::SmallVector<vit::AttentionNormOp> collectAttentionLayers(mlir::ModuleOp module);
+llvm::SmallVector<vit::AttentionNormOp>
+collectAttentionLayers(mlir::ModuleOp module);
 
 /// The `vit.gelu` ops of `module` in layer order.
 llvm::SmallVector<vit::GeluOp> collectGeluLayers(mlir::ModuleOp module);

@@ -29,16 +29,14 @@ namespace {
 
 class CommCostTest : public ::testing::Test {
 protected:
-  CommCostTest() {
-    ctx.loadDialect<MpcDialect, func::FuncDialect>();
-  }
+  CommCostTest() { ctx.loadDialect<MpcDialect, func::FuncDialect>(); }
 
   /// Parses `body` inside a function with the given argument list and
   /// returns the first op of type OpTy.
   template <typename OpTy>
   OpTy parseOp(const std::string &args, const std::string &body) {
-    std::string src = "func.func @f(" + args + ") {\n" + body +
-                      "\n  return\n}\n";
+    std::string src =
+        "func.func @f(" + args + ") {\n" + body + "\n  return\n}\n";
     module = parseSourceString<ModuleOp>(src, &ctx);
     EXPECT_TRUE(module) << "failed to parse:\n" << src;
     OpTy found;
@@ -87,10 +85,10 @@ TEST_F(CommCostTest, AddIsLocal) {
 TEST_F(CommCostTest, MulSSOpensTwoMaskedTensors) {
   // Beaver: each party sends x−a and y−b: 2·n elements; dealer n elements.
   const uint64_t n = 65 * 512;
-  auto op = parseOp<MulSSOp>(
-      "%a: " + sh("65x512") + ", %b: " + sh("65x512"),
-      "%0 = mpc.mul_ss %a, %b : (" + sh("65x512") + ", " + sh("65x512") +
-          ") -> " + sh("65x512", 32));
+  auto op =
+      parseOp<MulSSOp>("%a: " + sh("65x512") + ", %b: " + sh("65x512"),
+                       "%0 = mpc.mul_ss %a, %b : (" + sh("65x512") + ", " +
+                           sh("65x512") + ") -> " + sh("65x512", 32));
   ASSERT_TRUE(op);
   CommCost c = cost(op);
   EXPECT_EQ(c.onlineBytes[0], 2 * n * 8);
@@ -107,10 +105,10 @@ TEST_F(CommCostTest, MulSSOpensTwoMaskedTensors) {
 TEST_F(CommCostTest, MMulSSPerBatchMatrixTriple) {
   // Q·Kᵀ of vit_7_4_32: 4 heads, 65 tokens, head dim 64.
   const uint64_t h = 4, m = 65, k = 64, n = 65;
-  auto op = parseOp<MMulSSOp>(
-      "%q: " + sh("4x65x64") + ", %k: " + sh("4x64x65"),
-      "%0 = mpc.mmul_ss %q, %k : (" + sh("4x65x64") + ", " + sh("4x64x65") +
-          ") -> " + sh("4x65x65", 32));
+  auto op =
+      parseOp<MMulSSOp>("%q: " + sh("4x65x64") + ", %k: " + sh("4x64x65"),
+                        "%0 = mpc.mmul_ss %q, %k : (" + sh("4x65x64") + ", " +
+                            sh("4x64x65") + ") -> " + sh("4x65x65", 32));
   ASSERT_TRUE(op);
   CommCost c = cost(op);
   EXPECT_EQ(c.onlineBytes[0], h * (m * k + k * n) * 8);
@@ -122,10 +120,10 @@ TEST_F(CommCostTest, MMulSSPerBatchMatrixTriple) {
 TEST_F(CommCostTest, MMulSPOpensOnlyTheClientActivation) {
   // vit_7_4_32 MLP up-projection: X [65, 256] · W [256, 512].
   const uint64_t m = 65, k = 256, n = 512;
-  auto op = parseOp<MMulSPOp>(
-      "%x: " + sh("1x65x256") + ", %w: " + srv("256x512"),
-      "%0 = mpc.mmul_sp %x, %w : (" + sh("1x65x256") + ", " + srv("256x512") +
-          ") -> " + sh("1x65x512", 32));
+  auto op =
+      parseOp<MMulSPOp>("%x: " + sh("1x65x256") + ", %w: " + srv("256x512"),
+                        "%0 = mpc.mmul_sp %x, %w : (" + sh("1x65x256") + ", " +
+                            srv("256x512") + ") -> " + sh("1x65x512", 32));
   ASSERT_TRUE(op);
   CommCost c = cost(op);
   EXPECT_EQ(c.onlineBytes[0], 0u) << "the server sends nothing online";
@@ -137,9 +135,9 @@ TEST_F(CommCostTest, MMulSPOpensOnlyTheClientActivation) {
 
 TEST_F(CommCostTest, TruncLocalIsFreeDealerPairCostsOneOpening) {
   const uint64_t n = 7 * 11;
-  auto local = parseOp<TruncOp>(
-      "%x: " + sh("7x11", 32),
-      "%0 = mpc.trunc local %x : " + sh("7x11", 32) + " -> " + sh("7x11"));
+  auto local = parseOp<TruncOp>("%x: " + sh("7x11", 32),
+                                "%0 = mpc.trunc local %x : " + sh("7x11", 32) +
+                                    " -> " + sh("7x11"));
   ASSERT_TRUE(local);
   EXPECT_EQ(cost(local), CommCost{});
 
@@ -156,10 +154,10 @@ TEST_F(CommCostTest, TruncLocalIsFreeDealerPairCostsOneOpening) {
 }
 
 TEST_F(CommCostTest, RevealToClientIsSentByServer) {
-  auto op = parseOp<RevealOp>(
-      "%x: " + sh("1x10"),
-      "%0 = mpc.reveal %x : " + sh("1x10") +
-          " -> !mpc.tensor<1x10, private<client>, frac 16>");
+  auto op =
+      parseOp<RevealOp>("%x: " + sh("1x10"),
+                        "%0 = mpc.reveal %x : " + sh("1x10") +
+                            " -> !mpc.tensor<1x10, private<client>, frac 16>");
   ASSERT_TRUE(op);
   CommCost c = cost(op);
   EXPECT_EQ(c.onlineBytes[0], 10u * 8);
@@ -172,17 +170,15 @@ TEST_F(CommCostTest, LinearLayerSumsMatchPaperReferencePoint) {
   // client-side activation elements through mmul_sp (QKV share one input,
   // then the attention output projection, MLP up and MLP down).
   std::string args = "%x: " + sh("65x256") + ", %h: " + sh("65x512") +
-                     ", %wqkv: " + srv("256x768") + ", %wo: " +
-                     srv("256x256") + ", %w1: " + srv("256x512") +
-                     ", %w2: " + srv("512x256");
+                     ", %wqkv: " + srv("256x768") + ", %wo: " + srv("256x256") +
+                     ", %w1: " + srv("256x512") + ", %w2: " + srv("512x256");
   std::string body =
       "%0 = mpc.mmul_sp %x, %wqkv : (" + sh("65x256") + ", " + srv("256x768") +
       ") -> " + sh("65x768", 32) + "\n" + "%1 = mpc.mmul_sp %x, %wo : (" +
-      sh("65x256") + ", " + srv("256x256") + ") -> " + sh("65x256", 32) +
-      "\n" + "%2 = mpc.mmul_sp %x, %w1 : (" + sh("65x256") + ", " +
-      srv("256x512") + ") -> " + sh("65x512", 32) + "\n" +
-      "%3 = mpc.mmul_sp %h, %w2 : (" + sh("65x512") + ", " + srv("512x256") +
-      ") -> " + sh("65x256", 32);
+      sh("65x256") + ", " + srv("256x256") + ") -> " + sh("65x256", 32) + "\n" +
+      "%2 = mpc.mmul_sp %x, %w1 : (" + sh("65x256") + ", " + srv("256x512") +
+      ") -> " + sh("65x512", 32) + "\n" + "%3 = mpc.mmul_sp %h, %w2 : (" +
+      sh("65x512") + ", " + srv("512x256") + ") -> " + sh("65x256", 32);
   ASSERT_TRUE(parseOp<MMulSPOp>(args, body));
   CommCost total;
   module->walk([&](CommCostOpInterface op) { total += cost(op); });
@@ -195,8 +191,7 @@ TEST_F(CommCostTest, RuntimeProtocolsFailOnAnotherRing) {
   // Composite protocols are the runtime's (ℓ = 64 only); exp_neg with
   // r = 8 at the default session (f = 16, local truncation): 8 squarings of
   // 4 elements, 8 rounds (test/cost checks every op against the runtime).
-  auto op = parseOp<ExpOp>("%x: " + sh("4"),
-                           "%0 = mpc.exp %x : " + sh("4"));
+  auto op = parseOp<ExpOp>("%x: " + sh("4"), "%0 = mpc.exp %x : " + sh("4"));
   ASSERT_TRUE(op);
   EXPECT_TRUE(failed(op.getCommCost(32)));
   CommCost c = cost(op);
@@ -214,27 +209,25 @@ TEST_F(CommCostTest, SimpleFormulasEqualTheRuntimesAtRing64) {
     EXPECT_EQ(c.onlineRounds, r.rounds);
     EXPECT_EQ(c.offlineBytes, r.dealerBytes);
   };
-  auto mul = parseOp<MulSSOp>(
-      "%a: " + sh("6x7") + ", %b: " + sh("6x7"),
-      "%0 = mpc.mul_ss %a, %b : (" + sh("6x7") + ", " + sh("6x7") + ") -> " +
-          sh("6x7", 32));
+  auto mul = parseOp<MulSSOp>("%a: " + sh("6x7") + ", %b: " + sh("6x7"),
+                              "%0 = mpc.mul_ss %a, %b : (" + sh("6x7") + ", " +
+                                  sh("6x7") + ") -> " + sh("6x7", 32));
   ASSERT_TRUE(mul);
   same(cost(mul), mpcvit::rt::mul_ss_cost(42));
-  auto sq = parseOp<SquareOp>("%a: " + sh("6x7"), "%0 = mpc.square %a : " +
-                                                      sh("6x7") + " -> " +
-                                                      sh("6x7", 32));
+  auto sq = parseOp<SquareOp>("%a: " + sh("6x7"),
+                              "%0 = mpc.square %a : " + sh("6x7") + " -> " +
+                                  sh("6x7", 32));
   ASSERT_TRUE(sq);
   same(cost(sq), mpcvit::rt::square_cost(42));
-  auto mm = parseOp<MMulSSOp>(
-      "%q: " + sh("3x5x4") + ", %k: " + sh("3x4x6"),
-      "%0 = mpc.mmul_ss %q, %k : (" + sh("3x5x4") + ", " + sh("3x4x6") +
-          ") -> " + sh("3x5x6", 32));
+  auto mm =
+      parseOp<MMulSSOp>("%q: " + sh("3x5x4") + ", %k: " + sh("3x4x6"),
+                        "%0 = mpc.mmul_ss %q, %k : (" + sh("3x5x4") + ", " +
+                            sh("3x4x6") + ") -> " + sh("3x5x6", 32));
   ASSERT_TRUE(mm);
   same(cost(mm), mpcvit::rt::mmul_ss_cost(5, 4, 6, 3));
-  auto sp = parseOp<MMulSPOp>(
-      "%x: " + sh("9x4") + ", %w: " + srv("4x6"),
-      "%0 = mpc.mmul_sp %x, %w : (" + sh("9x4") + ", " + srv("4x6") + ") -> " +
-          sh("9x6", 32));
+  auto sp = parseOp<MMulSPOp>("%x: " + sh("9x4") + ", %w: " + srv("4x6"),
+                              "%0 = mpc.mmul_sp %x, %w : (" + sh("9x4") + ", " +
+                                  srv("4x6") + ") -> " + sh("9x6", 32));
   ASSERT_TRUE(sp);
   same(cost(sp), mpcvit::rt::mmul_sp_cost(9, 4, 6));
   auto tr = parseOp<TruncOp>("%x: " + sh("7x11", 32),
@@ -242,9 +235,10 @@ TEST_F(CommCostTest, SimpleFormulasEqualTheRuntimesAtRing64) {
                                  " -> " + sh("7x11"));
   ASSERT_TRUE(tr);
   same(cost(tr), mpcvit::rt::trunc_dealer_cost(77, 16));
-  auto rv = parseOp<RevealOp>(
-      "%x: " + sh("1x10"), "%0 = mpc.reveal %x : " + sh("1x10") +
-                               " -> !mpc.tensor<1x10, private<client>, frac 16>");
+  auto rv =
+      parseOp<RevealOp>("%x: " + sh("1x10"),
+                        "%0 = mpc.reveal %x : " + sh("1x10") +
+                            " -> !mpc.tensor<1x10, private<client>, frac 16>");
   ASSERT_TRUE(rv);
   same(cost(rv), mpcvit::rt::reveal_cost(10));
 }

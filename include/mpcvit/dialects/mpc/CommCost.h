@@ -42,8 +42,8 @@ struct CommCost {
   }
   friend CommCost operator+(CommCost a, const CommCost &b) { return a += b; }
   friend bool operator==(const CommCost &a, const CommCost &b) {
-    return a.onlineBytes == b.onlineBytes &&
-           a.onlineRounds == b.onlineRounds && a.offlineBytes == b.offlineBytes;
+    return a.onlineBytes == b.onlineBytes && a.onlineRounds == b.onlineRounds &&
+           a.offlineBytes == b.offlineBytes;
   }
   friend bool operator!=(const CommCost &a, const CommCost &b) {
     return !(a == b);

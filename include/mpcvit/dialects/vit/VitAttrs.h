@@ -28,7 +28,8 @@ mlir::ParseResult parseHeadKindList(mlir::AsmParser &parser,
                                     llvm::SmallVectorImpl<HeadKind> &kinds);
 
 /// Prints `[k0, k1, ...]`, quoting kinds that are not identifiers.
-void printHeadKindList(mlir::AsmPrinter &printer, llvm::ArrayRef<HeadKind> kinds);
+void printHeadKindList(mlir::AsmPrinter &printer,
+                       llvm::ArrayRef<HeadKind> kinds);
 
 } // namespace mpcvit::vit
 
