@@ -270,3 +270,16 @@ def fit(model, args, data, recipe, loss_fn, param_groups=None, post_step=None,
     if ck is None:  # already finished before this call
         ck = load_checkpoint(path)
     return ck
+
+
+def init_weights(model, path):
+    """Load the weights of checkpoint ``path`` into ``model`` (search
+    parameters excluded) and return the training seconds behind them
+    (the checkpoint's own plus its upstream), for metrics.json.
+    Exits with "error: ..." on a missing or malformed checkpoint."""
+    try:
+        ck = load_checkpoint(path)
+    except CheckpointError as e:
+        raise SystemExit(f"error: {e}")
+    model.load_state_dict(model_from_checkpoint(ck, False).state_dict())
+    return ck["elapsed_s"] + ck.get("meta", {}).get("upstream_s", 0.0)

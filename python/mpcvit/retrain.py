@@ -70,14 +70,7 @@ def main(argv=None):
     except arch_mod.ArchError as e:
         raise SystemExit(f"error: {e}")
     data = engine.load_data(args)
-    upstream = 0.0
-    if args.init:
-        try:
-            ck = engine.load_checkpoint(args.init)
-        except engine.CheckpointError as e:
-            raise SystemExit(f"error: {e}")
-        model.load_state_dict(engine.model_from_checkpoint(ck, False).state_dict())
-        upstream = ck["elapsed_s"] + ck.get("meta", {}).get("upstream_s", 0.0)
+    upstream = engine.init_weights(model, args.init) if args.init else 0.0
     model.apply_arch(arch)
     teacher = engine.load_model(args.teacher).eval() if args.teacher else None
     kd = None if teacher is None else {"T": args.kd_temp, "w_kd": args.kd_weight,

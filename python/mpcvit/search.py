@@ -84,14 +84,7 @@ def main(argv=None):
     engine.setup_torch(args.threads, args.seed)
     data = engine.load_data(args)
     model = ViTLite(args.config).set_all("relu_softmax", args.gelu)
-    upstream = 0.0
-    if args.init:
-        try:
-            ck = engine.load_checkpoint(args.init)
-        except engine.CheckpointError as e:
-            raise SystemExit(f"error: {e}")
-        model.load_state_dict(engine.model_from_checkpoint(ck, False).state_dict())
-        upstream = ck["elapsed_s"] + ck.get("meta", {}).get("upstream_s", 0.0)
+    upstream = engine.init_weights(model, args.init) if args.init else 0.0
     for blk in model.blocks:
         blk.self_attn.enable_search(args.alpha_init)
 

@@ -39,12 +39,7 @@ def main(argv=None):
     model = ViTLite(args.config).set_all(args.attn, args.gelu)
     upstream = 0.0
     if args.init:
-        try:
-            ck = engine.load_checkpoint(args.init)
-        except engine.CheckpointError as e:
-            raise SystemExit(f"error: {e}")
-        model.load_state_dict(engine.model_from_checkpoint(ck, False).state_dict())
-        upstream = ck["elapsed_s"] + ck.get("meta", {}).get("upstream_s", 0.0)
+        upstream = engine.init_weights(model, args.init)
         model.set_all(args.attn, args.gelu)
     if args.arch:
         try:
