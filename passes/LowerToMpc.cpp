@@ -360,6 +360,14 @@ LogicalResult FunctionLowering::lower(Operation *op) {
   auto sharedOperand = [&](unsigned i) {
     return shared(op, op->getOperand(i));
   };
+  // The values of a linear's / conv's weight; weight and bias must be
+  // constants (the server's weights), else an error naming the op.
+  auto serverWeights = [&](auto o) -> FailureOr<std::vector<double>> {
+    if (!isConstant(o.getWeight()) || (o.getBias() && !isConstant(o.getBias())))
+      return o.emitOpError("weight and bias must be constants (the "
+                           "server's weights)");
+    return values(o, o.getWeight());
+  };
 
   return llvm::TypeSwitch<Operation *, LogicalResult>(op)
       .Case([&](vit::ConstantOp) { return success(); }) // lowered at use
@@ -367,11 +375,7 @@ LogicalResult FunctionLowering::lower(Operation *op) {
         FailureOr<Value> x = sharedOperand(0);
         if (failed(x))
           return failure();
-        if (!isConstant(o.getWeight()) ||
-            (o.getBias() && !isConstant(o.getBias())))
-          return o.emitOpError("weight and bias must be constants (the "
-                               "server's weights)");
-        FailureOr<std::vector<double>> w = values(o, o.getWeight());
+        FailureOr<std::vector<double>> w = serverWeights(o);
         if (failed(w))
           return failure();
         ArrayRef<int64_t> ws = vitShape(o.getWeight()); // [N, K]
@@ -386,11 +390,7 @@ LogicalResult FunctionLowering::lower(Operation *op) {
         FailureOr<Value> x = sharedOperand(0);
         if (failed(x))
           return failure();
-        if (!isConstant(o.getWeight()) ||
-            (o.getBias() && !isConstant(o.getBias())))
-          return o.emitOpError("weight and bias must be constants (the "
-                               "server's weights)");
-        FailureOr<std::vector<double>> w = values(o, o.getWeight());
+        FailureOr<std::vector<double>> w = serverWeights(o);
         if (failed(w))
           return failure();
         ArrayRef<int64_t> ws = vitShape(o.getWeight()); // [D, C, kh, kw]
