@@ -1,25 +1,36 @@
 #!/bin/bash
 # Measured vs predicted online latency under emulated networks (issue 7).
 #
-#   bench/netem.sh [OUT.json]        (root; default bench/results/cost_netem.json)
+#   bench/netem.sh [OUT.json] [MODEL_FILTER]
+#       (root; default bench/results/cost_netem.json; MODEL_FILTER: a grep -E
+#        pattern over the model names, default all)
 #
 # For each profile (lan: 1 Gbit/s, 0.5 ms RTT; wan: 400 Mbit/s, 4 ms RTT) the
 # server runs in network namespace mpcvit-s and the client in mpcvit-c,
-# joined by a veth pair; both ends get `tc qdisc netem delay RTT/2 rate BW`.
-# The dealer runs in the server's namespace (offline traffic only). Each
-# model is compiled with mpcvit-compile, its cost report (with the committed
-# calibration bench/results/cost_calibration.json) gives the prediction, and
-# the client's `--json` online_s (per inference, 4 images) the measurement.
+# joined by a veth pair. The link is emulated by
+#   * `tc qdisc netem delay RTT/2 rate BW` on both veth ends, where the
+#     kernel has sch_netem (emulator "netem"), else
+#   * bench/netem/netem_relay.cpp (mpcvit-netem-relay, emulator "relay"):
+#     the same delay + rate model in a TCP relay in the server's namespace;
+#     the client connects to it across the veth. The kernel here (a
+#     Firecracker VM) has tbf/htb but no netem, hence the relay.
+# The dealer runs in the server's namespace (offline traffic; not shaped by
+# the relay). Each model is compiled with mpcvit-compile, its cost report
+# (with the committed calibration bench/results/cost_calibration.json)
+# gives the prediction, and the client's `--json` online_s (mean over 4
+# images) the measurement.
 # Models: the fmnist-tiny variants of the e2e fixtures (build/test/
 # e2e-fixtures, made by the e2e tests), every models/**/*.onnx, and
 # vit_7_4_32 when build/test/onnx holds it. Not root, or no `ip`/`tc`: says
 # so and exits 0. Every process is bounded by `timeout`; the namespaces are
-# removed on exit. This machine has 2 cores shared by server, client and
-# dealer: the measured latency includes that contention.
+# removed on exit. This machine has 2 cores shared by server, client, dealer
+# and relay: the measured latency includes that contention.
 set -u
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 BUILD=${MPCVIT_BUILD_DIR:-$ROOT/build}
 OUT=${1:-$ROOT/bench/results/cost_netem.json}
+FILTER=${2:-.}
+RELAY=$BUILD/bin/mpcvit-netem-relay
 CAL=$ROOT/bench/results/cost_calibration.json
 if [ "$(id -u)" != 0 ]; then
   echo "bench/netem.sh: needs root (network namespaces, tc); skipped"; exit 0
@@ -42,16 +53,16 @@ ip -n mpcvit-s addr add 10.77.0.1/24 dev mv-s; ip -n mpcvit-c addr add 10.77.0.2
 for ns in mpcvit-s mpcvit-c; do ip -n $ns link set lo up; done
 ip -n mpcvit-s link set mv-s up; ip -n mpcvit-c link set mv-c up
 
-# Without the kernel's sch_netem the qdisc cannot be added: measure on the
-# unshaped veth instead and predict with the loopback RTT of the
-# calibration (10 Gbit/s), recorded as profile "unshaped" (no 15% claim).
-PROFILES="lan wan"
+EMU=netem
 if ! tc -n mpcvit-s qdisc replace dev mv-s root netem delay 1ms 2>/dev/null; then
-  echo "bench/netem.sh: tc netem unavailable (kernel lacks sch_netem); measuring the unshaped veth only"
-  PROFILES=unshaped
+  EMU=relay
+  if [ ! -x "$RELAY" ]; then
+    echo "bench/netem.sh: no sch_netem in this kernel and no $RELAY; skipped"; exit 0
+  fi
+  echo "bench/netem.sh: tc netem unavailable (kernel lacks sch_netem); emulating the link with $RELAY"
 fi
 tc -n mpcvit-s qdisc del dev mv-s root 2>/dev/null
-LRTT=$(/usr/bin/python3 -c "import json; print(json.load(open('$CAL'))['loopback_rtt_s']*1e3)")
+PROFILES="lan wan"
 
 # name|onnx|compile flags
 MODELS=()
@@ -62,13 +73,16 @@ FX=$BUILD/test/e2e-fixtures
 V7=$(find "$BUILD/test" -name 'vit_7_4_32*.onnx' 2>/dev/null | head -1)
 [ -n "$V7" ] && MODELS+=("vit_7_4_32|$V7|")
 while IFS= read -r m; do
-  MODELS+=("$(basename "$(dirname "$m")")-$(basename "$m" .onnx)|$m|")
+  a=$(dirname "$m")/arch.json
+  f=""; [ -f "$a" ] && f="--arch $a"
+  MODELS+=("$(basename "$(dirname "$m")")|$m|$f")
 done < <(find "$ROOT/models" -name '*.onnx' 2>/dev/null | sort)
 IMG=$FX/images.npy
 
 echo "[" > "$OUT.tmp"; first=1
 for entry in "${MODELS[@]}"; do
   IFS='|' read -r name onnx flags <<< "$entry"
+  echo "$name" | grep -Eq "$FILTER" || continue
   d=$WORK/$name; mkdir -p "$d"
   # shellcheck disable=SC2086
   if ! timeout 600 "$BUILD/bin/mpcvit-compile" "$onnx" $flags -o "$d/p" >"$d/compile.log" 2>&1; then
@@ -86,30 +100,39 @@ except Exception:
 np.save(out, x)
 PY
   for prof in $PROFILES; do
-    case $prof in lan) rate=1000mbit; half=0.25ms;; wan) rate=400mbit; half=2ms;; esac
-    popt=$prof
-    if [ "$prof" = unshaped ]; then
-      popt="custom:10000,$LRTT"
-    else
+    case $prof in lan) mbit=1000; rtt=0.5;; wan) mbit=400; rtt=4;; esac
+    target=10.77.0.1:7000
+    if [ $EMU = netem ]; then
+      half=$(/usr/bin/python3 -c "print($rtt/2)")ms
       for p in "mpcvit-s mv-s" "mpcvit-c mv-c"; do
         set -- $p
-        tc -n $1 qdisc replace dev $2 root netem delay $half rate $rate limit 100000
+        tc -n $1 qdisc replace dev $2 root netem delay $half rate ${mbit}mbit limit 100000
       done
+    else
+      ip netns exec mpcvit-s timeout 600 "$RELAY" --listen 10.77.0.1:7100 --connect 10.77.0.1:7000 \
+        --rtt-ms $rtt --rate-mbit $mbit --idle-timeout-s 300 2>"$d/relay.$prof.log" &
+      rp=$!
+      target=10.77.0.1:7100
     fi
+    popt=$prof
     pred=$("$BUILD/bin/mpcvit-opt" "$d/p.mlir" --mpcvit-cost-report="json calibration=$CAL profiles=$popt" -o /dev/null |
       /usr/bin/python3 -c "import json,sys; r=json.load(sys.stdin); l=r['latency'][0]; t=r['total']; print(l['total_s'], l['network_s'], l['compute_s'], t['online_rounds'], t['online_bytes_sent_per_party_max'])")
     ip netns exec mpcvit-s timeout 300 "$d/p" server --listen 10.77.0.1:7000 --weights "$d/p.weights" --timeout-ms 120000 >"$d/srv.$prof.log" 2>&1 &
     sp=$!
     sleep 0.5
-    ip netns exec mpcvit-c timeout 300 "$d/p" client --connect 10.77.0.1:7000 --listen 10.77.0.2:7001 --input "$d/x.npy" --json --timeout-ms 120000 >"$d/cli.$prof.json" 2>"$d/cli.$prof.log" &
+    ip netns exec mpcvit-c timeout 300 "$d/p" client --connect $target --listen 10.77.0.2:7001 --input "$d/x.npy" --json --timeout-ms 120000 >"$d/cli.$prof.json" 2>"$d/cli.$prof.log" &
     cp=$!
     sleep 0.5
     ip netns exec mpcvit-s timeout 300 "$d/p" dealer --server 10.77.0.1:7000 --client 10.77.0.2:7001 --count 4 --timeout-ms 120000 >"$d/dl.$prof.log" 2>&1
     wait $cp; crc=$?; wait $sp
+    if [ $EMU = relay ]; then
+      [ $crc = 0 ] || kill $rp 2>/dev/null
+      wait $rp || { echo "$name/$prof: relay failed"; cat "$d/relay.$prof.log"; }
+    fi
     if [ $crc != 0 ]; then echo "$name/$prof: client failed"; tail -3 "$d/cli.$prof.log"; continue; fi
-    meas=$(tail -1 "$d/cli.$prof.json" | /usr/bin/python3 -c "import json,sys; r=json.load(sys.stdin); print(r['online_s'], r['online_rounds'], r['online_bytes_sent_per_party_max'])")
-    read -r pt pn pc pr pb <<< "$pred"; read -r mt mr mb <<< "$meas"
-    line=$(/usr/bin/python3 -c "import json; print(json.dumps({'model': '$name', 'profile': '$prof', 'predicted_s': $pt, 'predicted_network_s': $pn, 'predicted_compute_s': $pc, 'measured_online_s': $mt, 'error_pct': round(100*($mt-$pt)/$pt, 1), 'predicted_rounds': $pr, 'measured_rounds': $mr, 'predicted_bytes_max': $pb, 'measured_bytes_max': $mb}))")
+    meas=$(tail -1 "$d/cli.$prof.json" | /usr/bin/python3 -c "import json,sys,statistics as st; r=json.load(sys.stdin); print(r['online_s'], st.median(r['online_s_each']), r['online_rounds'], r['online_bytes_sent_per_party_max'])")
+    read -r pt pn pc pr pb <<< "$pred"; read -r mt mmed mr mb <<< "$meas"
+    line=$(/usr/bin/python3 -c "import json; print(json.dumps({'model': '$name', 'profile': '$prof', 'emulator': '$EMU', 'predicted_s': $pt, 'predicted_network_s': $pn, 'predicted_compute_s': $pc, 'measured_online_s': $mt, 'measured_online_s_median': $mmed, 'error_pct': round(100*($mt-$pt)/$pt, 1), 'predicted_rounds': $pr, 'measured_rounds': $mr, 'predicted_bytes_max': $pb, 'measured_bytes_max': $mb}))")
     echo "$line"
     [ $first = 1 ] || echo "," >> "$OUT.tmp"; first=0
     echo "  $line" >> "$OUT.tmp"

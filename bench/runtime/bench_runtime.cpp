@@ -12,8 +12,9 @@
 // --calibrate writes the compute term of the cost model (lib/cost/
 // Calibration.h, format mpcvit.calibration.v1): per protocol family the
 // seconds of local work per unit (element, or MAC for the matmuls), i.e.
-// (best online time over loopback − rounds × loopback RTT) / units, with
-// the loopback RTT measured by 200 one-element Beaver products.
+// (best online time over loopback − rounds × loopback round) / units, with
+// the loopback round (one message hop) measured by 200 one-element Beaver
+// products (key loopback_round_s).
 // (--reps: GEMM repetitions; --op-reps: runs per protocol op, best online
 // and offline latency reported — the machine may be shared.)
 //
@@ -331,7 +332,7 @@ int calibrate(const char *path, SessionConfig cfg) {
                "RTT) / units; units = MACs for mmul_sp/mmul_ss, elements "
                "otherwise\",\n"
                "  \"hardware_threads\": %u,\n  \"op_reps\": %d,\n"
-               "  \"loopback_rtt_s\": %.9g,\n  \"seconds_per_unit\": {\n",
+               "  \"loopback_round_s\": %.9g,\n  \"seconds_per_unit\": {\n",
                std::thread::hardware_concurrency(), gOpReps, rttS);
   for (size_t i = 0; i < out.size(); ++i)
     std::fprintf(fp, "    \"%s\": %.6g%s\n", out[i].first.c_str(),

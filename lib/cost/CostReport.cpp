@@ -240,7 +240,7 @@ void printCostReportText(const CostReport &r, llvm::raw_ostream &os) {
       os << "     kinds per head: " << kinds << "\n";
     }
   }
-  os << "\nestimated online latency = rounds*RTT + max-party bytes/bandwidth "
+  os << "\nestimated online latency = rounds*RTT/2 + max-party bytes/bandwidth "
         "(per op) + compute";
   if (r.calibration)
     os << " (calibration " << r.calibration->path << ", " << r.uncalibratedOps()

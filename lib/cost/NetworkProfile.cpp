@@ -32,7 +32,7 @@ Expected<NetworkProfile> parseNetworkProfile(StringRef text) {
 }
 
 double networkSeconds(const mpc::CommCost &c, const NetworkProfile &p) {
-  return static_cast<double>(c.onlineRounds) * p.rttSeconds +
+  return static_cast<double>(c.onlineRounds) * 0.5 * p.rttSeconds +
          8.0 * static_cast<double>(c.maxOnlineBytes()) / p.bandwidthBps;
 }
 

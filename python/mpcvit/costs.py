@@ -20,7 +20,8 @@ benchmarked tensor; bytes per element = bytes / elements. Rounds are per
 nonlinear stage (all heads of a layer run in parallel), so a head is charged
 rounds/heads of its layer's rounds — the penalty stays linear in α, as
 MPCViT's Eq. 6 requires. Latency under a network profile =
-rounds·RTT + bytes·8/bandwidth (DESIGN.md §6, without the compute term).
+rounds·RTT/2 + bytes·8/bandwidth (DESIGN.md §6 with a round = one message
+hop = RTT/2, as lib/cost/NetworkProfile.h; without the compute term).
 """
 
 import json
@@ -127,7 +128,7 @@ def op_costs(source="auto", repo_root=None, config="fmnist-tiny"):
 
 def latency_ms(bytes_per_party, rounds, profile="wan"):
     bw, rtt = PROFILES[profile]
-    return 1e3 * (rounds * rtt + bytes_per_party * 8.0 / bw)
+    return 1e3 * (rounds * rtt / 2 + bytes_per_party * 8.0 / bw)
 
 
 def head_costs(config="fmnist-tiny", profile="wan", source="auto"):

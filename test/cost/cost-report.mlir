@@ -7,7 +7,8 @@
 //     dealer ⌈63n/8⌉ + 32 + 8n + 8n = 80
 //   mul_ss: 2·2·8 = 32 B each, 1 round, dealer 16; reveal: server 16 B
 // Layers by node name: /blocks.0/... → 0, encoder_layer_1 → 1, else other.
-// Latency (lan: 1 Gbit/s, 0.5 ms): 14 rounds · 0.5 ms + 225 B · 8 / 1e9.
+// Latency (lan: 1 Gbit/s, 0.5 ms RTT): 14 rounds · 0.25 ms (one hop each)
+//   + 225 B · 8 / 1e9 = 0.0035018 s.
 // RUN: mpcvit-opt %s --mpcvit-cost-report -o /dev/null | FileCheck %s
 // RUN: mpcvit-opt %s --mpcvit-cost-report="json profiles=lan,custom:100,10" -o /dev/null | FileCheck %s --check-prefix=JSON
 // RUN: mpcvit-opt %s --mpcvit-cost-report=json -o /dev/null | %python -c "import json,sys; json.load(sys.stdin)"
@@ -38,9 +39,9 @@
 // CHECK-NEXT: kinds per head: scale
 // CHECK: compute unknown: 0 s
 // CHECK-NEXT: profile
-// CHECK-NEXT: lan 1000.0 0.500 0.0070 0.0000 0.0070
-// CHECK-NEXT: wan 400.0 4.000 0.0560
-// CHECK-NEXT: wan-slow 100.0 80.000 1.1200
+// CHECK-NEXT: lan 1000.0 0.500 0.0035 0.0000 0.0035
+// CHECK-NEXT: wan 400.0 4.000 0.0280
+// CHECK-NEXT: wan-slow 100.0 80.000 0.5600
 
 // JSON: "format": "mpcvit.cost-report.v1"
 // JSON: "trunc": "dealer"
@@ -61,7 +62,7 @@
 // JSON-NEXT: 16,
 // JSON: "latency": [
 // JSON: "profile": "lan",
-// JSON: "total_s": 0.0070018
+// JSON: "total_s": 0.0035018
 // JSON: "profile": "custom:100,10",
 // JSON-NEXT: "bandwidth_bps": 100000000,
 // JSON-NEXT: "rtt_s": 0.01

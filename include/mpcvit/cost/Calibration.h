@@ -4,10 +4,11 @@
 // file, written by `mpcvit_runtime_bench --calibrate FILE` (bench/runtime)
 // on the machine that will run the parties, gives seconds of local work
 // per unit for each protocol family, measured over loopback with the
-// network rounds (loopback RTT × rounds) subtracted:
+// network rounds (rounds × loopback_round_s, the time of one message hop
+// over loopback) subtracted:
 //
 //   {"format": "mpcvit.calibration.v1", "machine": "...", "date": "...",
-//    "loopback_rtt_s": 3.1e-05,
+//    "loopback_round_s": 3.1e-05,
 //    "seconds_per_unit": {"mmul_sp": 1.9e-10, "softmax.a2b": 2.1e-06, ...}}
 //
 // Keys and units (computeKey / computeUnits):
