@@ -8,7 +8,7 @@
 // gelu, layer_norm, whole layers) run under both comparison backends
 // ("compare": "a2b" | "dcf", compare.h).
 //   mpcvit_runtime_bench [--reps N] [--op-reps R] [--threads T]
-//   mpcvit_runtime_bench --calibrate FILE [--op-reps R] [--threads T]
+//   mpcvit_runtime_bench --calibrate FILE [--op-reps R (default 10)] [--threads T]
 // --calibrate writes the compute term of the cost model (lib/cost/
 // Calibration.h, format mpcvit.calibration.v1): per protocol family the
 // seconds of local work per unit (element, or MAC for the matmuls), i.e.
@@ -36,6 +36,7 @@
 #include <chrono>
 #include <cstdio>
 #include <cstring>
+#include <ctime>
 #include <functional>
 #include <random>
 #include <string>
@@ -324,16 +325,20 @@ int calibrate(const char *path, SessionConfig cfg) {
     std::fprintf(stderr, "mpcvit_runtime_bench: cannot write %s\n", path);
     return 1;
   }
+  char date[32];
+  std::time_t now = std::time(nullptr);
+  std::strftime(date, sizeof date, "%Y-%m-%dT%H:%M:%SZ", std::gmtime(&now));
   std::fprintf(fp,
                "{\n  \"format\": \"mpcvit.calibration.v1\",\n"
+               "  \"date\": \"%s\",\n"
                "  \"setup\": \"mpcvit_runtime_bench --calibrate: server, "
                "client, dealer as threads over loopback TCP on one machine; "
                "seconds per unit = (best online time - rounds * loopback "
-               "RTT) / units; units = MACs for mmul_sp/mmul_ss, elements "
+               "round) / units; units = MACs for mmul_sp/mmul_ss, elements "
                "otherwise\",\n"
                "  \"hardware_threads\": %u,\n  \"op_reps\": %d,\n"
                "  \"loopback_round_s\": %.9g,\n  \"seconds_per_unit\": {\n",
-               std::thread::hardware_concurrency(), gOpReps, rttS);
+               date, std::thread::hardware_concurrency(), gOpReps, rttS);
   for (size_t i = 0; i < out.size(); ++i)
     std::fprintf(fp, "    \"%s\": %.6g%s\n", out[i].first.c_str(),
                  out[i].second, i + 1 < out.size() ? "," : "");
@@ -344,6 +349,7 @@ int calibrate(const char *path, SessionConfig cfg) {
 
 int main(int argc, char **argv) {
   int threads = 0, reps = 5;
+  bool opRepsSet = false;
   const char *calibratePath = nullptr;
   for (int i = 1; i + 1 < argc; ++i) {
     if (!std::strcmp(argv[i], "--threads"))
@@ -351,14 +357,19 @@ int main(int argc, char **argv) {
     else if (!std::strcmp(argv[i], "--reps"))
       reps = std::atoi(argv[++i]);
     else if (!std::strcmp(argv[i], "--op-reps"))
-      gOpReps = std::max(1, std::atoi(argv[++i]));
+      gOpReps = std::max(1, std::atoi(argv[++i])), opRepsSet = true;
     else if (!std::strcmp(argv[i], "--calibrate"))
       calibratePath = argv[++i];
   }
   SessionConfig cfg;
   cfg.gemmThreads = threads;
-  if (calibratePath)
+  if (calibratePath) {
+    // Best of 10: with 3 the slower A2B families varied up to 2x between
+    // runs on a shared 2-core machine; with 10 within ~10%.
+    if (!opRepsSet)
+      gOpReps = 10;
     return calibrate(calibratePath, cfg);
+  }
   const TruncMode tm = cfg.trunc;
   const int f = cfg.fracBits;
   std::vector<std::string> ops;

@@ -1,0 +1,228 @@
+#!/usr/bin/python3
+"""Scale rows of the benchmark report (issue 9): large ViTs under 2PC.
+
+    bench/scale.sh [--models vit_7_4_32,vit_base] [--networks loopback,wan]
+                   [--count N] [--out bench/results/scale.json]
+
+For every model (random weights, exported by python/mpcvit/onnx_fixtures.py):
+  vit_7_4_32  ViT-Lite 7/4 on 32x32x3 (depth 7, heads 4, dim 256, MLP 512,
+              patch 4, 65 tokens; DESIGN.md section 7), Softmax attention,
+  vit_base    ViT-Base/16 at 224x224x3 (torchvision vit_b_16: depth 12,
+              heads 12, dim 768, MLP 3072, 197 tokens, 86M parameters),
+it compiles the ONNX with mpcvit-compile (wall time, peak RSS), reads the
+cost report (predicted online bytes per party, rounds, dealer bytes and
+latency under lan/wan with the committed calibration), then runs server,
+client and dealer as three processes on this machine for each network:
+  loopback    client -> server over 127.0.0.1,
+  lan, wan    the client connects through mpcvit-netem-relay (the link
+              emulator of bench/netem.sh: delay RTT/2 + rate per direction)
+              on 127.0.0.1; lan 1 Gbit/s 0.5 ms RTT, wan 400 Mbit/s 4 ms.
+Measured per network: online and offline latency per inference (client's
+--json, median over --count images), online bytes per party, rounds,
+dealer bytes, and the peak resident memory (ru_maxrss from wait4) of the
+server, the client and the dealer processes.
+Writes bench/results/scale.json (date, machine) and prints a Markdown table.
+Every process is bounded by --timeout-s. Not a test: a benchmark.
+"""
+
+import argparse
+import datetime
+import json
+import os
+import platform
+import re
+import statistics
+import subprocess
+import sys
+import time
+
+import numpy as np
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+PROFILES = {"lan": (0.5, 1000), "wan": (4.0, 400)}  # RTT ms, Mbit/s
+MODELS = {
+    "vit_7_4_32": "ViT-Lite 7/4, 32x32x3, dim 256, MLP 512, 65 tokens, Softmax",
+    "vit_base": "ViT-Base/16, 224x224x3, dim 768, MLP 3072, 197 tokens, Softmax",
+}
+
+
+def run(cmd, timeout):
+    r = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
+    if r.returncode != 0:
+        raise RuntimeError(f"{' '.join(cmd)} failed ({r.returncode}): {r.stderr.strip()[-2000:]}")
+    return r.stdout
+
+
+def wait_rss(proc, deadline):
+    """Waits for proc (kills it past deadline); returns (rc, peak RSS MiB)."""
+    while True:
+        pid, status, ru = os.wait4(proc.pid, os.WNOHANG)
+        if pid:
+            proc.returncode = os.waitstatus_to_exitcode(status)
+            return proc.returncode, ru.ru_maxrss / 1024.0
+        if time.monotonic() > deadline:
+            proc.kill()
+        time.sleep(0.05)
+
+
+def ensure_onnx(name, build):
+    if name == "vit_base":
+        d = os.path.join(build, "bench-onnx")
+    else:
+        d = os.path.join(build, "bench-scale")
+    path = os.path.join(d, f"{name}.onnx")
+    if not os.path.isfile(path):
+        os.makedirs(d, exist_ok=True)
+        print(f"== exporting {name} with PyTorch (random weights)", flush=True)
+        run(["/usr/bin/python3", os.path.join(ROOT, "python", "mpcvit", "onnx_fixtures.py"),
+             "--out", d, "--only", name], 1800)
+    return path
+
+
+def compile_model(name, onnx, build, timeout):
+    d = os.path.join(build, "bench-scale", name)
+    os.makedirs(d, exist_ok=True)
+    prog = os.path.join(d, "p")
+    t0 = time.monotonic()
+    p = subprocess.Popen([os.path.join(build, "bin", "mpcvit-compile"), onnx, "-o", prog],
+                         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    rc, rss = wait_rss(p, time.monotonic() + timeout)
+    log = p.stdout.read()
+    if rc != 0:
+        raise RuntimeError(f"mpcvit-compile {onnx} failed ({rc}): {log[-2000:]}")
+    return prog, {"compile_s": round(time.monotonic() - t0, 2),
+                  "compile_peak_rss_mib": round(rss, 1)}
+
+
+def predict(prog, build, timeout):
+    cal = os.path.join(ROOT, "bench", "results", "cost_calibration.json")
+    cost = json.loads(run([os.path.join(build, "bin", "mpcvit-opt"), prog + ".mlir",
+                           f"--mpcvit-cost-report=json calibration={cal} profiles=lan,wan",
+                           "-o", os.devnull], timeout))
+    t = cost["total"]
+    return {"online_bytes_sent_per_party": t["online_bytes_sent_per_party"],
+            "online_rounds": t["online_rounds"], "offline_bytes": t["offline_bytes"],
+            "latency_s": {e["profile"]: e["total_s"] for e in cost["latency"]},
+            "compute_s": cost["latency"][0]["compute_s"]}
+
+
+def input_shape(prog):
+    with open(prog + ".mlir") as f:
+        for line in f:
+            m = re.search(r"func\.func @main\(%arg0: !mpc\.tensor<([0-9x]+)", line)
+            if m:
+                return [int(s) for s in m.group(1).split("x")]
+    raise RuntimeError(f"{prog}.mlir: no @main(%arg0: !mpc.tensor<...>)")
+
+
+def run_parties(prog, network, count, build, port, timeout):
+    d = os.path.dirname(prog)
+    x = np.random.default_rng(0).standard_normal([count] + input_shape(prog)[1:])
+    xs = os.path.join(d, "x.npy")
+    np.save(xs, x.astype(np.float32))
+    tms = str(int(timeout * 1000))
+    sport, cport, rport = port, port + 1, port + 2
+    deadline = time.monotonic() + timeout
+    procs, logs = {}, {}
+
+    def start(role, cmd):
+        logs[role] = open(os.path.join(d, f"{role}.{network}.log"), "w+")
+        procs[role] = subprocess.Popen(cmd, stdout=logs[role], stderr=subprocess.STDOUT)
+
+    target = f"127.0.0.1:{sport}"
+    if network != "loopback":
+        rtt, mbit = PROFILES[network]
+        start("relay", [os.path.join(build, "bin", "mpcvit-netem-relay"),
+                        "--listen", f"127.0.0.1:{rport}", "--connect", target,
+                        "--rtt-ms", str(rtt), "--rate-mbit", str(mbit),
+                        "--idle-timeout-s", str(int(timeout))])
+        target = f"127.0.0.1:{rport}"
+    start("server", [prog, "server", "--listen", f"127.0.0.1:{sport}",
+                     "--weights", prog + ".weights", "--timeout-ms", tms])
+    time.sleep(0.5)
+    out = os.path.join(d, f"client.{network}.json")
+    with open(out, "w") as jf:
+        procs["client"] = subprocess.Popen(
+            [prog, "client", "--connect", target, "--listen", f"127.0.0.1:{cport}",
+             "--input", xs, "--json", "--timeout-ms", tms],
+            stdout=jf, stderr=open(os.path.join(d, f"client.{network}.log"), "w"))
+    time.sleep(0.5)
+    start("dealer", [prog, "dealer", "--server", f"127.0.0.1:{sport}",
+                     "--client", f"127.0.0.1:{cport}", "--count", str(count),
+                     "--timeout-ms", tms])
+    rss, rcs = {}, {}
+    for role in ("client", "server", "dealer") + (("relay",) if "relay" in procs else ()):
+        rcs[role], rss[role] = wait_rss(procs[role], deadline)
+    if any(rcs.values()):
+        tails = {}
+        for role in rcs:
+            path = os.path.join(d, f"{role}.{network}.log")
+            with open(path) as f:
+                tails[role] = f.read()[-600:]
+        raise RuntimeError(f"{network}: exit codes {rcs}; logs: {tails}")
+    with open(out) as f:
+        rep = json.loads(f.read().strip().splitlines()[-1])
+    return {
+        "network": network,
+        "images": count,
+        "online_s_median": statistics.median(rep["online_s_each"]),
+        "offline_s_median": statistics.median(rep["offline_s_each"]),
+        "online_bytes_sent_per_party": rep["online_bytes_sent_per_party"],
+        "online_rounds": rep["online_rounds"],
+        "offline_bytes": rep["offline_bytes"],
+        "peak_rss_mib": {r: round(rss[r], 1) for r in ("server", "client", "dealer")},
+    }
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__,
+                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--models", default="vit_7_4_32,vit_base")
+    p.add_argument("--networks", default="loopback,wan")
+    p.add_argument("--count", type=int, default=2, help="images per run (1 for vit_base)")
+    p.add_argument("--timeout-s", type=float, default=3600)
+    p.add_argument("--port", type=int, default=7400)
+    p.add_argument("--build", default=os.environ.get("MPCVIT_BUILD_DIR",
+                                                      os.path.join(ROOT, "build")))
+    p.add_argument("--out", default=os.path.join(ROOT, "bench", "results", "scale.json"))
+    args = p.parse_args()
+    names = [n for n in args.models.split(",") if n]
+    for n in names:
+        if n not in MODELS:
+            p.error(f"unknown model {n!r}; expected one of {', '.join(MODELS)}")
+    nets = [n for n in args.networks.split(",") if n]
+    for n in nets:
+        if n != "loopback" and n not in PROFILES:
+            p.error(f"unknown network {n!r}; expected loopback, lan or wan")
+    old = {}
+    if os.path.isfile(args.out):  # keep rows of models not re-run
+        with open(args.out) as f:
+            old = {r["model"]: r for r in json.load(f).get("models", [])}
+    rows = []
+    for name in names:
+        print(f"== {name}", flush=True)
+        onnx = ensure_onnx(name, args.build)
+        prog, comp = compile_model(name, onnx, args.build, args.timeout_s)
+        row = {"model": name, "description": MODELS[name], **comp,
+               "predicted": predict(prog, args.build, args.timeout_s), "runs": []}
+        count = 1 if name == "vit_base" else args.count
+        for i, net in enumerate(nets):
+            print(f"   {net} ({count} image(s))", flush=True)
+            row["runs"].append(run_parties(prog, net, count, args.build,
+                                           args.port + 10 * i, args.timeout_s))
+            print("   " + json.dumps(row["runs"][-1]), flush=True)
+        old[name] = row
+    report = {"date": datetime.date.today().isoformat(),
+              "machine": f"{platform.node()} {platform.machine()}, "
+                         f"{os.cpu_count()} cores, {platform.platform()}",
+              "note": "random weights; server, client and dealer share this machine's "
+                      "cores; lan/wan through mpcvit-netem-relay on loopback",
+              "models": list(old.values())}
+    with open(args.out, "w") as f:
+        json.dump(report, f, indent=1)
+    print(f"bench/scale.py: wrote {args.out}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
