@@ -31,6 +31,7 @@ BUILD=${MPCVIT_BUILD_DIR:-$ROOT/build}
 OUT=${1:-$ROOT/bench/results/cost_netem.json}
 FILTER=${2:-.}
 RELAY=$BUILD/bin/mpcvit-netem-relay
+PING=$ROOT/bench/netem/ping.py
 CAL=$ROOT/bench/results/cost_calibration.json
 if [ "$(id -u)" != 0 ]; then
   echo "bench/netem.sh: needs root (network namespaces, tc); skipped"; exit 0
@@ -79,7 +80,16 @@ while IFS= read -r m; do
 done < <(find "$ROOT/models" -name '*.onnx' 2>/dev/null | sort)
 IMG=$FX/images.npy
 
-echo "[" > "$OUT.tmp"; first=1
+/usr/bin/python3 - "$EMU" > "$OUT.tmp" <<'PY'
+import datetime, json, os, platform, sys
+print("{")
+print(' "bench": "bench/netem.sh: online latency, measured vs the cost model, server and client in two network namespaces",')
+print(' "date": %s,' % json.dumps(datetime.date.today().isoformat()))
+print(' "machine": %s,' % json.dumps(f"{platform.node()} {platform.machine()}, {os.cpu_count()} cores, {platform.platform()}"))
+print(' "emulator": %s,' % json.dumps(sys.argv[1]))
+print(' "rows": [')
+PY
+first=1
 for entry in "${MODELS[@]}"; do
   IFS='|' read -r name onnx flags <<< "$entry"
   echo "$name" | grep -Eq "$FILTER" || continue
@@ -114,9 +124,26 @@ PY
       rp=$!
       target=10.77.0.1:7100
     fi
-    popt=$prof
-    pred=$("$BUILD/bin/mpcvit-opt" "$d/p.mlir" --mpcvit-cost-report="json calibration=$CAL profiles=$popt" -o /dev/null |
-      /usr/bin/python3 -c "import json,sys; r=json.load(sys.stdin); l=r['latency'][0]; t=r['total']; print(l['total_s'], l['network_s'], l['compute_s'], t['online_rounds'], t['online_bytes_sent_per_party_max'])")
+    # The link's RTT as `ping` sees it (echo across the same emulated link):
+    # the nominal RTT plus the hosts' and the emulator's per-message latency.
+    ip netns exec mpcvit-s timeout 60 /usr/bin/python3 "$PING" echo --listen 10.77.0.1:7201 &
+    ep=$!
+    if [ $EMU = relay ]; then
+      ip netns exec mpcvit-s timeout 60 "$RELAY" --listen 10.77.0.1:7200 --connect 10.77.0.1:7201 \
+        --rtt-ms $rtt --rate-mbit $mbit --idle-timeout-s 60 2>/dev/null &
+      pp=$!; pt=10.77.0.1:7200
+    else
+      pp=; pt=10.77.0.1:7201
+    fi
+    ping=$(ip netns exec mpcvit-c timeout 60 /usr/bin/python3 "$PING" ping --connect $pt |
+      /usr/bin/python3 -c "import json,sys; print(json.load(sys.stdin)['rtt_s_median']*1e3)")
+    wait $ep $pp 2>/dev/null
+    cost() {
+      "$BUILD/bin/mpcvit-opt" "$d/p.mlir" --mpcvit-cost-report="json calibration=$CAL profiles=$1" -o /dev/null |
+        /usr/bin/python3 -c "import json,sys; r=json.load(sys.stdin); l=r['latency'][0]; t=r['total']; print(l['total_s'], l['network_s'], l['compute_s'], t['online_rounds'], t['online_bytes_sent_per_party_max'])"
+    }
+    pred=$(cost $prof)
+    pred_ping=$(cost "custom:$mbit,$ping" | cut -d' ' -f1)
     ip netns exec mpcvit-s timeout 300 "$d/p" server --listen 10.77.0.1:7000 --weights "$d/p.weights" --timeout-ms 120000 >"$d/srv.$prof.log" 2>&1 &
     sp=$!
     sleep 0.5
@@ -132,12 +159,12 @@ PY
     if [ $crc != 0 ]; then echo "$name/$prof: client failed"; tail -3 "$d/cli.$prof.log"; continue; fi
     meas=$(tail -1 "$d/cli.$prof.json" | /usr/bin/python3 -c "import json,sys,statistics as st; r=json.load(sys.stdin); print(r['online_s'], st.median(r['online_s_each']), r['online_rounds'], r['online_bytes_sent_per_party_max'])")
     read -r pt pn pc pr pb <<< "$pred"; read -r mt mmed mr mb <<< "$meas"
-    line=$(/usr/bin/python3 -c "import json; print(json.dumps({'model': '$name', 'profile': '$prof', 'emulator': '$EMU', 'predicted_s': $pt, 'predicted_network_s': $pn, 'predicted_compute_s': $pc, 'measured_online_s': $mt, 'measured_online_s_median': $mmed, 'error_pct': round(100*($mt-$pt)/$pt, 1), 'predicted_rounds': $pr, 'measured_rounds': $mr, 'predicted_bytes_max': $pb, 'measured_bytes_max': $mb}))")
+    line=$(/usr/bin/python3 -c "import json; print(json.dumps({'model': '$name', 'profile': '$prof', 'emulator': '$EMU', 'predicted_s': $pt, 'predicted_network_s': $pn, 'predicted_compute_s': $pc, 'measured_online_s': $mt, 'measured_online_s_median': $mmed, 'error_pct': round(100*($mt-$pt)/$pt, 1), 'ping_rtt_ms': $ping, 'predicted_at_ping_rtt_s': $pred_ping, 'error_at_ping_rtt_pct': round(100*($mt-$pred_ping)/$pred_ping, 1), 'predicted_rounds': $pr, 'measured_rounds': $mr, 'predicted_bytes_max': $pb, 'measured_bytes_max': $mb}))")
     echo "$line"
     [ $first = 1 ] || echo "," >> "$OUT.tmp"; first=0
     echo "  $line" >> "$OUT.tmp"
   done
 done
-echo "]" >> "$OUT.tmp"
+echo " ]}" >> "$OUT.tmp"
 mv "$OUT.tmp" "$OUT"
 echo "bench/netem.sh: wrote $OUT"

@@ -10,16 +10,18 @@ For every model under models/fmnist/ (or the ones named):
     party, rounds, dealer bytes, and private top-1 on those images,
   * the cost model's prediction (--mpcvit-cost-report with the committed
     calibration) of online latency under `lan` and `wan`,
-  * plaintext top-1 on the full 10k test set from the model's metrics.json
-    (PyTorch, written by python3 -m mpcvit.export).
+  * measured online latency under `lan` and `wan` from bench/netem.sh
+    (bench/results/cost_netem.json: server and client in two network
+    namespaces, the link emulated by tc netem or, on kernels without
+    sch_netem such as this one, by mpcvit-netem-relay),
+  * top-1 on the full 10k test set: private (2PC) where
+    bench/results/private_full_test.json has the model (teacher, MPCViT
+    mu=0.5), else plaintext (PyTorch, metrics.json), marked so.
 Writes bench/results/report.json, bench/results/report.md and two PNG plots
-(matplotlib): accuracy vs predicted latency under lan and wan with the Pareto
+(matplotlib): accuracy vs measured latency under lan and wan with the Pareto
 front, and communication per op type (stacked bars, from the cost report).
-
-Latencies under lan/wan are the cost model's predictions: this machine's
-kernel has no sch_netem, so shaped-network measurements are not possible
-here (bench/netem.sh measures them where it is). Loopback latency is
-measured, with server, client and dealer sharing 2 cores.
+The scale rows (bench/results/scale.json, written by bench/scale.sh:
+vit_7_4_32 and ViT-Base/16) are copied into the Markdown when present.
 """
 
 import argparse
@@ -117,9 +119,8 @@ def plots(rows, out_dir):
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
     fig, axes = plt.subplots(1, 2, figsize=(11, 4.2))
-    for ax, prof in zip(axes, ("lan_s", "wan_s")):
-        pts = [(r["predicted"][prof], r["plaintext_top1_10k"] or r["private_top1"])
-               for r in rows]
+    for ax, prof in zip(axes, ("lan", "wan")):
+        pts = [(r["latency_s"][prof], r["top1_10k"]) for r in rows]
         for r, (l, a) in zip(rows, pts):
             ax.scatter(l, a)
             ax.annotate(r["model"], (l, a), fontsize=7, xytext=(3, 3),
@@ -127,8 +128,9 @@ def plots(rows, out_dir):
         front = pareto(pts)
         ax.plot([pts[i][0] for i in front], [pts[i][1] for i in front], "k--",
                 lw=0.8, label="Pareto front")
-        ax.set_xlabel(f"predicted online latency under {prof[:-2]} (s)")
-        ax.set_ylabel("top-1 (%)")
+        src = {r["latency_source"][prof] for r in rows}
+        ax.set_xlabel(f"online latency per image under {prof} (s, {'/'.join(sorted(src))})")
+        ax.set_ylabel("top-1 on 10k test images (%)")
         ax.legend(fontsize=7)
     fig.tight_layout()
     fig.savefig(os.path.join(out_dir, "report_accuracy_latency.png"), dpi=120)
@@ -171,36 +173,99 @@ def main():
     x = x[:, None].astype(np.float32)
     y = labels[:args.count]
     cal = os.path.join(ROOT, "bench", "results", "cost_calibration.json")
+    measured = load_netem(os.path.join(args.out, "cost_netem.json"))
+    private = load_private(os.path.join(args.out, "private_full_test.json"))
     rows = []
     for n in names:
         print(f"== {n}", flush=True)
-        rows.append(bench_model(n, os.path.join(base, n), args.build, x, y, cal))
+        r = bench_model(n, os.path.join(base, n), args.build, x, y, cal)
+        r["latency_s"], r["latency_source"] = {}, {}
+        for prof in ("lan", "wan"):
+            m = measured.get((n, prof))
+            r["latency_s"][prof] = m["measured_online_s"] if m else r["predicted"][prof + "_s"]
+            r["latency_source"][prof] = f"measured ({m['emulator']})" if m else "predicted"
+        if n in private:
+            r["top1_10k"], r["top1_10k_source"] = private[n]["private_top1"], "private (2PC)"
+        else:
+            r["top1_10k"], r["top1_10k_source"] = r["plaintext_top1_10k"], "plaintext"
+        rows.append(r)
     report = {"date": datetime.date.today().isoformat(),
               "machine": f"{platform.node()} {platform.machine()}, "
                          f"{os.cpu_count()} cores, {platform.platform()}",
-              "note": "lan/wan latency predicted by the cost model (no sch_netem "
-                      "here); loopback latency measured with server, client and "
-                      "dealer on one machine",
+              "note": "lan/wan latency measured by bench/netem.sh (server and client in "
+                      "two network namespaces; link emulated by "
+                      + ("/".join(sorted({m['emulator'] for m in measured.values()})) or "none")
+                      + "), else predicted and marked so; loopback latency measured with "
+                      "server, client and dealer on one machine (2 cores shared)",
               "models": rows}
     with open(os.path.join(args.out, "report.json"), "w") as f:
         json.dump(report, f, indent=1)
     lines = [f"# mpcvit benchmark report ({report['date']})", "",
              f"Machine: {report['machine']}. {report['note']}.", "",
-             "| model | top-1 10k (plaintext) | private top-1 (first N) | loopback online s | "
-             "bytes/party (server, client) | rounds | dealer bytes | predicted lan s | predicted wan s |",
+             "## Fashion-MNIST models (one image per inference)", "",
+             "| model | top-1 10k | private top-1 (first N) | loopback online s | "
+             "lan online s (predicted) | wan online s (predicted) | "
+             "bytes/party (server, client) | rounds | dealer bytes |",
              "|---|---|---|---|---|---|---|---|---|"]
     for r in rows:
+        lat = {p: f"{r['latency_s'][p]:.3f}" + ("" if r["latency_source"][p].startswith("measured")
+                                                 else " (pred. only)") for p in ("lan", "wan")}
         lines.append(
-            f"| {r['model']} | {r['plaintext_top1_10k']} | {r['private_top1']:.1f} "
-            f"(N={r['images']}) | {r['loopback_online_s_median']:.4f} | "
+            f"| {r['model']} | {r['top1_10k']} ({r['top1_10k_source']}) | "
+            f"{r['private_top1']:.1f} (N={r['images']}) | {r['loopback_online_s_median']:.4f} | "
+            f"{lat['lan']} ({r['predicted']['lan_s']:.3f}) | {lat['wan']} ({r['predicted']['wan_s']:.3f}) | "
             f"{r['online_bytes_sent_per_party'][0]:,}, {r['online_bytes_sent_per_party'][1]:,} | "
-            f"{r['online_rounds']} | {r['offline_bytes']:,} | "
-            f"{r['predicted']['lan_s']:.3f} | {r['predicted']['wan_s']:.3f} |")
+            f"{r['online_rounds']} | {r['offline_bytes']:,} |")
+    lines += scale_lines(os.path.join(args.out, "scale.json"))
+    lines += ["", "Plots: report_accuracy_latency.png (accuracy vs lan/wan latency, Pareto "
+              "front), report_comm_by_op.png (online bytes per op type)."]
     with open(os.path.join(args.out, "report.md"), "w") as f:
         f.write("\n".join(lines) + "\n")
     plots(rows, args.out)
     print("\n".join(lines))
     return 0
+
+
+def load_netem(path):
+    """{(model, profile): row} of bench/netem.sh's measurements."""
+    if not os.path.isfile(path):
+        return {}
+    with open(path) as f:
+        data = json.load(f)
+    rows = data["rows"] if isinstance(data, dict) else data
+    return {(r["model"], r["profile"]): r for r in rows if r.get("emulator")}
+
+
+def load_private(path):
+    if not os.path.isfile(path):
+        return {}
+    with open(path) as f:
+        return {m["model"]: m for m in json.load(f)["models"]}
+
+
+def scale_lines(path):
+    """Markdown rows of bench/results/scale.json (bench/scale.sh)."""
+    if not os.path.isfile(path):
+        return []
+    with open(path) as f:
+        sc = json.load(f)
+    out = ["", f"## Scale rows (random weights; {sc['date']}; {sc['note']})", "",
+           "| model | network | online s/image (predicted) | offline s/image | "
+           "bytes/party (server, client) | rounds | dealer bytes | peak RSS MiB "
+           "(server, client, dealer) |", "|---|---|---|---|---|---|---|---|"]
+    for m in sc["models"]:
+        pred = m["predicted"]["latency_s"]
+        for r in m["runs"]:
+            p = pred.get(r["network"])
+            ptxt = f" ({p:.2f})" if p is not None else ""
+            rss = r["peak_rss_mib"]
+            out.append(
+                f"| {m['model']} ({m['description']}) | {r['network']} | "
+                f"{r['online_s_median']:.2f}{ptxt} | {r['offline_s_median']:.2f} | "
+                f"{r['online_bytes_sent_per_party'][0]:,}, {r['online_bytes_sent_per_party'][1]:,} | "
+                f"{r['online_rounds']} | {r['offline_bytes']:,} | "
+                f"{rss['server']:.0f}, {rss['client']:.0f}, {rss['dealer']:.0f} |")
+    return out
 
 
 if __name__ == "__main__":
