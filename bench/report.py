@@ -249,7 +249,7 @@ def scale_lines(path):
         return []
     with open(path) as f:
         sc = json.load(f)
-    out = ["", f"## Scale rows (random weights; {sc['date']}; {sc['note']})", "",
+    out = ["", f"## Scale rows ({sc['date']}; {sc['note']})", "",
            "| model | network | online s/image (predicted) | offline s/image | "
            "bytes/party (server, client) | rounds | dealer bytes | peak RSS MiB "
            "(server, client, dealer) |", "|---|---|---|---|---|---|---|---|"]
