@@ -13,7 +13,12 @@
 #   * bench/netem/netem_relay.cpp (mpcvit-netem-relay, emulator "relay"):
 #     the same delay + rate model in a TCP relay in the server's namespace;
 #     the client connects to it across the veth. The kernel here (a
-#     Firecracker VM) has tbf/htb but no netem, hence the relay.
+#     Firecracker VM) has tbf/htb but no netem, hence the relay. The relay's
+#     own per-message latency is calibrated out first, so that `ping`
+#     across the emulated link reads the nominal RTT plus the hosts' own
+#     RTT, as it would across netem (see "Relay calibration" below).
+# Each row also has the prediction at the measured ping RTT
+# (custom:BW,RTT), which is how a real deployment would be predicted.
 # The dealer runs in the server's namespace (offline traffic; not shaped by
 # the relay). Each model is compiled with mpcvit-compile, its cost report
 # (with the committed calibration bench/results/cost_calibration.json)
@@ -64,6 +69,41 @@ if ! tc -n mpcvit-s qdisc replace dev mv-s root netem delay 1ms 2>/dev/null; the
 fi
 tc -n mpcvit-s qdisc del dev mv-s root 2>/dev/null
 PROFILES="lan wan"
+declare -A MBIT=([lan]=1000 [wan]=400) RTT=([lan]=0.5 [wan]=4)
+
+# ping_ms DELAY MBIT: median RTT (ms) of 300 one-byte pings from the
+# client's namespace to an echo in the server's (bench/netem/ping.py),
+# through a relay of RTT DELAY ms, or straight across the veth for "direct".
+ping_ms() {
+  ip netns exec mpcvit-s timeout 60 /usr/bin/python3 "$PING" echo --listen 10.77.0.1:7201 &
+  local ep=$! pp= pt=10.77.0.1:7201
+  if [ "$1" != direct ]; then
+    ip netns exec mpcvit-s timeout 60 "$RELAY" --listen 10.77.0.1:7200 --connect 10.77.0.1:7201 \
+      --rtt-ms "$1" --rate-mbit "$2" --idle-timeout-s 60 2>/dev/null &
+    pp=$!; pt=10.77.0.1:7200
+  fi
+  sleep 0.2
+  ip netns exec mpcvit-c timeout 60 /usr/bin/python3 "$PING" ping --connect $pt |
+    /usr/bin/python3 -c "import json,sys; print(round(json.load(sys.stdin)['rtt_s_median']*1e3, 4))"
+  wait $ep $pp 2>/dev/null
+}
+
+# Relay calibration: the relay's own per-message latency (its extra TCP hop,
+# thread and timer wake-ups; ~0.05-0.2 ms per round trip here) comes on top
+# of its configured delay. As netem's link would, the emulated link must
+# show `ping` = nominal RTT + the hosts' own RTT across the veth (HOST_PING):
+# so the relay is set to 2·RTT − ping(relay at RTT) + HOST_PING, and the
+# ping is measured again at that setting (recorded as ping_rtt_ms).
+HOST_PING=$(ping_ms direct 0)
+declare -A RELAY_RTT PING_RTT
+for prof in $PROFILES; do
+  if [ $EMU = relay ]; then
+    p1=$(ping_ms ${RTT[$prof]} ${MBIT[$prof]})
+    RELAY_RTT[$prof]=$(/usr/bin/python3 -c "print(round(max(0.0, 2*${RTT[$prof]} - $p1 + $HOST_PING), 4))")
+    PING_RTT[$prof]=$(ping_ms ${RELAY_RTT[$prof]} ${MBIT[$prof]})
+    echo "bench/netem.sh: $prof: relay at ${RTT[$prof]} ms pinged $p1 ms; set to ${RELAY_RTT[$prof]} ms: ping ${PING_RTT[$prof]} ms (hosts alone $HOST_PING ms)"
+  fi
+done
 
 # name|onnx|compile flags
 MODELS=()
@@ -110,7 +150,7 @@ except Exception:
 np.save(out, x)
 PY
   for prof in $PROFILES; do
-    case $prof in lan) mbit=1000; rtt=0.5;; wan) mbit=400; rtt=4;; esac
+    mbit=${MBIT[$prof]}; rtt=${RTT[$prof]}
     target=10.77.0.1:7000
     if [ $EMU = netem ]; then
       half=$(/usr/bin/python3 -c "print($rtt/2)")ms
@@ -118,26 +158,14 @@ PY
         set -- $p
         tc -n $1 qdisc replace dev $2 root netem delay $half rate ${mbit}mbit limit 100000
       done
+      [ -n "${PING_RTT[$prof]:-}" ] || PING_RTT[$prof]=$(ping_ms direct 0)
     else
       ip netns exec mpcvit-s timeout 600 "$RELAY" --listen 10.77.0.1:7100 --connect 10.77.0.1:7000 \
-        --rtt-ms $rtt --rate-mbit $mbit --idle-timeout-s 300 2>"$d/relay.$prof.log" &
+        --rtt-ms ${RELAY_RTT[$prof]} --rate-mbit $mbit --idle-timeout-s 300 2>"$d/relay.$prof.log" &
       rp=$!
       target=10.77.0.1:7100
     fi
-    # The link's RTT as `ping` sees it (echo across the same emulated link):
-    # the nominal RTT plus the hosts' and the emulator's per-message latency.
-    ip netns exec mpcvit-s timeout 60 /usr/bin/python3 "$PING" echo --listen 10.77.0.1:7201 &
-    ep=$!
-    if [ $EMU = relay ]; then
-      ip netns exec mpcvit-s timeout 60 "$RELAY" --listen 10.77.0.1:7200 --connect 10.77.0.1:7201 \
-        --rtt-ms $rtt --rate-mbit $mbit --idle-timeout-s 60 2>/dev/null &
-      pp=$!; pt=10.77.0.1:7200
-    else
-      pp=; pt=10.77.0.1:7201
-    fi
-    ping=$(ip netns exec mpcvit-c timeout 60 /usr/bin/python3 "$PING" ping --connect $pt |
-      /usr/bin/python3 -c "import json,sys; print(json.load(sys.stdin)['rtt_s_median']*1e3)")
-    wait $ep $pp 2>/dev/null
+    ping=${PING_RTT[$prof]}
     cost() {
       "$BUILD/bin/mpcvit-opt" "$d/p.mlir" --mpcvit-cost-report="json calibration=$CAL profiles=$1" -o /dev/null |
         /usr/bin/python3 -c "import json,sys; r=json.load(sys.stdin); l=r['latency'][0]; t=r['total']; print(l['total_s'], l['network_s'], l['compute_s'], t['online_rounds'], t['online_bytes_sent_per_party_max'])"
@@ -159,7 +187,7 @@ PY
     if [ $crc != 0 ]; then echo "$name/$prof: client failed"; tail -3 "$d/cli.$prof.log"; continue; fi
     meas=$(tail -1 "$d/cli.$prof.json" | /usr/bin/python3 -c "import json,sys,statistics as st; r=json.load(sys.stdin); print(r['online_s'], st.median(r['online_s_each']), r['online_rounds'], r['online_bytes_sent_per_party_max'])")
     read -r pt pn pc pr pb <<< "$pred"; read -r mt mmed mr mb <<< "$meas"
-    line=$(/usr/bin/python3 -c "import json; print(json.dumps({'model': '$name', 'profile': '$prof', 'emulator': '$EMU', 'predicted_s': $pt, 'predicted_network_s': $pn, 'predicted_compute_s': $pc, 'measured_online_s': $mt, 'measured_online_s_median': $mmed, 'error_pct': round(100*($mt-$pt)/$pt, 1), 'ping_rtt_ms': $ping, 'predicted_at_ping_rtt_s': $pred_ping, 'error_at_ping_rtt_pct': round(100*($mt-$pred_ping)/$pred_ping, 1), 'predicted_rounds': $pr, 'measured_rounds': $mr, 'predicted_bytes_max': $pb, 'measured_bytes_max': $mb}))")
+    line=$(/usr/bin/python3 -c "import json; print(json.dumps({'model': '$name', 'profile': '$prof', 'emulator': '$EMU', 'predicted_s': $pt, 'predicted_network_s': $pn, 'predicted_compute_s': $pc, 'measured_online_s': $mt, 'measured_online_s_median': $mmed, 'error_pct': round(100*($mt-$pt)/$pt, 1), 'ping_rtt_ms': $ping, 'host_ping_ms': $HOST_PING, 'relay_rtt_ms': ${RELAY_RTT[$prof]:-None}, 'predicted_at_ping_rtt_s': $pred_ping, 'error_at_ping_rtt_pct': round(100*($mt-$pred_ping)/$pred_ping, 1), 'predicted_rounds': $pr, 'measured_rounds': $mr, 'predicted_bytes_max': $pb, 'measured_bytes_max': $mb}))")
     echo "$line"
     [ $first = 1 ] || echo "," >> "$OUT.tmp"; first=0
     echo "  $line" >> "$OUT.tmp"

@@ -23,8 +23,9 @@ class CostTest(unittest.TestCase):
     def test_head_costs(self):
         h = costs.head_costs("fmnist-tiny", "wan", "table")
         self.assertEqual(h["scale"], 0.0)
-        # RS: 289 scores x 1428577/16900 bytes at 400 Mbit/s + 29/4 rounds x 4 ms
-        rs = 29 / 4 * 4.0 + 289 * 1428577 / 16900 * 8 / 400e6 * 1e3
+        # RS: 289 scores x 1428577/16900 bytes at 400 Mbit/s + 29/4 rounds x
+        # 4 ms / 2 (a round is one message hop: the one-way delay)
+        rs = 29 / 4 * 4.0 / 2 + 289 * 1428577 / 16900 * 8 / 400e6 * 1e3
         self.assertAlmostEqual(h["relu_softmax"], rs, places=9)
         self.assertGreater(h["softmax"], 3 * h["relu_softmax"])
         self.assertGreater(costs.head_costs("vit_7_4_32", "wan", "table")["relu_softmax"],
