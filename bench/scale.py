@@ -17,6 +17,9 @@ client and dealer as three processes on this machine for each network:
   lan, wan    the client connects through mpcvit-netem-relay (the link
               emulator of bench/netem.sh: delay RTT/2 + rate per direction)
               on 127.0.0.1; lan 1 Gbit/s 0.5 ms RTT, wan 400 Mbit/s 4 ms.
+              As in bench/netem.sh, the relay's own latency is calibrated
+              out first: its delay is set so that bench/netem/ping.py across
+              it reads the nominal RTT plus the hosts' own loopback RTT.
 Measured per network: online and offline latency per inference (client's
 --json, median over --count images), online bytes per party, rounds,
 dealer bytes, and the peak resident memory (ru_maxrss from wait4) of the
@@ -115,7 +118,41 @@ def input_shape(prog):
     raise RuntimeError(f"{prog}.mlir: no @main(%arg0: !mpc.tensor<...>)")
 
 
-def run_parties(prog, network, count, build, port, timeout):
+def ping_ms(build, port, relay_rtt_ms=None, mbit=1000):
+    """Median RTT (ms) of one-byte pings to an echo on 127.0.0.1, through a
+    relay of relay_rtt_ms when given (bench/netem/ping.py)."""
+    ping = os.path.join(ROOT, "bench", "netem", "ping.py")
+    echo = subprocess.Popen(["/usr/bin/python3", ping, "echo", "--listen", f"127.0.0.1:{port}"])
+    target, relay = port, None
+    if relay_rtt_ms is not None:
+        relay = subprocess.Popen([os.path.join(build, "bin", "mpcvit-netem-relay"),
+                                  "--listen", f"127.0.0.1:{port + 1}",
+                                  "--connect", f"127.0.0.1:{port}", "--rtt-ms", str(relay_rtt_ms),
+                                  "--rate-mbit", str(mbit), "--idle-timeout-s", "60"],
+                                 stderr=subprocess.DEVNULL)
+        target = port + 1
+    time.sleep(0.2)
+    out = run(["/usr/bin/python3", ping, "ping", "--connect", f"127.0.0.1:{target}"], 120)
+    echo.wait(60)
+    if relay:
+        relay.wait(60)
+    return json.loads(out)["rtt_s_median"] * 1e3
+
+
+def calibrate_relay(network, build, port):
+    """Relay delay (ms) at which ping reads the nominal RTT + the hosts' RTT."""
+    rtt, mbit = PROFILES[network]
+    host = ping_ms(build, port)
+    p1 = ping_ms(build, port + 2, rtt, mbit)
+    delay = max(0.0, 2 * rtt - p1 + host)
+    p2 = ping_ms(build, port + 4, delay, mbit)
+    print(f"   {network}: relay at {rtt} ms pinged {p1:.4f} ms; set to {delay:.4f} ms: "
+          f"ping {p2:.4f} ms (hosts alone {host:.4f} ms)", flush=True)
+    return {"relay_rtt_ms": round(delay, 4), "ping_rtt_ms": round(p2, 4),
+            "host_ping_ms": round(host, 4)}
+
+
+def run_parties(prog, network, count, build, port, timeout, link=None):
     d = os.path.dirname(prog)
     x = np.random.default_rng(0).standard_normal([count] + input_shape(prog)[1:])
     xs = os.path.join(d, "x.npy")
@@ -134,7 +171,7 @@ def run_parties(prog, network, count, build, port, timeout):
         rtt, mbit = PROFILES[network]
         start("relay", [os.path.join(build, "bin", "mpcvit-netem-relay"),
                         "--listen", f"127.0.0.1:{rport}", "--connect", target,
-                        "--rtt-ms", str(rtt), "--rate-mbit", str(mbit),
+                        "--rtt-ms", str(link["relay_rtt_ms"]), "--rate-mbit", str(mbit),
                         "--idle-timeout-s", str(int(timeout))])
         target = f"127.0.0.1:{rport}"
     start("server", [prog, "server", "--listen", f"127.0.0.1:{sport}",
@@ -164,6 +201,7 @@ def run_parties(prog, network, count, build, port, timeout):
         rep = json.loads(f.read().strip().splitlines()[-1])
     return {
         "network": network,
+        **({"link": link} if link else {}),
         "images": count,
         "online_s_median": statistics.median(rep["online_s_each"]),
         "offline_s_median": statistics.median(rep["offline_s_each"]),
@@ -198,25 +236,30 @@ def main():
     if os.path.isfile(args.out):  # keep rows of models not re-run
         with open(args.out) as f:
             old = {r["model"]: r for r in json.load(f).get("models", [])}
-    rows = []
+    links = {n: calibrate_relay(n, args.build, args.port + 100) for n in nets if n != "loopback"}
     for name in names:
         print(f"== {name}", flush=True)
         onnx = ensure_onnx(name, args.build)
         prog, comp = compile_model(name, onnx, args.build, args.timeout_s)
         row = {"model": name, "description": MODELS[name], **comp,
                "predicted": predict(prog, args.build, args.timeout_s), "runs": []}
+        # runs of networks not re-run now are kept from the previous file
+        kept = [r for r in old.get(name, {}).get("runs", []) if r["network"] not in nets]
         count = 1 if name == "vit_base" else args.count
         for i, net in enumerate(nets):
             print(f"   {net} ({count} image(s))", flush=True)
             row["runs"].append(run_parties(prog, net, count, args.build,
-                                           args.port + 10 * i, args.timeout_s))
+                                           args.port + 10 * i, args.timeout_s, links.get(net)))
             print("   " + json.dumps(row["runs"][-1]), flush=True)
+        order = ["loopback", "lan", "wan"]
+        row["runs"] = sorted(kept + row["runs"], key=lambda r: order.index(r["network"]))
         old[name] = row
     report = {"date": datetime.date.today().isoformat(),
               "machine": f"{platform.node()} {platform.machine()}, "
                          f"{os.cpu_count()} cores, {platform.platform()}",
               "note": "random weights; server, client and dealer share this machine's "
-                      "cores; lan/wan through mpcvit-netem-relay on loopback",
+                      "cores; lan/wan through mpcvit-netem-relay on loopback, calibrated "
+                      "so that ping reads the nominal RTT",
               "models": list(old.values())}
     with open(args.out, "w") as f:
         json.dump(report, f, indent=1)
