@@ -1,13 +1,15 @@
 #!/usr/bin/python3
 """Benchmark report of the trained models (issue 9): accuracy vs latency.
 
-    bench/report.sh [--count 20] [--models teacher,mpcvit_mu0.5,...]
+    bench/report.sh [--no-netem] [--count 100] [--models teacher,mpcvit_mu0.5,...]
 
 For every model under models/fmnist/ (or the ones named):
   * compile it (mpcvit-compile with its arch.json),
   * run dealer, server and client on loopback (`NAME local --json`) on the
     first --count test images: measured online latency (median), bytes per
-    party, rounds, dealer bytes, and private top-1 on those images,
+    party, rounds, dealer bytes, private top-1 on those images, and the
+    plaintext top-1 of the same program in float (mpcvit-run --plaintext)
+    with the private/plaintext agreement,
   * the cost model's prediction (--mpcvit-cost-report with the committed
     calibration) of online latency under `lan` and `wan`,
   * measured online latency under `lan` and `wan` from bench/netem.sh
@@ -77,6 +79,7 @@ def bench_model(name, model_dir, build, x, y, cal):
     rep = json.loads(run([prog, "local", "--input", xs, "--output", out, "--json"])
                      .strip().splitlines()[-1])
     logits = np.load(out).reshape(len(x), -1)
+    plain = plaintext_logits(build, os.path.join(model_dir, "model.onnx"), arch, xs, prog_dir)
     cost = json.loads(run([os.path.join(build, "bin", "mpcvit-opt"),
                            f"--mpcvit-cost-report=json calibration={cal}",
                            prog + ".mlir", "-o", os.devnull]))
@@ -90,6 +93,9 @@ def bench_model(name, model_dir, build, x, y, cal):
         "model": name,
         "plaintext_top1_10k": metrics.get("test_top1"),
         "private_top1": float((logits.argmax(1) == y).mean() * 100),
+        "plaintext_top1": float((plain.argmax(1) == y).mean() * 100),
+        "agreement": int((logits.argmax(1) == plain.argmax(1)).sum()),
+        "max_abs_logit_diff": float(np.abs(logits - plain).max()),
         "images": int(len(x)),
         "loopback_online_s_median": statistics.median(rep["online_s_each"]),
         "loopback_offline_s_median": statistics.median(rep["offline_s_each"]),
@@ -102,6 +108,23 @@ def bench_model(name, model_dir, build, x, y, cal):
                       "rounds": cost["total"]["online_rounds"]},
         "bytes_by_op": op_type_bytes(cost),
     }
+
+
+def plaintext_logits(build, onnx_path, arch, xs, work):
+    """The same rewritten program evaluated in float (mpcvit-run --plaintext),
+    as scripts/demo.py does: import, raise, the arch.json pipeline."""
+    b = os.path.join(build, "bin")
+    vit, raised = os.path.join(work, "model.mlir"), os.path.join(work, "raised.mlir")
+    run([os.path.join(b, "mpcvit-translate"), "--import-onnx", onnx_path, "-o", vit])
+    run([os.path.join(b, "mpcvit-opt"), "--mpcvit-raise-patterns", vit, "-o", raised])
+    plain = raised
+    if os.path.isfile(arch):
+        plain = os.path.join(work, "plain.mlir")
+        run([os.path.join(b, "mpcvit-opt"), f"--mpcvit-pipeline=arch={arch}", raised, "-o", plain])
+    ys = os.path.join(work, "plain.npy")
+    run([os.path.join(b, "mpcvit-run"), "--plaintext", plain, "--batch", "--input", xs,
+         "--output", ys])
+    return np.load(ys).reshape(len(np.load(xs)), -1)
 
 
 def pareto(points):
@@ -156,7 +179,7 @@ def plots(rows, out_dir):
 def main():
     p = argparse.ArgumentParser(description=__doc__,
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--count", type=int, default=20)
+    p.add_argument("--count", type=int, default=100)
     p.add_argument("--models", default="", help="comma list (default: all)")
     p.add_argument("--build", default=os.environ.get("MPCVIT_BUILD_DIR",
                                                       os.path.join(ROOT, "build")))
@@ -203,8 +226,8 @@ def main():
     lines = [f"# mpcvit benchmark report ({report['date']})", "",
              f"Machine: {report['machine']}. {report['note']}.", "",
              "## Fashion-MNIST models (one image per inference)", "",
-             "| model | top-1 10k | private top-1 (first N) | loopback online s | "
-             "lan online s (predicted) | wan online s (predicted) | "
+             "| model | top-1 10k | private / plaintext top-1, first N (agreement) | "
+             "loopback online s | lan online s (predicted) | wan online s (predicted) | "
              "bytes/party (server, client) | rounds | dealer bytes |",
              "|---|---|---|---|---|---|---|---|---|"]
     for r in rows:
@@ -212,7 +235,8 @@ def main():
                                                  else " (pred. only)") for p in ("lan", "wan")}
         lines.append(
             f"| {r['model']} | {r['top1_10k']} ({r['top1_10k_source']}) | "
-            f"{r['private_top1']:.1f} (N={r['images']}) | {r['loopback_online_s_median']:.4f} | "
+            f"{r['private_top1']:.1f} / {r['plaintext_top1']:.1f}, N={r['images']} "
+            f"({r['agreement']}/{r['images']}) | {r['loopback_online_s_median']:.4f} | "
             f"{lat['lan']} ({r['predicted']['lan_s']:.3f}) | {lat['wan']} ({r['predicted']['wan_s']:.3f}) | "
             f"{r['online_bytes_sent_per_party'][0]:,}, {r['online_bytes_sent_per_party'][1]:,} | "
             f"{r['online_rounds']} | {r['offline_bytes']:,} |")
