@@ -506,8 +506,9 @@ LogicalResult FunctionLowering::lower(Operation *op) {
         FailureOr<Value> x = shared(o, o.getLhs());
         if (failed(x))
           return failure();
-        Value p = mpc::MulPublicOp::create(b, loc, sharedType(resShape(), 2 * f),
-                                           *x, publicScalar(loc, 1.0 / *c, f));
+        Value p =
+            mpc::MulPublicOp::create(b, loc, sharedType(resShape(), 2 * f), *x,
+                                     publicScalar(loc, 1.0 / *c, f));
         return result(trunc(loc, p, f));
       })
       .Case([&](vit::ReluOp o) -> LogicalResult {

@@ -143,9 +143,10 @@ private:
         throw std::runtime_error(name_ + ": read: " + errnoText());
       Clock::time_point now = Clock::now();
       if (n == 0) {
-        push({{}, std::max(now, free) +
-                      std::chrono::duration_cast<Clock::duration>(
-                          std::chrono::duration<double>(oneWay_))});
+        push({{},
+              std::max(now, free) +
+                  std::chrono::duration_cast<Clock::duration>(
+                      std::chrono::duration<double>(oneWay_))});
         return;
       }
       Clock::time_point start = std::max(now, free);

@@ -8,7 +8,8 @@
 // gelu, layer_norm, whole layers) run under both comparison backends
 // ("compare": "a2b" | "dcf", compare.h).
 //   mpcvit_runtime_bench [--reps N] [--op-reps R] [--threads T]
-//   mpcvit_runtime_bench --calibrate FILE [--op-reps R (default 10)] [--threads T]
+//   mpcvit_runtime_bench --calibrate FILE [--op-reps R] [--threads T]
+//     (--op-reps defaults to 10 with --calibrate)
 // --calibrate writes the compute term of the cost model (lib/cost/
 // Calibration.h, format mpcvit.calibration.v1): per protocol family the
 // seconds of local work per unit (element, or MAC for the matmuls), i.e.

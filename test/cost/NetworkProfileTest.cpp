@@ -39,7 +39,8 @@ TEST(NetworkProfile, Custom) {
   }
 }
 
-TEST(NetworkProfile, SecondsAreRoundsTimesHalfRttPlusTheLargerSenderOverBandwidth) {
+TEST(NetworkProfile,
+     SecondsAreRoundsTimesHalfRttPlusTheLargerSenderOverBandwidth) {
   // 3 rounds (message hops, one-way delay RTT/2 each), the client sends
   // 1 MB and the server 0.25 MB, on `wan`:
   // 3·(4 ms / 2) + 8·1e6 bit / 400e6 bit/s = 6 ms + 20 ms.
