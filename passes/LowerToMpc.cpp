@@ -490,27 +490,6 @@ LogicalResult FunctionLowering::lower(Operation *op) {
         }
         return result(trunc(loc, p, f));
       })
-      .Case([&](vit::DivOp o) -> LogicalResult {
-        // x / c for a public scalar c (torch's MultiheadAttention divides q
-        // by √d_head): the product with the fixed-point encoding of 1/c,
-        // exact when c is a power of two (x·2^-k), else within 2^-f of 1/c.
-        Value rhs = o.getRhs();
-        std::optional<double> c =
-            isConstant(rhs) ? getScalarConstant(rhs) : std::nullopt;
-        if (!c || vitShape(rhs).size() > vitShape(o.getLhs()).size())
-          return o.emitOpError("division has a private lowering only by a "
-                               "scalar constant (such as the attention "
-                               "scale √d)");
-        if (*c == 0.0)
-          return o.emitOpError("division by the constant 0");
-        FailureOr<Value> x = shared(o, o.getLhs());
-        if (failed(x))
-          return failure();
-        Value p =
-            mpc::MulPublicOp::create(b, loc, sharedType(resShape(), 2 * f), *x,
-                                     publicScalar(loc, 1.0 / *c, f));
-        return result(trunc(loc, p, f));
-      })
       .Case([&](vit::ReluOp o) -> LogicalResult {
         FailureOr<Value> x = sharedOperand(0);
         if (failed(x))

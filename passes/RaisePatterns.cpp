@@ -426,6 +426,32 @@ struct RaiseLayerNormAffine : OpRewritePattern<vit::AddOp> {
 };
 
 //===----------------------------------------------------------------------===//
+// Division by a scalar constant
+//===----------------------------------------------------------------------===//
+
+/// x / c with c a single-element constant ≠ 0 (and x not a constant) →
+/// x · (1/c). torch's nn.MultiheadAttention divides q by √d_head; the
+/// private lowering has a public product (`mpc.mul_public`) but no
+/// division. The other patterns accept both forms (evalCone, isScaledQK).
+struct RaiseDivByConstant : OpRewritePattern<vit::DivOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(vit::DivOp div,
+                                PatternRewriter &rw) const override {
+    std::optional<double> c = scalarConst(div.getRhs());
+    if (!c || *c == 0.0 || isConst(div.getLhs()))
+      return failure();
+    RankedTensorType ct = tensorTy(div.getRhs());
+    DenseElementsAttr inv =
+        ct.getElementType().isF32()
+            ? DenseElementsAttr::get(ct, static_cast<float>(1.0 / *c))
+            : DenseElementsAttr::get(ct, 1.0 / *c);
+    Value r = vit::ConstantOp::create(rw, div.getLoc(), inv);
+    rw.replaceOpWithNewOp<vit::MulOp>(div, div.getType(), div.getLhs(), r);
+    return success();
+  }
+};
+
+//===----------------------------------------------------------------------===//
 // Attention
 //===----------------------------------------------------------------------===//
 
@@ -573,7 +599,7 @@ struct RaisePatternsPass
   void runOnOperation() override {
     RewritePatternSet patterns(&getContext());
     patterns.add<RaiseGelu, RaiseLayerNormAffine, RaiseAttention, RaiseLinear,
-                 RaiseLinearBias>(&getContext());
+                 RaiseLinearBias, RaiseDivByConstant>(&getContext());
     if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))))
       signalPassFailure();
   }

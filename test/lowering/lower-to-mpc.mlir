@@ -75,18 +75,6 @@ func.func @attention_scores(%q: tensor<1x2x5x4xf32>, %k: tensor<1x2x4x5xf32>) ->
   return %s : tensor<1x2x5x5xf32>
 }
 
-// torch's MultiheadAttention divides q by √d_head: a product with the
-// public reciprocal (exact here: 1/8 = 2^-3), one truncation.
-// CHECK-LABEL: func.func @div_scale
-// CHECK: %[[C:.*]] = mpc.constant dense<1.250000e-01> : tensor<f32> -> !mpc.tensor<public, frac 16>
-// CHECK: %[[P:.*]] = mpc.mul_public %{{.*}}, %[[C]] : {{.*}} -> !mpc.tensor<2x3x4, shared, frac 32>
-// CHECK: mpc.trunc local %[[P]] : !mpc.tensor<2x3x4, shared, frac 32> -> !mpc.tensor<2x3x4, shared, frac 16>
-func.func @div_scale(%q: tensor<2x3x4xf32>) -> tensor<2x3x4xf32> {
-  %c = vit.constant dense<8.0> : tensor<f32>
-  %s = vit.div %q, %c : (tensor<2x3x4xf32>, tensor<f32>) -> tensor<2x3x4xf32>
-  return %s : tensor<2x3x4xf32>
-}
-
 // Quad GeLU: one square and one truncation after a·x² + b·x + c.
 // CHECK-LABEL: func.func @quad
 // CHECK: %[[SQ:.*]] = mpc.square %[[X:.*]] : !mpc.tensor<1x8, shared, frac 16> -> !mpc.tensor<1x8, shared, frac 32>

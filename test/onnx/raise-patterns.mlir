@@ -172,3 +172,33 @@ func.func @linear(%x: tensor<1x4x2xf32>) -> tensor<1x4x2xf32> {
   %z = vit.matmul %y, %t : (tensor<1x4x3xf32>, tensor<3x2xf32>) -> tensor<1x4x2xf32>
   return %z : tensor<1x4x2xf32>
 }
+
+// -----
+
+// Division of an activation by a scalar constant becomes a product with its
+// reciprocal (nn.MultiheadAttention's q / √d_head; 1/8 is exact).
+// CHECK-LABEL: func.func @div_by_scalar
+// CHECK-NEXT: %[[C:.*]] = vit.constant dense<1.250000e-01> : tensor<f32>
+// CHECK-NEXT: %[[M:.*]] = vit.mul %arg0, %[[C]] : (tensor<2x3x4xf32>, tensor<f32>) -> tensor<2x3x4xf32>
+// CHECK-NEXT: return %[[M]]
+func.func @div_by_scalar(%q: tensor<2x3x4xf32>) -> tensor<2x3x4xf32> {
+  %c = vit.constant dense<8.0> : tensor<f32>
+  %s = vit.div %q, %c : (tensor<2x3x4xf32>, tensor<f32>) -> tensor<2x3x4xf32>
+  return %s : tensor<2x3x4xf32>
+}
+
+// -----
+
+// Divisions by a tensor, by an activation or by 0 are left as they are.
+// CHECK-LABEL: func.func @div_kept
+// CHECK: vit.div %arg0, %{{.*}} : (tensor<1x4xf32>, tensor<4xf32>)
+// CHECK: vit.div %arg0, %arg1 : (tensor<1x4xf32>, tensor<1x4xf32>)
+// CHECK: vit.div %arg0, %{{.*}} : (tensor<1x4xf32>, tensor<f32>)
+func.func @div_kept(%x: tensor<1x4xf32>, %y: tensor<1x4xf32>) -> (tensor<1x4xf32>, tensor<1x4xf32>, tensor<1x4xf32>) {
+  %t = vit.constant dense<[1.0, 2.0, 3.0, 4.0]> : tensor<4xf32>
+  %z = vit.constant dense<0.0> : tensor<f32>
+  %a = vit.div %x, %t : (tensor<1x4xf32>, tensor<4xf32>) -> tensor<1x4xf32>
+  %b = vit.div %x, %y : (tensor<1x4xf32>, tensor<1x4xf32>) -> tensor<1x4xf32>
+  %c = vit.div %x, %z : (tensor<1x4xf32>, tensor<f32>) -> tensor<1x4xf32>
+  return %a, %b, %c : tensor<1x4xf32>, tensor<1x4xf32>, tensor<1x4xf32>
+}

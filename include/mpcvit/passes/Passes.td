@@ -148,7 +148,10 @@ def RaisePatterns : Pass<"mpcvit-raise-patterns", "mlir::ModuleOp"> {
       [B, H, N, N] with B the leading dimension of the first argument;
     - `vit.matmul` with a constant [K, N] (or the transpose of a constant
       [N, K], Gemm transB = 1) → `vit.linear` with W [N, K]; a following
-      `vit.add` of a constant bias with N elements is folded into it.
+      `vit.add` of a constant bias with N elements is folded into it;
+    - `vit.div` of an activation by a single-element constant c ≠ 0 →
+      `vit.mul` by the constant 1/c (nn.MultiheadAttention's q / √d_head;
+      the lowering has a public product but no division).
 
     Example (test/onnx/raise-patterns.mlir):
     ```mlir
