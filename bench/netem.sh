@@ -71,39 +71,37 @@ tc -n mpcvit-s qdisc del dev mv-s root 2>/dev/null
 PROFILES="lan wan"
 declare -A MBIT=([lan]=1000 [wan]=400) RTT=([lan]=0.5 [wan]=4)
 
-# ping_ms DELAY MBIT: median RTT (ms) of 300 one-byte pings from the
-# client's namespace to an echo in the server's (bench/netem/ping.py),
-# through a relay of RTT DELAY ms, or straight across the veth for "direct".
-ping_ms() {
-  ip netns exec mpcvit-s timeout 60 /usr/bin/python3 "$PING" echo --listen 10.77.0.1:7201 &
-  local ep=$! pp= pt=10.77.0.1:7201
-  if [ "$1" != direct ]; then
-    ip netns exec mpcvit-s timeout 60 "$RELAY" --listen 10.77.0.1:7200 --connect 10.77.0.1:7201 \
-      --rtt-ms "$1" --rate-mbit "$2" --idle-timeout-s 60 2>/dev/null &
-    pp=$!; pt=10.77.0.1:7200
-  fi
-  sleep 0.2
-  ip netns exec mpcvit-c timeout 60 /usr/bin/python3 "$PING" ping --connect $pt |
-    /usr/bin/python3 -c "import json,sys; print(round(json.load(sys.stdin)['rtt_s_median']*1e3, 4))"
-  wait $ep $pp 2>/dev/null
+# Link calibration (bench/netem/ping.py calibrate): the relay's own
+# per-message latency (its extra TCP hop, thread and timer wake-ups;
+# ~0.05-0.2 ms per round trip here) comes on top of its configured delay.
+# As netem's link would, the emulated link must show `ping` = nominal RTT +
+# the hosts' own RTT across the veth, so the relay's delay is set to the
+# value that gives it; ping_rtt_ms is the ping at that setting. Under kernel
+# netem the link is only measured (per profile, once the qdisc is set).
+# link_json PROF [relay]: ping.py's JSON line for the profile.
+link_json() {
+  local relay=()
+  [ "${2:-}" = relay ] && relay=(--relay "$RELAY" --rtt-ms ${RTT[$1]} --rate-mbit ${MBIT[$1]})
+  timeout 300 /usr/bin/python3 "$PING" calibrate --host 10.77.0.1 --server-ns mpcvit-s \
+    --client-ns mpcvit-c "${relay[@]}"
 }
+jget() { /usr/bin/python3 -c "import json,sys; print(json.loads(sys.argv[1])['$2'])" "$1"; }
+declare -A RELAY_RTT PING_RTT HOST_PING
+if [ $EMU = relay ]; then
+  for prof in $PROFILES; do
+    link=$(link_json $prof relay)
+    RELAY_RTT[$prof]=$(jget "$link" relay_rtt_ms)
+    PING_RTT[$prof]=$(jget "$link" ping_rtt_ms)
+    HOST_PING[$prof]=$(jget "$link" host_ping_ms)
+    echo "bench/netem.sh: $prof: $link"
+  done
+fi
 
-# Relay calibration: the relay's own per-message latency (its extra TCP hop,
-# thread and timer wake-ups; ~0.05-0.2 ms per round trip here) comes on top
-# of its configured delay. As netem's link would, the emulated link must
-# show `ping` = nominal RTT + the hosts' own RTT across the veth (HOST_PING):
-# so the relay is set to 2·RTT − ping(relay at RTT) + HOST_PING, and the
-# ping is measured again at that setting (recorded as ping_rtt_ms).
-HOST_PING=$(ping_ms direct 0)
-declare -A RELAY_RTT PING_RTT
-for prof in $PROFILES; do
-  if [ $EMU = relay ]; then
-    p1=$(ping_ms ${RTT[$prof]} ${MBIT[$prof]})
-    RELAY_RTT[$prof]=$(/usr/bin/python3 -c "print(round(max(0.0, 2*${RTT[$prof]} - $p1 + $HOST_PING), 4))")
-    PING_RTT[$prof]=$(ping_ms ${RELAY_RTT[$prof]} ${MBIT[$prof]})
-    echo "bench/netem.sh: $prof: relay at ${RTT[$prof]} ms pinged $p1 ms; set to ${RELAY_RTT[$prof]} ms: ping ${PING_RTT[$prof]} ms (hosts alone $HOST_PING ms)"
-  fi
-done
+# cost MLIR PROFILE: predicted total, network, compute seconds, rounds, bytes.
+cost() {
+  "$BUILD/bin/mpcvit-opt" "$1" --mpcvit-cost-report="json calibration=$CAL profiles=$2" -o /dev/null |
+    /usr/bin/python3 -c "import json,sys; r=json.load(sys.stdin); l=r['latency'][0]; t=r['total']; print(l['total_s'], l['network_s'], l['compute_s'], t['online_rounds'], t['online_bytes_sent_per_party_max'])"
+}
 
 # name|onnx|compile flags
 MODELS=()
@@ -158,7 +156,10 @@ PY
         set -- $p
         tc -n $1 qdisc replace dev $2 root netem delay $half rate ${mbit}mbit limit 100000
       done
-      [ -n "${PING_RTT[$prof]:-}" ] || PING_RTT[$prof]=$(ping_ms direct 0)
+      if [ -z "${PING_RTT[$prof]:-}" ]; then
+        link=$(link_json $prof)
+        PING_RTT[$prof]=$(jget "$link" ping_rtt_ms); HOST_PING[$prof]=$(jget "$link" host_ping_ms)
+      fi
     else
       ip netns exec mpcvit-s timeout 600 "$RELAY" --listen 10.77.0.1:7100 --connect 10.77.0.1:7000 \
         --rtt-ms ${RELAY_RTT[$prof]} --rate-mbit $mbit --idle-timeout-s 300 2>"$d/relay.$prof.log" &
@@ -166,12 +167,8 @@ PY
       target=10.77.0.1:7100
     fi
     ping=${PING_RTT[$prof]}
-    cost() {
-      "$BUILD/bin/mpcvit-opt" "$d/p.mlir" --mpcvit-cost-report="json calibration=$CAL profiles=$1" -o /dev/null |
-        /usr/bin/python3 -c "import json,sys; r=json.load(sys.stdin); l=r['latency'][0]; t=r['total']; print(l['total_s'], l['network_s'], l['compute_s'], t['online_rounds'], t['online_bytes_sent_per_party_max'])"
-    }
-    pred=$(cost $prof)
-    pred_ping=$(cost "custom:$mbit,$ping" | cut -d' ' -f1)
+    pred=$(cost "$d/p.mlir" $prof)
+    pred_ping=$(cost "$d/p.mlir" "custom:$mbit,$ping" | cut -d' ' -f1)
     ip netns exec mpcvit-s timeout 300 "$d/p" server --listen 10.77.0.1:7000 --weights "$d/p.weights" --timeout-ms 120000 >"$d/srv.$prof.log" 2>&1 &
     sp=$!
     sleep 0.5
@@ -187,7 +184,7 @@ PY
     if [ $crc != 0 ]; then echo "$name/$prof: client failed"; tail -3 "$d/cli.$prof.log"; continue; fi
     meas=$(tail -1 "$d/cli.$prof.json" | /usr/bin/python3 -c "import json,sys,statistics as st; r=json.load(sys.stdin); print(r['online_s'], st.median(r['online_s_each']), r['online_rounds'], r['online_bytes_sent_per_party_max'])")
     read -r pt pn pc pr pb <<< "$pred"; read -r mt mmed mr mb <<< "$meas"
-    line=$(/usr/bin/python3 -c "import json; print(json.dumps({'model': '$name', 'profile': '$prof', 'emulator': '$EMU', 'predicted_s': $pt, 'predicted_network_s': $pn, 'predicted_compute_s': $pc, 'measured_online_s': $mt, 'measured_online_s_median': $mmed, 'error_pct': round(100*($mt-$pt)/$pt, 1), 'ping_rtt_ms': $ping, 'host_ping_ms': $HOST_PING, 'relay_rtt_ms': ${RELAY_RTT[$prof]:-None}, 'predicted_at_ping_rtt_s': $pred_ping, 'error_at_ping_rtt_pct': round(100*($mt-$pred_ping)/$pred_ping, 1), 'predicted_rounds': $pr, 'measured_rounds': $mr, 'predicted_bytes_max': $pb, 'measured_bytes_max': $mb}))")
+    line=$(/usr/bin/python3 -c "import json; print(json.dumps({'model': '$name', 'profile': '$prof', 'emulator': '$EMU', 'predicted_s': $pt, 'predicted_network_s': $pn, 'predicted_compute_s': $pc, 'measured_online_s': $mt, 'measured_online_s_median': $mmed, 'error_pct': round(100*($mt-$pt)/$pt, 1), 'ping_rtt_ms': $ping, 'host_ping_ms': ${HOST_PING[$prof]}, 'relay_rtt_ms': ${RELAY_RTT[$prof]:-None}, 'predicted_at_ping_rtt_s': $pred_ping, 'error_at_ping_rtt_pct': round(100*($mt-$pred_ping)/$pred_ping, 1), 'predicted_rounds': $pr, 'measured_rounds': $mr, 'predicted_bytes_max': $pb, 'measured_bytes_max': $mb}))")
     echo "$line"
     [ $first = 1 ] || echo "," >> "$OUT.tmp"; first=0
     echo "  $line" >> "$OUT.tmp"

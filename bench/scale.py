@@ -118,38 +118,16 @@ def input_shape(prog):
     raise RuntimeError(f"{prog}.mlir: no @main(%arg0: !mpc.tensor<...>)")
 
 
-def ping_ms(build, port, relay_rtt_ms=None, mbit=1000):
-    """Median RTT (ms) of one-byte pings to an echo on 127.0.0.1, through a
-    relay of relay_rtt_ms when given (bench/netem/ping.py)."""
-    ping = os.path.join(ROOT, "bench", "netem", "ping.py")
-    echo = subprocess.Popen(["/usr/bin/python3", ping, "echo", "--listen", f"127.0.0.1:{port}"])
-    target, relay = port, None
-    if relay_rtt_ms is not None:
-        relay = subprocess.Popen([os.path.join(build, "bin", "mpcvit-netem-relay"),
-                                  "--listen", f"127.0.0.1:{port + 1}",
-                                  "--connect", f"127.0.0.1:{port}", "--rtt-ms", str(relay_rtt_ms),
-                                  "--rate-mbit", str(mbit), "--idle-timeout-s", "60"],
-                                 stderr=subprocess.DEVNULL)
-        target = port + 1
-    time.sleep(0.2)
-    out = run(["/usr/bin/python3", ping, "ping", "--connect", f"127.0.0.1:{target}"], 120)
-    echo.wait(60)
-    if relay:
-        relay.wait(60)
-    return json.loads(out)["rtt_s_median"] * 1e3
-
-
 def calibrate_relay(network, build, port):
-    """Relay delay (ms) at which ping reads the nominal RTT + the hosts' RTT."""
+    """The relay setting at which ping reads the nominal RTT + the hosts'
+    RTT (bench/netem/ping.py calibrate, as bench/netem.sh does)."""
     rtt, mbit = PROFILES[network]
-    host = ping_ms(build, port)
-    p1 = ping_ms(build, port + 2, rtt, mbit)
-    delay = max(0.0, 2 * rtt - p1 + host)
-    p2 = ping_ms(build, port + 4, delay, mbit)
-    print(f"   {network}: relay at {rtt} ms pinged {p1:.4f} ms; set to {delay:.4f} ms: "
-          f"ping {p2:.4f} ms (hosts alone {host:.4f} ms)", flush=True)
-    return {"relay_rtt_ms": round(delay, 4), "ping_rtt_ms": round(p2, 4),
-            "host_ping_ms": round(host, 4)}
+    link = json.loads(run(["/usr/bin/python3", os.path.join(ROOT, "bench", "netem", "ping.py"),
+                           "calibrate", "--host", "127.0.0.1", "--port", str(port),
+                           "--relay", os.path.join(build, "bin", "mpcvit-netem-relay"),
+                           "--rtt-ms", str(rtt), "--rate-mbit", str(mbit)], 300))
+    print(f"   {network}: {json.dumps(link)}", flush=True)
+    return link
 
 
 def run_parties(prog, network, count, build, port, timeout, link=None):
@@ -168,10 +146,10 @@ def run_parties(prog, network, count, build, port, timeout, link=None):
 
     target = f"127.0.0.1:{sport}"
     if network != "loopback":
-        rtt, mbit = PROFILES[network]
         start("relay", [os.path.join(build, "bin", "mpcvit-netem-relay"),
                         "--listen", f"127.0.0.1:{rport}", "--connect", target,
-                        "--rtt-ms", str(link["relay_rtt_ms"]), "--rate-mbit", str(mbit),
+                        "--rtt-ms", str(link["relay_rtt_ms"]),
+                        "--rate-mbit", str(PROFILES[network][1]),
                         "--idle-timeout-s", str(int(timeout))])
         target = f"127.0.0.1:{rport}"
     start("server", [prog, "server", "--listen", f"127.0.0.1:{sport}",
