@@ -40,6 +40,7 @@ import numpy as np
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(ROOT, "python"))
 from mpcvit import data as fmnist  # noqa: E402
+from mpcvit.plaintext import plaintext_logits  # noqa: E402
 
 TIMEOUT_S = 1800
 
@@ -79,7 +80,8 @@ def bench_model(name, model_dir, build, x, y, cal):
     rep = json.loads(run([prog, "local", "--input", xs, "--output", out, "--json"])
                      .strip().splitlines()[-1])
     logits = np.load(out).reshape(len(x), -1)
-    plain = plaintext_logits(build, os.path.join(model_dir, "model.onnx"), arch, xs, prog_dir)
+    plain = plaintext_logits(os.path.join(build, "bin"), os.path.join(model_dir, "model.onnx"),
+                             arch, xs, prog_dir, TIMEOUT_S)
     cost = json.loads(run([os.path.join(build, "bin", "mpcvit-opt"),
                            f"--mpcvit-cost-report=json calibration={cal}",
                            prog + ".mlir", "-o", os.devnull]))
@@ -108,23 +110,6 @@ def bench_model(name, model_dir, build, x, y, cal):
                       "rounds": cost["total"]["online_rounds"]},
         "bytes_by_op": op_type_bytes(cost),
     }
-
-
-def plaintext_logits(build, onnx_path, arch, xs, work):
-    """The same rewritten program evaluated in float (mpcvit-run --plaintext),
-    as scripts/demo.py does: import, raise, the arch.json pipeline."""
-    b = os.path.join(build, "bin")
-    vit, raised = os.path.join(work, "model.mlir"), os.path.join(work, "raised.mlir")
-    run([os.path.join(b, "mpcvit-translate"), "--import-onnx", onnx_path, "-o", vit])
-    run([os.path.join(b, "mpcvit-opt"), "--mpcvit-raise-patterns", vit, "-o", raised])
-    plain = raised
-    if os.path.isfile(arch):
-        plain = os.path.join(work, "plain.mlir")
-        run([os.path.join(b, "mpcvit-opt"), f"--mpcvit-pipeline=arch={arch}", raised, "-o", plain])
-    ys = os.path.join(work, "plain.npy")
-    run([os.path.join(b, "mpcvit-run"), "--plaintext", plain, "--batch", "--input", xs,
-         "--output", ys])
-    return np.load(ys).reshape(len(np.load(xs)), -1)
 
 
 def pareto(points):
@@ -192,8 +177,7 @@ def main():
         print("bench/report.py: no models under models/fmnist", file=sys.stderr)
         return 1
     images, labels = fmnist.load_split("test")
-    x = ((images[:args.count].astype(np.float32) / 255.0 - fmnist.MEAN) / fmnist.STD)
-    x = x[:, None].astype(np.float32)
+    x = fmnist.normalize(images[:args.count])
     y = labels[:args.count]
     cal = os.path.join(ROOT, "bench", "results", "cost_calibration.json")
     measured = load_netem(os.path.join(args.out, "cost_netem.json"))
@@ -231,8 +215,8 @@ def main():
              "bytes/party (server, client) | rounds | dealer bytes |",
              "|---|---|---|---|---|---|---|---|---|"]
     for r in rows:
-        lat = {p: f"{r['latency_s'][p]:.3f}" + ("" if r["latency_source"][p].startswith("measured")
-                                                 else " (pred. only)") for p in ("lan", "wan")}
+        lat = {p: f"{r['latency_s'][p]:.3f}" if r["latency_source"][p].startswith("measured")
+               else "not measured" for p in ("lan", "wan")}
         lines.append(
             f"| {r['model']} | {r['top1_10k']} ({r['top1_10k_source']}) | "
             f"{r['private_top1']:.1f} / {r['plaintext_top1']:.1f}, N={r['images']} "
@@ -256,8 +240,7 @@ def load_netem(path):
         return {}
     with open(path) as f:
         data = json.load(f)
-    rows = data["rows"] if isinstance(data, dict) else data
-    return {(r["model"], r["profile"]): r for r in rows if r.get("emulator")}
+    return {(r["model"], r["profile"]): r for r in data["rows"]}
 
 
 def load_private(path):

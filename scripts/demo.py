@@ -34,6 +34,7 @@ from tqdm import tqdm
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(ROOT, "python"))
 from mpcvit import data as fmnist  # noqa: E402  (validated IDX loader)
+from mpcvit.plaintext import ToolError, plaintext_logits  # noqa: E402
 
 TIMEOUT_S = 600
 # The default model (MPCViT, mu = 0.5) and the fallback when it is absent.
@@ -163,29 +164,17 @@ def main():
 
     images, labels = fmnist.load_split("test", args.data)
     n = min(args.count, len(images))
-    x = ((images[:n].astype(np.float32) / 255.0 - fmnist.MEAN) / fmnist.STD)
-    x = x[:, None, :, :].astype(np.float32)
+    x = fmnist.normalize(images[:n])
     y = labels[:n]
 
     # Plaintext reference: the same rewritten program, evaluated in float.
     with tempfile.TemporaryDirectory() as tmp:
-        vit = os.path.join(tmp, "model.mlir")
-        run([os.path.join(bin_dir, "mpcvit-translate"), "--import-onnx",
-             onnx_path, "-o", vit])
-        raised = os.path.join(tmp, "raised.mlir")
-        run([os.path.join(bin_dir, "mpcvit-opt"), "--mpcvit-raise-patterns",
-             vit, "-o", raised])
-        plain = raised
-        if os.path.isfile(arch):
-            plain = os.path.join(tmp, "plain.mlir")
-            run([os.path.join(bin_dir, "mpcvit-opt"),
-                 f"--mpcvit-pipeline=arch={arch}", raised, "-o", plain])
         xs = os.path.join(tmp, "images.npy")
         np.save(xs, x)
-        ys = os.path.join(tmp, "plain.npy")
-        run([os.path.join(bin_dir, "mpcvit-run"), "--plaintext", plain,
-             "--batch", "--input", xs, "--output", ys])
-        plain_logits = np.load(ys)
+        try:
+            plain_logits = plaintext_logits(bin_dir, onnx_path, arch, xs, tmp, TIMEOUT_S)
+        except ToolError as e:
+            die(str(e))
 
         # Private inference, three processes per chunk.
         private_logits, reports = [], []

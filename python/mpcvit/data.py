@@ -95,6 +95,14 @@ def load_split(split, root=DEFAULT_ROOT, check_size=True):
     return images, labels.astype(np.int64)
 
 
+def normalize(images):
+    """uint8 [N, 28, 28] -> normalised float32 ndarray [N, 1, 28, 28] (NumPy;
+    the same (x/255 − MEAN)/STD as :func:`to_tensor`), the input of the
+    exported ONNX models and the private executables."""
+    x = np.asarray(images).astype(np.float32) / 255.0
+    return ((x - MEAN) / STD)[:, None].astype(np.float32)
+
+
 def to_tensor(images):
     """uint8 [N, 28, 28] -> normalised float32 torch tensor [N, 1, 28, 28]."""
     import torch

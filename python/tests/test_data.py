@@ -37,6 +37,16 @@ class IdxTest(unittest.TestCase):
         write_idx(self.p("x.gz"), a)
         np.testing.assert_array_equal(data.read_idx(self.p("x.gz"), ndim=3), a)
 
+    def test_normalize_matches_to_tensor(self):
+        # the NumPy input of the executables equals the torch training input;
+        # pixel 0 maps to -MEAN/STD, 255 to (1-MEAN)/STD
+        a = (np.arange(3 * 28 * 28).reshape(3, 28, 28) % 256).astype(np.uint8)
+        x = data.normalize(a)
+        self.assertEqual((x.shape, x.dtype), ((3, 1, 28, 28), np.float32))
+        np.testing.assert_allclose(x, data.to_tensor(a).numpy(), rtol=0, atol=1e-6)
+        self.assertAlmostEqual(float(x[0, 0, 0, 0]), -0.2860 / 0.3530, places=5)
+        self.assertAlmostEqual(float(x.max()), (1 - 0.2860) / 0.3530, places=5)
+
     def test_bad_magic(self):
         write_idx(self.p("x.gz"), np.zeros((1, 2, 2)), magic=bytes([1, 0, 8, 3]))
         with self.assertRaisesRegex(data.IdxError, "bad magic"):

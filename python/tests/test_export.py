@@ -17,6 +17,7 @@ import torch
 from mpcvit import arch as A
 from mpcvit import export
 from mpcvit.model import ViTLite
+from mpcvit.plaintext import plaintext_logits
 from tests.util import have_fmnist, tool
 
 MIXED = {"format": A.FORMAT, "model": {"depth": 4, "heads": 4, "tokens": 17, "dim": 64},
@@ -169,21 +170,17 @@ class CommittedModelsTest(unittest.TestCase):
         if "mpcvit-raise-patterns" not in subprocess.run(
                 [opt, "--help"], capture_output=True, text=True).stdout:
             self.skipTest("mpcvit-opt has no --mpcvit-raise-patterns yet")
+        bin_dir = os.path.dirname(run)
         with tempfile.TemporaryDirectory() as tmp:
             for name in self.dirs():
                 d = os.path.join(MODELS, name)
                 with self.subTest(model=name):
-                    a, b, y = (os.path.join(tmp, f"{name}.{s}") for s in ("in.mlir", "out.mlir", "npy"))
-                    for cmd in ([tr, "--import-onnx", os.path.join(d, "model.onnx"), "-o", a],
-                                [opt, "--mpcvit-raise-patterns",
-                                 f"--mpcvit-pipeline=arch={os.path.join(d, 'arch.json')}", a, "-o", b],
-                                [run, "--plaintext", b, "--input",
-                                 os.path.join(d, "sample_input.npy"), "--output", y]):
-                        r = subprocess.run(cmd, capture_output=True, text=True, timeout=120)
-                        self.assertEqual(r.returncode, 0, f"{' '.join(cmd)}\n{r.stderr}")
-                    np.testing.assert_allclose(np.load(y), np.load(os.path.join(d, "sample_logits.npy")),
+                    # the float reference of scripts/demo.py and bench/report.py
+                    logits = plaintext_logits(bin_dir, os.path.join(d, "model.onnx"),
+                                              os.path.join(d, "arch.json"),
+                                              os.path.join(d, "sample_input.npy"), tmp, 120)
+                    np.testing.assert_allclose(logits, np.load(os.path.join(d, "sample_logits.npy")),
                                                atol=1e-4)
-
 
 if __name__ == "__main__":
     unittest.main()
