@@ -103,40 +103,61 @@ uint32_t helloCompare(const std::vector<uint8_t> &got) {
   return c;
 }
 constexpr const char *kCompareWhat = "comparison mode (0 = a2b, 1 = dcf)";
+
+/// This side's hello for session `cfg` and role `role`.
+Hello makeHello(const SessionConfig &cfg, Role role) {
+  Hello h{kProtocolVersion, uint32_t(kRingBits), uint32_t(cfg.fracBits),
+          uint32_t(role),   uint32_t(cfg.trunc), cfg.programHash};
+  h.compare = uint32_t(cfg.compare);
+  return h;
+}
+
+/// The peer's hello (encodeHello's layout); `got` has encodeHello's size
+/// (the exchange checked it). Throws ProtocolError "<who>: handshake: peer
+/// is not an mpcvit runtime" on a wrong magic.
+Hello decodeHello(const std::vector<uint8_t> &got, const std::string &who) {
+  if (std::memcmp(got.data(), "MPCVIT\0\1", 8) != 0)
+    throw ProtocolError(who + ": handshake: peer is not an mpcvit runtime");
+  uint32_t v[5];
+  std::memcpy(v, got.data() + 8, sizeof(v));
+  Hello h{v[0], v[1], v[2], v[3], v[4], 0};
+  std::memcpy(&h.programHash, got.data() + 28, 8);
+  h.compare = helloCompare(got);
+  return h;
+}
+
+/// Throws ProtocolError "<who>: handshake with <peer>: <field> mismatch
+/// (this side a, peer b)" for the first session field (protocol version,
+/// ring bits, fractional bits, truncation mode, comparison mode, program
+/// hash) on which the two hellos differ. Roles are checked by the callers.
+void checkHello(const Hello &mine, const Hello &peer, const std::string &who,
+                Role peerRole) {
+  auto fail = [&](const char *what, uint64_t a, uint64_t b) {
+    throw ProtocolError(who + ": handshake with " + roleName(peerRole) + ": " +
+                        what + " mismatch (this side " + std::to_string(a) +
+                        ", peer " + std::to_string(b) + ")");
+  };
+  if (peer.version != mine.version)
+    fail("protocol version", mine.version, peer.version);
+  if (peer.ringBits != mine.ringBits)
+    fail("ring bits", mine.ringBits, peer.ringBits);
+  if (peer.fracBits != mine.fracBits)
+    fail("fractional bits", mine.fracBits, peer.fracBits);
+  if (peer.trunc != mine.trunc)
+    fail("truncation mode", mine.trunc, peer.trunc);
+  if (peer.compare != mine.compare)
+    fail(kCompareWhat, mine.compare, peer.compare);
+  if (peer.programHash != mine.programHash)
+    fail("program hash", mine.programHash, peer.programHash);
+}
 } // namespace
 
 void Context::handshake(Channel &ch, Role peerRole) {
-  Hello mine{kProtocolVersion, uint32_t(kRingBits),  uint32_t(cfg_.fracBits),
-             uint32_t(role_),  uint32_t(cfg_.trunc), cfg_.programHash};
-  mine.compare = uint32_t(cfg_.compare);
+  Hello mine = makeHello(cfg_, role_);
   auto b = encodeHello(mine);
   auto got = ch.exchange(b.data(), b.size(), "handshake", b.size());
-  if (std::memcmp(got.data(), "MPCVIT\0\1", 8) != 0)
-    throw ProtocolError(std::string(roleName(role_)) +
-                        ": handshake: peer is not an mpcvit runtime");
-  Hello h;
-  uint32_t v[5];
-  std::memcpy(v, got.data() + 8, sizeof(v));
-  std::memcpy(&h.programHash, got.data() + 28, 8);
-  h = {v[0], v[1], v[2], v[3], v[4], h.programHash};
-  auto fail = [&](const char *what, uint64_t a, uint64_t bb) {
-    throw ProtocolError(std::string(roleName(role_)) + ": handshake with " +
-                        roleName(peerRole) + ": " + what +
-                        " mismatch (this side " + std::to_string(a) +
-                        ", peer " + std::to_string(bb) + ")");
-  };
-  if (h.version != mine.version)
-    fail("protocol version", mine.version, h.version);
-  if (h.ringBits != mine.ringBits)
-    fail("ring bits", mine.ringBits, h.ringBits);
-  if (h.fracBits != mine.fracBits)
-    fail("fractional bits", mine.fracBits, h.fracBits);
-  if (h.trunc != mine.trunc)
-    fail("truncation mode", mine.trunc, h.trunc);
-  if (helloCompare(got) != mine.compare)
-    fail(kCompareWhat, mine.compare, helloCompare(got));
-  if (h.programHash != mine.programHash)
-    fail("program hash", mine.programHash, h.programHash);
+  Hello h = decodeHello(got, roleName(role_));
+  checkHello(mine, h, roleName(role_), peerRole);
   if (h.role != uint32_t(peerRole))
     throw ProtocolError(std::string(roleName(role_)) +
                         ": handshake: expected " + roleName(peerRole) +
@@ -190,42 +211,17 @@ std::unique_ptr<Context> Context::dealer(const SessionConfig &cfg,
   for (int i = 0; i < 2; ++i) {
     Channel ch = listener.accept(cfg.transport, "party");
     // Peek the role from the hello: do the exchange by hand.
-    Hello mine{kProtocolVersion,       uint32_t(kRingBits),
-               uint32_t(cfg.fracBits), uint32_t(Role::Dealer),
-               uint32_t(cfg.trunc),    cfg.programHash};
-    mine.compare = uint32_t(cfg.compare);
+    Hello mine = makeHello(cfg, Role::Dealer);
     auto b = encodeHello(mine);
     auto got = ch.exchange(b.data(), b.size(), "handshake", b.size());
-    uint32_t role;
-    std::memcpy(&role, got.data() + 8 + 12, 4);
-    if (std::memcmp(got.data(), "MPCVIT\0\1", 8) != 0 || role > 1)
+    Hello h = decodeHello(got, "dealer");
+    uint32_t role = h.role;
+    if (role > 1)
       throw ProtocolError("dealer: handshake: peer is not an mpcvit party");
     if (c->toParty_[role].isOpen())
       throw ProtocolError(std::string("dealer: two parties claim role ") +
                           roleName(Role(role)));
-    // Re-check the remaining fields with the common checker semantics.
-    uint32_t v[5];
-    uint64_t ph;
-    std::memcpy(v, got.data() + 8, sizeof(v));
-    std::memcpy(&ph, got.data() + 28, 8);
-    auto fail = [&](const char *what, uint64_t a, uint64_t bb) {
-      throw ProtocolError(std::string("dealer: handshake with ") +
-                          roleName(Role(role)) + ": " + what +
-                          " mismatch (this side " + std::to_string(a) +
-                          ", peer " + std::to_string(bb) + ")");
-    };
-    if (v[0] != mine.version)
-      fail("protocol version", mine.version, v[0]);
-    if (v[1] != mine.ringBits)
-      fail("ring bits", mine.ringBits, v[1]);
-    if (v[2] != mine.fracBits)
-      fail("fractional bits", mine.fracBits, v[2]);
-    if (v[4] != mine.trunc)
-      fail("truncation mode", mine.trunc, v[4]);
-    if (helloCompare(got) != mine.compare)
-      fail(kCompareWhat, mine.compare, helloCompare(got));
-    if (ph != mine.programHash)
-      fail("program hash", mine.programHash, ph);
+    checkHello(mine, h, "dealer", Role(role));
     c->toParty_[role] = std::move(ch);
   }
   Seed k0 = randomSeed(), k1 = randomSeed();
@@ -241,44 +237,19 @@ std::unique_ptr<Context> Context::dealer(const SessionConfig &cfg,
 }
 
 Role Context::handshakeAny(Channel &ch, std::initializer_list<Role> allowed) {
-  Hello mine{kProtocolVersion, uint32_t(kRingBits),  uint32_t(cfg_.fracBits),
-             uint32_t(role_),  uint32_t(cfg_.trunc), cfg_.programHash};
-  mine.compare = uint32_t(cfg_.compare);
+  Hello mine = makeHello(cfg_, role_);
   auto b = encodeHello(mine);
   auto got = ch.exchange(b.data(), b.size(), "handshake", b.size());
-  if (std::memcmp(got.data(), "MPCVIT\0\1", 8) != 0)
-    throw ProtocolError(std::string(roleName(role_)) +
-                        ": handshake: peer is not an mpcvit runtime");
-  uint32_t v[5];
-  uint64_t ph;
-  std::memcpy(v, got.data() + 8, sizeof(v));
-  std::memcpy(&ph, got.data() + 28, 8);
+  Hello h = decodeHello(got, roleName(role_));
   bool known = false;
   for (Role r : allowed)
-    known = known || v[3] == uint32_t(r);
+    known = known || h.role == uint32_t(r);
   if (!known)
     throw ProtocolError(std::string(roleName(role_)) +
                         ": handshake: unexpected peer role " +
-                        std::to_string(v[3]));
-  Role peer = Role(v[3]);
-  auto fail = [&](const char *what, uint64_t a, uint64_t bb) {
-    throw ProtocolError(std::string(roleName(role_)) + ": handshake with " +
-                        roleName(peer) + ": " + what + " mismatch (this side " +
-                        std::to_string(a) + ", peer " + std::to_string(bb) +
-                        ")");
-  };
-  if (v[0] != mine.version)
-    fail("protocol version", mine.version, v[0]);
-  if (v[1] != mine.ringBits)
-    fail("ring bits", mine.ringBits, v[1]);
-  if (v[2] != mine.fracBits)
-    fail("fractional bits", mine.fracBits, v[2]);
-  if (v[4] != mine.trunc)
-    fail("truncation mode", mine.trunc, v[4]);
-  if (helloCompare(got) != mine.compare)
-    fail(kCompareWhat, mine.compare, helloCompare(got));
-  if (ph != mine.programHash)
-    fail("program hash", mine.programHash, ph);
+                        std::to_string(h.role));
+  Role peer = Role(h.role);
+  checkHello(mine, h, roleName(role_), peer);
   return peer;
 }
 
