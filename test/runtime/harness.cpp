@@ -97,4 +97,32 @@ RingTensor revealOut(Context &ctx, const Shared &x) {
   return reveal_to_client(ctx, x);
 }
 
+ConnectErrors connect3(const SessionConfig &cfg,
+                       const SessionConfig &clientCfg) {
+  Listener dl("127.0.0.1", 0), sl("127.0.0.1", 0);
+  ConnectErrors err;
+  auto guard = [](std::string &e, const std::function<void()> &f) {
+    try {
+      f();
+    } catch (const std::exception &x) {
+      e = x.what();
+    }
+  };
+  std::thread d([&] { guard(err.dealer, [&] { Context::dealer(cfg, dl); }); });
+  std::thread s([&] {
+    guard(err.server,
+          [&] { Context::server(cfg, sl, "127.0.0.1", dl.port()); });
+  });
+  std::thread c([&] {
+    guard(err.client, [&] {
+      Context::client(clientCfg, "127.0.0.1", sl.port(), "127.0.0.1",
+                      dl.port());
+    });
+  });
+  d.join();
+  s.join();
+  c.join();
+  return err;
+}
+
 } // namespace mpcvit::rt::test

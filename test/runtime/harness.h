@@ -8,6 +8,7 @@
 #include <array>
 #include <functional>
 #include <random>
+#include <string>
 
 namespace mpcvit::rt::test {
 
@@ -34,6 +35,17 @@ struct RunResult {
 /// Runs prog once on three threads with real loopback sockets (dealer
 /// offline first, then online). Rethrows the first exception of any role.
 RunResult run3(const Program &prog, SessionConfig cfg = {});
+
+/// What each role threw while connecting (empty: it connected).
+struct ConnectErrors {
+  std::string server, client, dealer;
+};
+
+/// Connects dealer and server with `cfg` and the client with `clientCfg`
+/// as three threads over loopback, and returns each role's exception text
+/// (for handshake-mismatch tests).
+ConnectErrors connect3(const SessionConfig &cfg,
+                       const SessionConfig &clientCfg);
 
 /// Default test config: short timeouts so failures never hang the suite.
 SessionConfig testConfig();

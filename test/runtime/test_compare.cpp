@@ -175,34 +175,11 @@ TEST(Compare, MaxRowsEdgeCasesAndCost) {
 }
 
 TEST(Compare, ModeMismatchFailsHandshake) {
-  Listener dl("127.0.0.1", 0), sl("127.0.0.1", 0);
-  SessionConfig a = cfgFor(CompareMode::DCF), b = cfgFor(CompareMode::A2B);
-  std::string errS, errC, errD;
-  std::thread d([&] {
-    try {
-      Context::dealer(a, dl);
-    } catch (const std::exception &e) {
-      errD = e.what();
-    }
-  });
-  std::thread s([&] {
-    try {
-      Context::server(a, sl, "127.0.0.1", dl.port());
-    } catch (const std::exception &e) {
-      errS = e.what();
-    }
-  });
-  std::thread c([&] {
-    try {
-      Context::client(b, "127.0.0.1", sl.port(), "127.0.0.1", dl.port());
-    } catch (const std::exception &e) {
-      errC = e.what();
-    }
-  });
-  d.join();
-  s.join();
-  c.join();
-  EXPECT_NE(errC.find("comparison mode"), std::string::npos) << errC;
-  EXPECT_NE(errD.find("comparison mode"), std::string::npos) << errD;
-  EXPECT_FALSE(errS.empty());
+  ConnectErrors err =
+      connect3(cfgFor(CompareMode::DCF), cfgFor(CompareMode::A2B));
+  EXPECT_NE(err.client.find("comparison mode"), std::string::npos)
+      << err.client;
+  EXPECT_NE(err.dealer.find("comparison mode"), std::string::npos)
+      << err.dealer;
+  EXPECT_FALSE(err.server.empty());
 }
