@@ -179,6 +179,14 @@ void costCols(llvm::raw_ostream &os, const mpc::CommCost &c) {
       (unsigned long long)c.offlineBytes);
 }
 
+/// "layer": the layer index, or null for ops outside any layer.
+void layerJson(llvm::json::OStream &j, std::optional<unsigned> layer) {
+  if (layer)
+    j.attribute("layer", int64_t(*layer));
+  else
+    j.attribute("layer", nullptr);
+}
+
 void costJson(llvm::json::OStream &j, const mpc::CommCost &c) {
   j.attributeArray("online_bytes_sent_per_party", [&] {
     j.value(int64_t(c.onlineBytes[0]));
@@ -284,10 +292,7 @@ void printCostReportJson(const CostReport &r, llvm::raw_ostream &os) {
       for (const AttentionHeads &a : r.attention)
         j.object([&] {
           j.attribute("id", a.id);
-          if (a.layer)
-            j.attribute("layer", int64_t(*a.layer));
-          else
-            j.attribute("layer", nullptr);
+          layerJson(j, a.layer);
           j.attribute("heads", a.heads);
           j.attribute("rows", a.rows);
           j.attribute("cols", a.cols);
@@ -323,10 +328,7 @@ void printCostReportJson(const CostReport &r, llvm::raw_ostream &os) {
         j.object([&] {
           j.attribute("index", int64_t(i));
           j.attribute("op", o.name);
-          if (o.layer)
-            j.attribute("layer", int64_t(*o.layer));
-          else
-            j.attribute("layer", nullptr);
+          layerJson(j, o.layer);
           j.attribute("node", o.node);
           j.attribute("shape", o.shape);
           costJson(j, o.cost);
