@@ -66,11 +66,7 @@ Meas run3once(const std::function<void(Context &)> &setup,
   std::exception_ptr err[3];
   auto role = [&](int r) {
     try {
-      std::unique_ptr<Context> c =
-          r == 2   ? Context::dealer(cfg, dl)
-          : r == 0 ? Context::server(cfg, sl, "127.0.0.1", dl.port())
-                   : Context::client(cfg, "127.0.0.1", sl.port(), "127.0.0.1",
-                                     dl.port());
+      std::unique_ptr<Context> c = connectSessionRole(r, cfg, dl, sl);
       setup(*c);
       if (r == 2) {
         auto t0 = Clock::now();

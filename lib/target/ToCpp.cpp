@@ -258,6 +258,20 @@ LogicalResult Emitter::emit(StringRef name) {
           matrices.insert(i);
   }
   uint64_t hash = programHash(p);
+  // The dealer's bytes per inference (both parties), from the ops' own
+  // cost declarations: the runtime's bound on one party's offline bundle
+  // (0 = unknown when an op has no cost on the 2^64 ring).
+  uint64_t offlineBytes = 0;
+  bool offlineKnown = true;
+  p.fn.walk([&](mpc::CommCostOpInterface c) {
+    FailureOr<mpc::CommCost> cost = c.getCommCost(64);
+    if (failed(cost))
+      offlineKnown = false;
+    else
+      offlineBytes += cost->offlineBytes;
+  });
+  if (!offlineKnown)
+    offlineBytes = 0;
   Value arg = p.fn.getArgument(0);
   auto outTy = llvm::cast<mpc::RingTensorType>(p.fn.getResultTypes()[0]);
   names[arg] = "input";
@@ -292,6 +306,7 @@ LogicalResult Emitter::emit(StringRef name) {
      << "  p.input = " << shape(arg) << ";\n"
      << "  p.output = " << list(outTy.getShape()) << ";\n"
      << "  p.outputFrac = " << outTy.getFracBits() << ";\n"
+     << "  p.offlineBytes = " << offlineBytes << "ull;\n"
      << "  p.weights = {\n";
   for (auto [i, w] : llvm::enumerate(p.weights)) {
     auto t = ty(w.getResult());

@@ -1,8 +1,12 @@
 //===- context.cpp - Sessions, handshake, dealer streams ------------------===//
 #include "mpcvit/runtime/context.h"
 
+#include <cerrno>
 #include <cstring>
+#include <fcntl.h>
+#include <sys/stat.h>
 #include <thread>
+#include <unistd.h>
 
 namespace mpcvit::rt {
 
@@ -152,185 +156,434 @@ void checkHello(const Hello &mine, const Hello &peer, const std::string &who,
 }
 } // namespace
 
-void Context::handshake(Channel &ch, Role peerRole) {
+Role Context::handshake(Channel &ch, bool acceptSide,
+                        std::initializer_list<Role> allowed) {
+  const std::string me = roleName(role_);
+  std::vector<std::string> names;
+  for (Role r : allowed)
+    names.push_back(roleName(r));
+  // 1. TLS and the certificate's role (before a single protocol byte).
+  std::string certRole = ch.secure(acceptSide, names);
+  // 2. The hello: session parameters and the claimed role.
   Hello mine = makeHello(cfg_, role_);
   auto b = encodeHello(mine);
   auto got = ch.exchange(b.data(), b.size(), "handshake", b.size());
-  Hello h = decodeHello(got, roleName(role_));
-  checkHello(mine, h, roleName(role_), peerRole);
-  if (h.role != uint32_t(peerRole))
-    throw ProtocolError(std::string(roleName(role_)) +
-                        ": handshake: expected " + roleName(peerRole) +
-                        ", peer says it is role " + std::to_string(h.role));
+  Hello h = decodeHello(got, me);
+  bool known = false;
+  for (Role r : allowed)
+    known = known || h.role == uint32_t(r);
+  if (!known) {
+    std::string want;
+    for (const std::string &n : names)
+      want += (want.empty() ? "" : " or ") + n;
+    throw ProtocolError(
+        me + ": handshake with " + ch.peerName() + ": peer says it is the " +
+        (h.role <= 2 ? roleName(Role(h.role)) : "unknown role") +
+        ", this link expects the " + want +
+        " (check the --server/--dealer/--connect addresses)");
+  }
+  Role peer = Role(h.role);
+  if (!certRole.empty() && certRole != roleName(peer))
+    throw ProtocolError(me + ": handshake with " + ch.peerName() +
+                        ": peer claims the " + roleName(peer) +
+                        " role but its certificate names the " + certRole +
+                        ": refused");
+  checkHello(mine, h, me, peer);
+  return peer;
 }
 
-static Seed seedFrom(const std::vector<uint8_t> &b, size_t off) {
+namespace {
+Seed seedFrom(const std::vector<uint8_t> &b, size_t off) {
   Seed s;
   std::memcpy(s.data(), b.data() + off, 16);
   return s;
 }
-
-std::unique_ptr<Context> Context::server(const SessionConfig &cfg,
-                                         Listener &clientListener,
-                                         const std::string &dealerHost,
-                                         uint16_t dealerPort) {
-  std::unique_ptr<Context> c(new Context(Role::Server, cfg));
-  c->dealerCh_ = connectTo(dealerHost, dealerPort, cfg.transport, "dealer");
-  c->handshake(c->dealerCh_, Role::Dealer);
-  auto seeds = c->dealerCh_.recv("dealer seeds", 32);
-  c->prgDealer_.emplace(seedFrom(seeds, 0));
-  c->kw_ = seedFrom(seeds, 16);
-  c->peer_ = clientListener.accept(cfg.transport, "client");
-  c->handshake(c->peer_, Role::Client);
-  Seed k01 = randomSeed();
-  c->peer_.send(k01.data(), k01.size(), "przs seed");
-  c->przs_.emplace(k01);
-  return c;
-}
-
-std::unique_ptr<Context> Context::client(const SessionConfig &cfg,
-                                         const std::string &serverHost,
-                                         uint16_t serverPort,
-                                         const std::string &dealerHost,
-                                         uint16_t dealerPort) {
-  std::unique_ptr<Context> c(new Context(Role::Client, cfg));
-  c->dealerCh_ = connectTo(dealerHost, dealerPort, cfg.transport, "dealer");
-  c->handshake(c->dealerCh_, Role::Dealer);
-  auto seeds = c->dealerCh_.recv("dealer seeds", 16);
-  c->prgDealer_.emplace(seedFrom(seeds, 0));
-  c->peer_ = connectTo(serverHost, serverPort, cfg.transport, "server");
-  c->handshake(c->peer_, Role::Server);
-  auto k01 = c->peer_.recv("przs seed", 16);
-  c->przs_.emplace(seedFrom(k01, 0));
-  return c;
-}
-
-std::unique_ptr<Context> Context::dealer(const SessionConfig &cfg,
-                                         Listener &listener) {
-  std::unique_ptr<Context> c(new Context(Role::Dealer, cfg));
-  for (int i = 0; i < 2; ++i) {
-    Channel ch = listener.accept(cfg.transport, "party");
-    // Peek the role from the hello: do the exchange by hand.
-    Hello mine = makeHello(cfg, Role::Dealer);
-    auto b = encodeHello(mine);
-    auto got = ch.exchange(b.data(), b.size(), "handshake", b.size());
-    Hello h = decodeHello(got, "dealer");
-    uint32_t role = h.role;
-    if (role > 1)
-      throw ProtocolError("dealer: handshake: peer is not an mpcvit party");
-    if (c->toParty_[role].isOpen())
-      throw ProtocolError(std::string("dealer: two parties claim role ") +
-                          roleName(Role(role)));
-    checkHello(mine, h, "dealer", Role(role));
-    c->toParty_[role] = std::move(ch);
+std::string hex(const Seed &s) {
+  static const char *d = "0123456789abcdef";
+  std::string r;
+  for (uint8_t c : s) {
+    r += d[c >> 4];
+    r += d[c & 15];
   }
-  Seed k0 = randomSeed(), k1 = randomSeed();
-  c->kw_ = randomSeed();
-  std::vector<uint8_t> s0(32);
-  std::memcpy(s0.data(), k0.data(), 16);
-  std::memcpy(s0.data() + 16, c->kw_.data(), 16);
-  c->toParty_[0].send(s0.data(), s0.size(), "dealer seeds");
-  c->toParty_[1].send(k1.data(), 16, "dealer seeds");
-  c->prgP_[0].emplace(k0);
-  c->prgP_[1].emplace(k1);
+  return r;
+}
+} // namespace
+
+std::unique_ptr<Context> Context::acceptClient(const SessionConfig &cfg,
+                                               Channel client,
+                                               const DealerSource &dealer) {
+  std::unique_ptr<Context> c(new Context(Role::Server, cfg));
+  c->peer_ = std::move(client);
+  c->handshake(c->peer_, /*acceptSide=*/true, {Role::Client});
+  // The client names the offline material it uses (zeros: a live dealer).
+  auto mat = c->peer_.recv("offline material id", 16);
+  Seed sid = randomSeed(), k01 = randomSeed();
+  c->joinDealer(dealer, sid); // live: joins the session, seeds come later
+  if (std::memcmp(mat.data(), c->materialId_.data(), 16) != 0)
+    throw ProtocolError("server: the client's offline material (id " +
+                        hex(seedFrom(mat, 0)) +
+                        ") is not this server's (id " + hex(c->materialId_) +
+                        "; all zeros = a live dealer): refused");
+  std::vector<uint8_t> msg(32);
+  std::memcpy(msg.data(), sid.data(), 16);
+  std::memcpy(msg.data() + 16, k01.data(), 16);
+  c->peer_.send(msg.data(), msg.size(), "session id and PRZS seed");
+  c->przs_.emplace(k01);
+  c->recvSeeds();
   return c;
 }
 
-Role Context::handshakeAny(Channel &ch, std::initializer_list<Role> allowed) {
-  Hello mine = makeHello(cfg_, role_);
-  auto b = encodeHello(mine);
-  auto got = ch.exchange(b.data(), b.size(), "handshake", b.size());
-  Hello h = decodeHello(got, roleName(role_));
-  bool known = false;
-  for (Role r : allowed)
-    known = known || h.role == uint32_t(r);
-  if (!known)
-    throw ProtocolError(std::string(roleName(role_)) +
-                        ": handshake: unexpected peer role " +
-                        std::to_string(h.role));
-  Role peer = Role(h.role);
-  checkHello(mine, h, roleName(role_), peer);
-  return peer;
+std::unique_ptr<Context> Context::connectClient(const SessionConfig &cfg,
+                                                const std::string &serverHost,
+                                                uint16_t serverPort,
+                                                const DealerSource &dealer) {
+  std::unique_ptr<Context> c(new Context(Role::Client, cfg));
+  Seed none{};
+  if (dealer.offline())
+    c->joinDealer(dealer, none); // reads the material id first
+  c->peer_ = connectTo(serverHost, serverPort, cfg.transport, "server");
+  c->handshake(c->peer_, /*acceptSide=*/false, {Role::Server});
+  c->peer_.send(c->materialId_.data(), 16, "offline material id");
+  auto msg = c->peer_.recv("session id and PRZS seed", 32);
+  c->przs_.emplace(seedFrom(msg, 16));
+  if (!dealer.offline()) {
+    c->joinDealer(dealer, seedFrom(msg, 0));
+    c->recvSeeds();
+  }
+  return c;
+}
+
+// ---- offline material on disk ----------------------------------------------
+// DIR/<party>/material.bin: "MPCVMAT1", u64 program hash, u32 party, material
+// id (16), seed k_p (16), seed kw (16, zeros for the client), u64 bundle
+// count. DIR/<party>/bundle-NNNNNN.bin: "MPCVBND1", u64 program hash, u32
+// party, material id (16), u64 index, u64 payload length, payload.
+
+namespace {
+constexpr size_t kMaterialBytes = 8 + 8 + 4 + 16 + 16 + 16 + 8;
+constexpr size_t kBundleHeader = 8 + 8 + 4 + 16 + 8 + 8;
+const char *partyDir(int p) { return p == 0 ? "server" : "client"; }
+std::string bundlePath(const std::string &dir, uint64_t i, bool used) {
+  char buf[64];
+  std::snprintf(buf, sizeof(buf), "/bundle-%06llu.%s", (unsigned long long)i,
+                used ? "used" : "bin");
+  return dir + buf;
+}
+void writeFile600(const std::string &path, const std::vector<uint8_t> &a,
+                  const std::vector<uint8_t> &b = {}) {
+  int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  if (fd < 0)
+    throw ProtocolError(path + ": cannot write: " + std::strerror(errno));
+  for (const auto *v : {&a, &b}) {
+    size_t off = 0;
+    while (off < v->size()) {
+      ssize_t w = ::write(fd, v->data() + off, v->size() - off);
+      if (w <= 0) {
+        std::string e = std::strerror(errno);
+        ::close(fd);
+        throw ProtocolError(path + ": write failed: " + e);
+      }
+      off += size_t(w);
+    }
+  }
+  if (::close(fd) != 0)
+    throw ProtocolError(path + ": write failed: " + std::strerror(errno));
+}
+/// Reads at most `limit` bytes of `path`; larger files are an error.
+std::vector<uint8_t> readFileBounded(const std::string &path, uint64_t limit) {
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0)
+    throw ProtocolError(path + ": cannot open: " + std::strerror(errno));
+  struct stat st;
+  if (fstat(fd, &st) != 0 || st.st_size < 0 || uint64_t(st.st_size) > limit) {
+    ::close(fd);
+    throw ProtocolError(path + ": larger than the " + std::to_string(limit) +
+                        " bytes this program's offline material can have");
+  }
+  std::vector<uint8_t> b(size_t(st.st_size));
+  size_t off = 0;
+  while (off < b.size()) {
+    ssize_t r = ::read(fd, b.data() + off, b.size() - off);
+    if (r <= 0) {
+      ::close(fd);
+      throw ProtocolError(path + ": read failed");
+    }
+    off += size_t(r);
+  }
+  ::close(fd);
+  return b;
+}
+template <typename T> void put(std::vector<uint8_t> &b, const T &v) {
+  const uint8_t *p = reinterpret_cast<const uint8_t *>(&v);
+  b.insert(b.end(), p, p + sizeof(T));
+}
+template <typename T> T get(const std::vector<uint8_t> &b, size_t &off) {
+  T v;
+  std::memcpy(&v, b.data() + off, sizeof(T));
+  off += sizeof(T);
+  return v;
+}
+} // namespace
+
+std::unique_ptr<Context> Context::dealerToDisk(const SessionConfig &cfg,
+                                               const std::string &dir) {
+  std::unique_ptr<Context> c(new Context(Role::Dealer, cfg));
+  c->offlineDir_ = dir;
+  c->materialId_ = randomSeed();
+  ::mkdir(dir.c_str(), 0700);
+  for (int p = 0; p < 2; ++p) {
+    std::string d = dir + "/" + partyDir(p);
+    if (::mkdir(d.c_str(), 0700) != 0 && errno != EEXIST)
+      throw ProtocolError(d + ": cannot create: " + std::strerror(errno));
+    struct stat st;
+    if (::stat((d + "/material.bin").c_str(), &st) == 0)
+      throw ProtocolError(d + ": already holds offline material (use a new "
+                              "directory: material is never overwritten)");
+  }
+  c->kP_[0] = randomSeed();
+  c->kP_[1] = randomSeed();
+  c->kw_ = randomSeed();
+  c->prgP_[0].emplace(c->kP_[0]);
+  c->prgP_[1].emplace(c->kP_[1]);
+  for (int p = 0; p < 2; ++p) {
+    std::vector<uint8_t> m;
+    m.insert(m.end(), {'M', 'P', 'C', 'V', 'M', 'A', 'T', '1'});
+    put(m, cfg.programHash);
+    put(m, uint32_t(p));
+    m.insert(m.end(), c->materialId_.begin(), c->materialId_.end());
+    m.insert(m.end(), c->kP_[p].begin(), c->kP_[p].end());
+    Seed kw = p == 0 ? c->kw_ : Seed{};
+    m.insert(m.end(), kw.begin(), kw.end());
+    put(m, uint64_t(0));
+    writeFile600(dir + "/" + partyDir(p) + "/material.bin", m);
+  }
+  return c;
+}
+
+void Context::writeBundleFiles() {
+  for (int p = 0; p < 2; ++p) {
+    std::vector<uint8_t> h;
+    h.insert(h.end(), {'M', 'P', 'C', 'V', 'B', 'N', 'D', '1'});
+    put(h, cfg_.programHash);
+    put(h, uint32_t(p));
+    h.insert(h.end(), materialId_.begin(), materialId_.end());
+    put(h, curIndex_);
+    put(h, uint64_t(out_[p].size()));
+    writeFile600(bundlePath(offlineDir_ + "/" + partyDir(p), curIndex_, false),
+                 h, out_[p]);
+  }
+}
+
+void Context::joinDealer(const DealerSource &d, const Seed &sid) {
+  const std::string me = roleName(role_);
+  if (d.offline()) {
+    offlineDir_ = d.offlineDir;
+    std::string path = d.offlineDir + "/material.bin";
+    auto m = readFileBounded(path, kMaterialBytes);
+    if (m.size() != kMaterialBytes || std::memcmp(m.data(), "MPCVMAT1", 8))
+      throw ProtocolError(path + ": not mpcvit offline material");
+    size_t off = 8;
+    uint64_t hash = get<uint64_t>(m, off);
+    uint32_t party = get<uint32_t>(m, off);
+    if (hash != cfg_.programHash)
+      throw ProtocolError(path + ": material of another program (hash " +
+                          std::to_string(hash) + ", this program " +
+                          std::to_string(cfg_.programHash) + ")");
+    if (party != uint32_t(role_))
+      throw ProtocolError(path + ": material of the " +
+                          roleName(Role(party % 3)) + ", this is the " + me);
+    materialId_ = seedFrom(m, off);
+    kParty_ = seedFrom(m, off + 16);
+    kw_ = seedFrom(m, off + 32);
+    prgDealer_.emplace(kParty_);
+    return;
+  }
+  dealerCh_ = connectTo(d.host, d.port, cfg_.transport, "dealer");
+  handshake(dealerCh_, /*acceptSide=*/false, {Role::Dealer});
+  dealerCh_.send(sid.data(), sid.size(), "session id");
+}
+
+void Context::recvSeeds() {
+  if (!offlineDir_.empty())
+    return;
+  auto seeds = dealerCh_.recv("dealer seeds", role_ == Role::Server ? 32 : 16);
+  kParty_ = seedFrom(seeds, 0);
+  if (role_ == Role::Server)
+    kw_ = seedFrom(seeds, 16);
+  prgDealer_.emplace(kParty_);
 }
 
 void Context::sendSeeds() {
-  Seed k0 = randomSeed(), k1 = randomSeed();
+  kP_[0] = randomSeed();
+  kP_[1] = randomSeed();
   kw_ = randomSeed();
   std::vector<uint8_t> s0(32);
-  std::memcpy(s0.data(), k0.data(), 16);
+  std::memcpy(s0.data(), kP_[0].data(), 16);
   std::memcpy(s0.data() + 16, kw_.data(), 16);
   toParty_[0].send(s0.data(), s0.size(), "dealer seeds");
-  toParty_[1].send(k1.data(), 16, "dealer seeds");
-  prgP_[0].emplace(k0);
-  prgP_[1].emplace(k1);
+  toParty_[1].send(kP_[1].data(), 16, "dealer seeds");
+  prgP_[0].emplace(kP_[0]);
+  prgP_[1].emplace(kP_[1]);
 }
 
-std::unique_ptr<Context> Context::serverAccepting(const SessionConfig &cfg,
-                                                  Listener &listener) {
-  std::unique_ptr<Context> c(new Context(Role::Server, cfg));
-  for (int i = 0; i < 2; ++i) {
-    Channel ch = listener.accept(cfg.transport, "peer");
-    Role peer = c->handshakeAny(ch, {Role::Dealer, Role::Client});
-    if (peer == Role::Dealer) {
-      if (c->dealerCh_.isOpen())
-        throw ProtocolError("server: a second dealer connected");
-      c->dealerCh_ = std::move(ch);
-      auto seeds = c->dealerCh_.recv("dealer seeds", 32);
-      c->prgDealer_.emplace(seedFrom(seeds, 0));
-      c->kw_ = seedFrom(seeds, 16);
-    } else {
-      if (c->peer_.isOpen())
-        throw ProtocolError("server: a second client connected");
-      c->peer_ = std::move(ch);
-      Seed k01 = randomSeed();
-      c->peer_.send(k01.data(), k01.size(), "przs seed");
-      c->przs_.emplace(k01);
-    }
+struct DealerService::Pending {
+  Channel ch;
+  bool taken = false;
+};
+
+std::unique_ptr<Context> DealerService::join(Channel ch) {
+  std::unique_ptr<Context> c(new Context(Role::Dealer, cfg_));
+  Role peer = c->handshake(ch, /*acceptSide=*/true,
+                           {Role::Server, Role::Client});
+  auto sidBytes = ch.recv("session id", 16);
+  Seed sid = seedFrom(sidBytes, 0);
+  const int me = int(peer), other = 1 - me;
+  std::unique_lock<std::mutex> lock(mu_);
+  auto it = pending_.find({sid, other});
+  if (it != pending_.end()) {
+    // This connection completes the pair: take the parked one.
+    Pending *p = it->second;
+    pending_.erase(it);
+    p->taken = true;
+    c->toParty_[other] = std::move(p->ch);
+    c->toParty_[me] = std::move(ch);
+    cv_.notify_all();
+    lock.unlock();
+    c->sendSeeds();
+    return c;
   }
-  return c;
+  if (pending_.count({sid, me}))
+    throw ProtocolError("dealer: two " + std::string(roleName(peer)) +
+                        "s claim session " + hex(sid) + ": refused");
+  Pending mine{std::move(ch)};
+  pending_[{sid, me}] = &mine;
+  bool ok = cv_.wait_for(lock,
+                         std::chrono::milliseconds(cfg_.transport.connectTimeoutMs),
+                         [&] { return mine.taken; });
+  if (!ok) {
+    pending_.erase({sid, me});
+    throw ProtocolError("dealer: the " + std::string(roleName(peer)) +
+                        " of session " + hex(sid) + " waited " +
+                        std::to_string(cfg_.transport.connectTimeoutMs) +
+                        " ms for its " + roleName(Role(other)) +
+                        " (which never joined)");
+  }
+  return nullptr;
 }
 
-std::unique_ptr<Context> Context::clientAccepting(const SessionConfig &cfg,
-                                                  Listener &dealerListener,
-                                                  const std::string &serverHost,
-                                                  uint16_t serverPort) {
-  std::unique_ptr<Context> c(new Context(Role::Client, cfg));
-  c->dealerCh_ = dealerListener.accept(cfg.transport, "dealer");
-  c->handshakeAny(c->dealerCh_, {Role::Dealer});
-  auto seeds = c->dealerCh_.recv("dealer seeds", 16);
-  c->prgDealer_.emplace(seedFrom(seeds, 0));
-  c->peer_ = connectTo(serverHost, serverPort, cfg.transport, "server");
-  c->handshakeAny(c->peer_, {Role::Server});
-  auto k01 = c->peer_.recv("przs seed", 16);
-  c->przs_.emplace(seedFrom(k01, 0));
-  return c;
+std::unique_ptr<Context> DealerService::acceptSession(Listener &l) {
+  std::unique_ptr<Context> result;
+  std::exception_ptr err[2];
+  std::thread th[2];
+  for (int i = 0; i < 2; ++i) {
+    Channel ch;
+    try {
+      ch = l.accept(cfg_.transport, "party");
+    } catch (...) {
+      err[i] = std::current_exception();
+      break;
+    }
+    th[i] = std::thread([this, i, &result, &err,
+                         c = std::make_shared<Channel>(std::move(ch))] {
+      try {
+        auto ctx = join(std::move(*c));
+        if (ctx)
+          result = std::move(ctx);
+      } catch (...) {
+        err[i] = std::current_exception();
+      }
+    });
+  }
+  for (auto &t : th)
+    if (t.joinable())
+      t.join();
+  for (auto &e : err)
+    if (e)
+      std::rethrow_exception(e);
+  if (!result)
+    throw ProtocolError("dealer: no session formed");
+  return result;
 }
 
-std::unique_ptr<Context>
-Context::dealerConnecting(const SessionConfig &cfg,
-                          const std::string &serverHost, uint16_t serverPort,
-                          const std::string &clientHost, uint16_t clientPort) {
-  std::unique_ptr<Context> c(new Context(Role::Dealer, cfg));
-  c->toParty_[0] = connectTo(serverHost, serverPort, cfg.transport, "server");
-  c->handshakeAny(c->toParty_[0], {Role::Server});
-  c->toParty_[1] = connectTo(clientHost, clientPort, cfg.transport, "client");
-  c->handshakeAny(c->toParty_[1], {Role::Client});
-  c->sendSeeds();
-  return c;
+std::unique_ptr<Context> connectSessionRole(int role, const SessionConfig &cfg,
+                                            Listener &dealerL,
+                                            Listener &serverL) {
+  if (role == 2) {
+    DealerService svc(cfg);
+    return svc.acceptSession(dealerL);
+  }
+  DealerSource d{"127.0.0.1", dealerL.port(), ""};
+  if (role == 0)
+    return Context::acceptClient(cfg, serverL.accept(cfg.transport, "client"),
+                                 d);
+  return Context::connectClient(cfg, "127.0.0.1", serverL.port(), d);
 }
 
-void Context::sendControl(int p, const std::vector<uint8_t> &b,
-                          const std::string &what) {
-  if (isDealer())
-    toParty_[p].send(b.data(), b.size(), what);
-  else
-    dealerCh_.send(b.data(), b.size(), what);
+void Context::requestBundle(bool more) {
+  if (role_ != Role::Server || !offlineDir_.empty())
+    return;
+  uint64_t v = more ? 1 : 0;
+  dealerCh_.send(&v, 8, more ? "bundle request" : "end of session");
 }
 
-std::vector<uint8_t> Context::recvControl(size_t n, const std::string &what) {
-  if (isDealer())
-    throw ProtocolError("dealer: recvControl is for the parties");
-  return dealerCh_.recv(what, n);
+bool Context::awaitBundleRequest() {
+  if (!isDealer())
+    throw ProtocolError("awaitBundleRequest: only the dealer serves bundles");
+  auto b = toParty_[0].recv("bundle request", 8);
+  uint64_t v;
+  std::memcpy(&v, b.data(), 8);
+  if (v > 1)
+    throw ProtocolError("dealer: malformed bundle request from the server");
+  return v == 1;
+}
+
+uint64_t Context::nextOfflineIndex() const {
+  if (offlineDir_.empty())
+    throw ProtocolError(std::string(roleName(role_)) +
+                        ": no offline material opened");
+  for (uint64_t i = 0; i < (uint64_t(1) << 40); ++i) {
+    struct stat st;
+    if (::stat(bundlePath(offlineDir_, i, false).c_str(), &st) == 0)
+      return i;
+    if (::stat(bundlePath(offlineDir_, i, true).c_str(), &st) != 0)
+      break; // neither unused nor used: past the end
+  }
+  throw ProtocolError(offlineDir_ +
+                      ": every offline bundle has been used (make new "
+                      "material with `dealer --out DIR --count N`)");
+}
+
+void Context::loadOfflineBundle(uint64_t index) {
+  if (offlineDir_.empty() || isDealer())
+    throw ProtocolError(std::string(roleName(role_)) +
+                        ": no offline material opened");
+  std::string from = bundlePath(offlineDir_, index, false),
+              to = bundlePath(offlineDir_, index, true);
+  // rename() is atomic: of two sessions claiming one bundle, one wins.
+  if (::rename(from.c_str(), to.c_str()) != 0) {
+    struct stat st;
+    if (::stat(to.c_str(), &st) == 0)
+      throw ProtocolError(from + ": bundle " + std::to_string(index) +
+                          " was already used: refused (a reused bundle "
+                          "would reuse masks)");
+    throw ProtocolError(from + ": no such offline bundle (" +
+                        std::strerror(errno) + ")");
+  }
+  auto b = readFileBounded(to, kBundleHeader + cfg_.transport.maxMessageBytes);
+  size_t off = 8;
+  if (b.size() < kBundleHeader || std::memcmp(b.data(), "MPCVBND1", 8))
+    throw ProtocolError(to + ": not an mpcvit offline bundle");
+  uint64_t hash = get<uint64_t>(b, off);
+  uint32_t party = get<uint32_t>(b, off);
+  Seed mid = seedFrom(b, off);
+  off += 16;
+  uint64_t idx = get<uint64_t>(b, off), len = get<uint64_t>(b, off);
+  if (hash != cfg_.programHash || party != uint32_t(role_) ||
+      mid != materialId_ || idx != index || len != b.size() - kBundleHeader)
+    throw ProtocolError(to + ": bundle does not belong to this material, "
+                             "party, index or program");
+  bundles_.emplace_back(index,
+                        std::vector<uint8_t>(b.begin() + kBundleHeader, b.end()));
 }
 
 void Context::abortConnections() {
@@ -539,24 +792,44 @@ Prg Context::weightPrg(uint64_t weightId) const {
 
 // ---- phases -------------------------------------------------------------
 
+void Context::reseedFor(uint64_t index) {
+  curIndex_ = index;
+  if (isDealer()) {
+    for (int p = 0; p < 2; ++p)
+      if (prgP_[p])
+        prgP_[p].emplace(kP_[p], 1 + index);
+  } else if (prgDealer_) {
+    prgDealer_.emplace(kParty_, 1 + index);
+  }
+}
+
 void Context::dealerFlush() {
   if (!isDealer())
     throw ProtocolError("dealerFlush: only the dealer sends offline material");
-  for (int p = 0; p < 2; ++p) {
-    toParty_[p].send(out_[p].data(), out_[p].size(), "offline bundle");
-    out_[p].clear();
+  if (!offlineDir_.empty()) {
+    writeBundleFiles();
+  } else {
+    for (int p = 0; p < 2; ++p)
+      toParty_[p].send(out_[p].data(), out_[p].size(), "offline bundle");
   }
+  for (int p = 0; p < 2; ++p)
+    out_[p].clear();
 }
 
 void Context::receiveOffline(size_t n) {
   if (isDealer())
     return;
+  if (!offlineDir_.empty())
+    throw ProtocolError(std::string(roleName(role_)) +
+                        ": offline material comes from disk "
+                        "(loadOfflineBundle), not from a dealer");
   for (size_t i = 0; i < n; ++i)
-    bundles_.push_back(dealerCh_.recv("offline bundle"));
+    bundles_.emplace_back(nextIndex_++, dealerCh_.recv("offline bundle"));
 }
 
 void Context::beginInference() {
   if (isDealer()) {
+    reseedFor(nextIndex_++);
     inInference_ = true;
     return;
   }
@@ -564,7 +837,8 @@ void Context::beginInference() {
     throw ProtocolError(std::string(roleName(role_)) +
                         ": beginInference: no offline bundle left (the "
                         "dealer prepared fewer inferences)");
-  cur_ = std::move(bundles_.front());
+  reseedFor(bundles_.front().first);
+  cur_ = std::move(bundles_.front().second);
   bundles_.pop_front();
   curOff_ = 0;
   inInference_ = true;

@@ -5,7 +5,13 @@
 #include "mpcvit/runtime/weights_file.h"
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
+#include <condition_variable>
+#include <csignal>
+#include <functional>
+#include <mutex>
+#include <optional>
 #include <cstdio>
 #include <cstring>
 #include <dirent.h>
@@ -33,6 +39,7 @@ struct Options {
   std::string role;
   std::map<std::string, std::string> kv;
   bool json = false;
+  bool insecure = false;
   bool has(const std::string &k) const { return kv.count(k) != 0; }
   std::string get(const std::string &k) const {
     auto it = kv.find(k);
@@ -44,12 +51,17 @@ struct Options {
 
 const char *kUsage =
     "usage:\n"
-    "  NAME dealer --server H:P --client H:P --count N\n"
-    "  NAME server [--weights NAME.weights] --listen H:P\n"
-    "  NAME client --connect H:P --listen H:P --input x.npy|DIR "
-    "[--output logits.npy]\n"
+    "  NAME dealer --listen H:P [--sessions N] [--max-sessions K]\n"
+    "  NAME dealer --out DIR --count N\n"
+    "  NAME server --listen H:P (--dealer H:P | --offline DIR) "
+    "[--weights NAME.weights]\n"
+    "              [--sessions N] [--max-sessions K]\n"
+    "  NAME client --connect H:P (--dealer H:P | --offline DIR) "
+    "--input x.npy|DIR [--output logits.npy]\n"
     "  NAME local  --input x.npy|DIR [--weights NAME.weights] "
     "[--output logits.npy]\n"
+    "  TLS (dealer, server, client): --tls-cert F --tls-key F --tls-ca F,\n"
+    "      or --insecure for plain TCP on a trusted network\n"
     "  common options: --json, --timeout-ms MS (default 30000), --threads T\n";
 
 Options parse(int argc, char **argv) {
@@ -57,19 +69,26 @@ Options parse(int argc, char **argv) {
     throw UsageError("missing role");
   Options o;
   o.role = argv[1];
+  const std::vector<std::string> tls = {"tls-cert", "tls-key", "tls-ca"};
   static const std::map<std::string, std::vector<std::string>> allowed = {
-      {"dealer", {"server", "client", "count"}},
-      {"server", {"weights", "listen"}},
-      {"client", {"connect", "listen", "input", "output"}},
+      {"dealer", {"listen", "sessions", "max-sessions", "out", "count"}},
+      {"server",
+       {"weights", "listen", "dealer", "offline", "sessions", "max-sessions"}},
+      {"client", {"connect", "dealer", "offline", "input", "output"}},
       {"local", {"input", "weights", "output"}}};
   auto it = allowed.find(o.role);
   if (it == allowed.end())
     throw UsageError("unknown role '" + o.role +
                      "' (expected dealer, server, client or local)");
+  const bool networked = o.role != "local";
   for (int i = 2; i < argc; ++i) {
     std::string a = argv[i];
     if (a == "--json") {
       o.json = true;
+      continue;
+    }
+    if (a == "--insecure" && networked) {
+      o.insecure = true;
       continue;
     }
     if (a.rfind("--", 0) != 0)
@@ -77,6 +96,7 @@ Options parse(int argc, char **argv) {
     std::string k = a.substr(2);
     bool ok =
         k == "timeout-ms" || k == "threads" ||
+        (networked && std::find(tls.begin(), tls.end(), k) != tls.end()) ||
         std::find(it->second.begin(), it->second.end(), k) != it->second.end();
     if (!ok)
       throw UsageError("unknown option --" + k + " for role " + o.role);
@@ -86,6 +106,26 @@ Options parse(int argc, char **argv) {
       throw UsageError("--" + k + " given twice");
     o.kv[k] = argv[++i];
   }
+  if (o.role == "dealer" && o.has("out") == o.has("listen"))
+    throw UsageError("dealer needs exactly one of --listen H:P (a service) "
+                     "and --out DIR (offline material to disk)");
+  if (o.role == "dealer" && o.has("count") && !o.has("out"))
+    throw UsageError("--count is for dealer --out (a live dealer serves "
+                     "bundles on demand)");
+  if ((o.role == "server" || o.role == "client") &&
+      o.has("dealer") == o.has("offline"))
+    throw UsageError(o.role + " needs exactly one of --dealer H:P and "
+                              "--offline DIR");
+  bool anyTls = o.has("tls-cert") || o.has("tls-key") || o.has("tls-ca");
+  bool needsNet = networked && !(o.role == "dealer" && o.has("out"));
+  if (needsNet && o.insecure && anyTls)
+    throw UsageError("--insecure and --tls-* exclude each other");
+  if (needsNet && !o.insecure && !anyTls)
+    throw UsageError(o.role +
+                     " refuses to start without TLS: give --tls-cert, "
+                     "--tls-key and --tls-ca (scripts/make-certs.sh makes a "
+                     "test CA), or --insecure for plain TCP on a trusted "
+                     "network");
   return o;
 }
 
@@ -124,7 +164,16 @@ SessionConfig sessionConfig(const ProgramInfo &info, const Options &o) {
   int ms = int(number(o, "timeout-ms", 30000, 100, 3600000));
   c.transport.connectTimeoutMs = ms;
   c.transport.ioTimeoutMs = ms;
+  if (info.offlineBytes)
+    c.transport.maxMessageBytes = info.offlineBytes;
   c.gemmThreads = int(number(o, "threads", 0, 0, 1024));
+  if (o.has("tls-cert") || o.has("tls-key") || o.has("tls-ca")) {
+    TlsFiles f;
+    f.cert = o.has("tls-cert") ? o.get("tls-cert") : "";
+    f.key = o.has("tls-key") ? o.get("tls-key") : "";
+    f.ca = o.has("tls-ca") ? o.get("tls-ca") : "";
+    c.transport.tls = std::make_shared<TlsContext>(f);
+  }
   return c;
 }
 
@@ -141,9 +190,11 @@ std::vector<uint64_t> bytesU64(const std::vector<uint8_t> &b) {
 
 /// Zero weights of the program's shapes (client, dealer).
 Weights zeroWeights(const ProgramInfo &info) {
-  Weights w;
+  auto t = std::make_shared<std::vector<RingTensor>>();
   for (const WeightSpec &s : info.weights)
-    w.tensors_.emplace_back(s.shape);
+    t->emplace_back(s.shape);
+  Weights w;
+  w.tensors_ = std::move(t);
   return w;
 }
 
@@ -163,7 +214,7 @@ Weights loadWeights(const ProgramInfo &info, const std::string &path) {
     throw ProtocolError(path + ": holds " + std::to_string(f.weights.size()) +
                         " weights, the program expects " +
                         std::to_string(info.weights.size()));
-  Weights w;
+  auto t = std::make_shared<std::vector<RingTensor>>();
   for (size_t i = 0; i < info.weights.size(); ++i) {
     const WeightSpec &s = info.weights[i];
     const WeightEntry &e = f.weights[i];
@@ -173,8 +224,10 @@ Weights loadWeights(const ProgramInfo &info, const std::string &path) {
                           std::to_string(e.frac) + ", the program expects '" +
                           s.name + "' " + shapeStr(s.shape) + " frac " +
                           std::to_string(s.frac));
-    w.tensors_.push_back(e.value);
+    t->push_back(e.value);
   }
+  Weights w;
+  w.tensors_ = std::move(t);
   return w;
 }
 
@@ -183,7 +236,7 @@ void deploy(Context &ctx, const ProgramInfo &info, Weights &w) {
   w.matrices_.resize(info.weights.size());
   for (size_t i = 0; i < info.weights.size(); ++i)
     if (info.weights[i].matrix)
-      w.matrices_[i] = deploy_weight(ctx, uint64_t(i), w.tensors_[i]);
+      w.matrices_[i] = deploy_weight(ctx, uint64_t(i), w.tensor(i));
 }
 
 /// The client's inputs: one array per inference, each of the program's
@@ -307,94 +360,143 @@ void printReport(const Report &r, bool json, bool withTop1) {
 
 // ---- the roles --------------------------------------------------------------
 
-Report runDealer(Context &ctx, const ProgramInfo &info, size_t count,
-                 ForwardFn forward) {
-  std::vector<uint64_t> n = {uint64_t(count)};
-  ctx.sendControl(0, u64Bytes(n), "inference count");
-  ctx.sendControl(1, u64Bytes(n), "inference count");
+/// Client → server before each inference: {1, bundle index} (the index
+/// matters with offline material), or {0, 0} at the end of the session.
+/// Outside the measured window of each inference.
+constexpr const char *kNextWhat = "next inference";
+
+/// The dealer's side of one session: a bundle per request of the server
+/// (live), until the server ends the session.
+Report runDealerSession(Context &ctx, const ProgramInfo &info,
+                        ForwardFn forward) {
   Weights w = zeroWeights(info);
   deploy(ctx, info, w);
   uint64_t before = ctx.dealerStats(0).bytesSent + ctx.dealerStats(1).bytesSent;
-  auto t0 = Clock::now();
   RingTensor zeros(info.input);
-  for (size_t i = 0; i < count; ++i) {
+  Report r;
+  double busy = 0;
+  while (ctx.awaitBundleRequest()) {
+    auto t0 = Clock::now();
     ctx.beginInference();
     forward(ctx, w, zeros);
     ctx.dealerFlush();
+    busy += since(t0);
+    ++r.count;
   }
-  Report r;
-  r.count = count;
-  r.offlineS = since(t0) / double(count);
-  r.offlineBytes =
-      (ctx.dealerStats(0).bytesSent + ctx.dealerStats(1).bytesSent - before) /
-      count;
+  if (r.count) {
+    r.offlineS = busy / double(r.count);
+    r.offlineBytes =
+        (ctx.dealerStats(0).bytesSent + ctx.dealerStats(1).bytesSent - before) /
+        r.count;
+  }
   return r;
 }
 
-/// The server; afterwards it tells the client its offline bytes and rounds.
-Report runServer(Context &ctx, const ProgramInfo &info, Weights w,
-                 ForwardFn forward) {
-  size_t count = size_t(bytesU64(ctx.recvControl(8, "inference count"))[0]);
+/// `dealer --out DIR --count N`.
+Report runDealerToDisk(Context &ctx, const ProgramInfo &info, size_t count,
+                       ForwardFn forward) {
+  Weights w = zeroWeights(info);
   deploy(ctx, info, w);
-  uint64_t dBefore = ctx.dealerStats().bytesRecv;
+  RingTensor zeros(info.input);
   Report r;
   r.count = count;
-  RingTensor zeros(info.input);
-  CommStats s0 = ctx.peerStats();
-  double offline = 0, online = 0;
+  auto t0 = Clock::now();
   for (size_t i = 0; i < count; ++i) {
-    // One bundle at a time: the dealer streams them, memory stays bounded.
-    auto t0 = Clock::now();
-    ctx.receiveOffline(1);
-    offline += since(t0);
     ctx.beginInference();
+    forward(ctx, w, zeros);
+    r.offlineBytes += ctx.pendingOfflineBytes();
+    ctx.dealerFlush();
+  }
+  r.offlineS = since(t0) / double(count);
+  r.offlineBytes /= count;
+  return r;
+}
+
+/// The server's side of one session; afterwards it tells the client its
+/// offline bytes and rounds.
+Report runServerSession(Context &ctx, const ProgramInfo &info,
+                        const Weights &shared, ForwardFn forward,
+                        bool offline) {
+  Weights w;
+  w.tensors_ = shared.tensors_;
+  deploy(ctx, info, w);
+  Report r;
+  RingTensor zeros(info.input);
+  CommStats d;
+  uint64_t offBytes = 0;
+  double offS = 0, onS = 0;
+  while (true) {
+    auto next = bytesU64(ctx.recvBytes(16, kNextWhat));
+    if (next[0] == 0)
+      break;
+    if (next[0] != 1)
+      throw ProtocolError("server: malformed request from the client");
+    auto t0 = Clock::now();
+    uint64_t b0 = ctx.dealerStats().bytesRecv;
+    if (offline) {
+      ctx.loadOfflineBundle(next[1]);
+    } else {
+      ctx.requestBundle(true);
+      ctx.receiveOffline(1);
+    }
+    offBytes += ctx.dealerStats().bytesRecv - b0;
+    offS += since(t0);
+    ctx.beginInference();
+    CommStats s0 = ctx.peerStats();
     auto t1 = Clock::now();
     forward(ctx, w, zeros);
-    online += since(t1);
+    onS += since(t1);
+    d += ctx.peerStats() - s0;
     ctx.endInference();
+    ++r.count;
   }
-  r.offlineBytes = ctx.dealerStats().bytesRecv - dBefore;
-  CommStats d = ctx.peerStats() - s0;
-  if (count) {
-    r.offlineS = offline / double(count);
-    r.onlineS = online / double(count);
-    r.bytes[0] = d.bytesSent / count;
-    r.bytes[1] = d.bytesRecv / count;
-    r.rounds = d.rounds / count;
+  ctx.requestBundle(false);
+  if (r.count) {
+    r.offlineS = offS / double(r.count);
+    r.onlineS = onS / double(r.count);
+    r.bytes[0] = d.bytesSent / r.count;
+    r.bytes[1] = d.bytesRecv / r.count;
+    r.rounds = d.rounds / r.count;
   }
   // Trailer (after all measurements): offline bytes received and rounds.
-  ctx.sendBytes(u64Bytes({r.offlineBytes, d.rounds}), "server statistics");
-  r.offlineBytes = count ? r.offlineBytes / count : 0; // server's share only
+  ctx.sendBytes(u64Bytes({offBytes, d.rounds}), "server statistics");
+  r.offlineBytes = r.count ? offBytes / r.count : 0; // server's share only
   return r;
 }
 
 Report runClient(Context &ctx, const ProgramInfo &info,
                  const std::vector<std::vector<double>> &inputs,
-                 ForwardFn forward) {
-  size_t count = size_t(bytesU64(ctx.recvControl(8, "inference count"))[0]);
-  if (count != inputs.size())
-    throw ProtocolError("client: the dealer prepared " + std::to_string(count) +
-                        " inferences, the client has " +
-                        std::to_string(inputs.size()) + " inputs");
+                 ForwardFn forward, bool offline) {
   Weights w = zeroWeights(info);
   deploy(ctx, info, w);
-  uint64_t dBefore = ctx.dealerStats().bytesRecv;
   Report r;
-  r.count = count;
+  r.count = inputs.size();
   FixedPoint codec(info.fracBits), out(info.outputFrac);
-  CommStats s0 = ctx.peerStats();
-  double online = 0, offline = 0;
-  for (size_t i = 0; i < count; ++i) {
+  CommStats d;
+  uint64_t clientOffline = 0;
+  double online = 0, offlineS = 0;
+  for (size_t i = 0; i < inputs.size(); ++i) {
     RingTensor x = codec.encode(inputs[i], info.input);
     auto t0 = Clock::now();
-    ctx.receiveOffline(1);
+    uint64_t b0 = ctx.dealerStats().bytesRecv;
+    uint64_t index = 0;
+    if (offline) {
+      index = ctx.nextOfflineIndex();
+      ctx.loadOfflineBundle(index);
+    }
+    ctx.sendBytes(u64Bytes({1, index}), kNextWhat);
+    if (!offline)
+      ctx.receiveOffline(1);
+    clientOffline += ctx.dealerStats().bytesRecv - b0;
     r.offlineEach.push_back(since(t0));
-    offline += r.offlineEach.back();
+    offlineS += r.offlineEach.back();
     ctx.beginInference();
+    CommStats s0 = ctx.peerStats();
     auto t1 = Clock::now();
     RingTensor y = forward(ctx, w, x);
     r.onlineEach.push_back(since(t1));
     online += r.onlineEach.back();
+    d += ctx.peerStats() - s0;
     ctx.endInference();
     std::vector<double> v = out.decode(y);
     size_t last = info.output.empty() ? v.size() : size_t(info.output.back());
@@ -404,10 +506,10 @@ Report runClient(Context &ctx, const ProgramInfo &info,
               (v.begin() + row)));
     r.logits.insert(r.logits.end(), v.begin(), v.end());
   }
-  uint64_t clientOffline = ctx.dealerStats().bytesRecv - dBefore;
-  CommStats d = ctx.peerStats() - s0;
+  ctx.sendBytes(u64Bytes({0, 0}), kNextWhat);
   auto trailer = bytesU64(ctx.recvBytes(16, "server statistics"));
-  r.offlineS = offline / double(count);
+  const size_t count = std::max<size_t>(r.count, 1);
+  r.offlineS = offlineS / double(count);
   r.onlineS = online / double(count);
   r.bytes[0] = d.bytesRecv / count;
   r.bytes[1] = d.bytesSent / count;
@@ -437,81 +539,245 @@ std::string defaultWeights(const char *argv0) {
   return std::string(argv0) + ".weights";
 }
 
+// ---- services ---------------------------------------------------------------
+
+/// Set by SIGTERM / SIGINT: services stop accepting, finish running
+/// sessions and exit 0.
+std::atomic<bool> gStop{false};
+extern "C" void onStopSignal(int) { gStop.store(true); }
+
+/// How a service runs: stop after `sessions` (0 = until a signal), at most
+/// `maxConcurrent` sessions at once.
+struct ServiceLimits {
+  size_t sessions = 0;
+  size_t maxConcurrent = 4;
+  std::atomic<bool> *stop = nullptr; ///< this service's own stop flag
+};
+
+/// Accepts connections on `l` until stopped and runs `handle(channel,
+/// formed)` on one thread per connection (at most limits.maxConcurrent
+/// running; more wait in the listen backlog). `handle` calls `formed()` once
+/// the connection has become a session (handshakes passed; counted against
+/// limits.sessions, refused beyond it) and throws to report a failure,
+/// which is logged as "<prog> <role>: <peer>: error: ..." and ends that
+/// connection only. Returns the number of sessions that failed.
+size_t serve(Listener &l, const TransportOptions &topts,
+             const std::string &prog, const std::string &role,
+             const std::string &peerKind, const ServiceLimits &limits,
+             const std::function<void(Channel &, const std::function<void()> &)>
+                 &handle) {
+  std::mutex mu;
+  std::condition_variable cv;
+  size_t running = 0, formedCount = 0, failed = 0;
+  std::vector<std::thread> threads;
+  auto stopped = [&] {
+    return gStop.load() || (limits.stop && limits.stop->load());
+  };
+  auto log = [&](const std::string &line) {
+    std::fprintf(stderr, "%s %s: %s\n", prog.c_str(), role.c_str(),
+                 line.c_str());
+    std::fflush(stderr);
+  };
+  while (true) {
+    {
+      std::unique_lock<std::mutex> lock(mu);
+      cv.wait_for(lock, std::chrono::milliseconds(200), [&] {
+        return running < limits.maxConcurrent || stopped();
+      });
+      if (stopped() || (limits.sessions && formedCount >= limits.sessions))
+        break;
+      if (running >= limits.maxConcurrent)
+        continue;
+    }
+    std::optional<Channel> ch = l.tryAccept(topts, peerKind, 200);
+    if (!ch)
+      continue;
+    std::lock_guard<std::mutex> g(mu);
+    ++running;
+    threads.emplace_back([&, c = std::make_shared<Channel>(std::move(*ch))] {
+      std::string peer = c->peerName();
+      bool isSession = false;
+      auto formed = [&] {
+        std::lock_guard<std::mutex> g2(mu);
+        if (limits.sessions && formedCount >= limits.sessions)
+          throw ProtocolError("session limit (--sessions " +
+                              std::to_string(limits.sessions) +
+                              ") reached: refused");
+        ++formedCount;
+        isSession = true;
+      };
+      try {
+        handle(*c, formed);
+      } catch (const std::exception &e) {
+        std::lock_guard<std::mutex> g2(mu);
+        log(peer + ": error: " + e.what());
+        if (isSession)
+          ++failed;
+      }
+      std::lock_guard<std::mutex> g2(mu);
+      --running;
+      cv.notify_all();
+    });
+  }
+  for (auto &t : threads)
+    t.join();
+  return failed;
+}
+
+/// Prints one report line (or block) under a process-wide lock.
+void printLocked(const Report &r, bool json, bool withTop1) {
+  static std::mutex mu;
+  std::lock_guard<std::mutex> g(mu);
+  printReport(r, json, withTop1);
+  std::fflush(stdout);
+}
+
+ServiceLimits limitsOf(const Options &o) {
+  ServiceLimits s;
+  s.sessions = size_t(number(o, "sessions", 0, 0, 1L << 30));
+  s.maxConcurrent = size_t(number(o, "max-sessions", 4, 1, 1024));
+  return s;
+}
+
+/// The dealer service on `l` (live bundles on demand).
+size_t serveDealer(Listener &l, const SessionConfig &cfg,
+                   const ProgramInfo &info, ForwardFn forward,
+                   const std::string &prog, const ServiceLimits &limits,
+                   bool json, bool quiet) {
+  DealerService svc(cfg);
+  // Each session holds two connections (server + client).
+  ServiceLimits connLimits = limits;
+  connLimits.maxConcurrent = 2 * limits.maxConcurrent;
+  connLimits.sessions = 0;
+  // --sessions counts pairs: the dealer stops itself once that many
+  // sessions have finished.
+  std::atomic<size_t> sessions{0};
+  std::atomic<bool> enough{false};
+  connLimits.stop = &enough;
+  size_t failed = serve(
+      l, cfg.transport, prog, "dealer", "party", connLimits,
+      [&](Channel &ch, const std::function<void()> &formed) {
+        std::unique_ptr<Context> ctx = svc.join(std::move(ch));
+        if (!ctx)
+          return; // parked; the partner's thread runs the session
+        formed();
+        Report r = runDealerSession(*ctx, info, forward);
+        if (!quiet)
+          printLocked(r, json, false);
+        if (limits.sessions && ++sessions >= limits.sessions)
+          enough.store(true);
+      });
+  return failed;
+}
+
+/// The server service on `l`.
+size_t serveServer(Listener &l, const SessionConfig &cfg,
+                   const ProgramInfo &info, const Weights &weights,
+                   ForwardFn forward, const DealerSource &dealer,
+                   const std::string &prog, const ServiceLimits &limits,
+                   bool json, bool quiet) {
+  return serve(l, cfg.transport, prog, "server", "client", limits,
+               [&](Channel &ch, const std::function<void()> &formed) {
+                 auto ctx = Context::acceptClient(cfg, std::move(ch), dealer);
+                 formed();
+                 Report r = runServerSession(*ctx, info, weights, forward,
+                                             dealer.offline());
+                 if (!quiet)
+                   printLocked(r, json, false);
+               });
+}
+
+DealerSource dealerSource(const Options &o) {
+  DealerSource d;
+  if (o.has("offline")) {
+    d.offlineDir = o.get("offline");
+  } else {
+    auto [h, p] = hostPort(o.get("dealer"), "dealer");
+    d.host = h;
+    d.port = p;
+  }
+  return d;
+}
+
 int runRole(const Options &o, const char *argv0, const ProgramInfo &info,
             ForwardFn forward) {
   SessionConfig cfg = sessionConfig(info, o);
-  if (o.role == "dealer") {
-    auto [sh, sp] = hostPort(o.get("server"), "server");
-    auto [ch, cp] = hostPort(o.get("client"), "client");
-    long count = number(o, "count", 1, 1, 1 << 30);
-    auto ctx = Context::dealerConnecting(cfg, sh, sp, ch, cp);
-    Report r = runDealer(*ctx, info, size_t(count), forward);
+  std::signal(SIGPIPE, SIG_IGN);
+  std::signal(SIGTERM, onStopSignal);
+  std::signal(SIGINT, onStopSignal);
+  if (o.role == "dealer" && o.has("out")) {
+    long count = number(o, "count", 1, 1, 1 << 20);
+    auto ctx = Context::dealerToDisk(cfg, o.get("out"));
+    Report r = runDealerToDisk(*ctx, info, size_t(count), forward);
     printReport(r, o.json, false);
     return 0;
   }
-  if (o.role == "server") {
-    Weights w = loadWeights(info, o.has("weights") ? o.get("weights")
-                                                   : defaultWeights(argv0));
+  if (o.role == "dealer" || o.role == "server") {
+    Weights w;
+    if (o.role == "server")
+      w = loadWeights(info, o.has("weights") ? o.get("weights")
+                                             : defaultWeights(argv0));
     auto [h, p] = hostPort(o.get("listen"), "listen");
     Listener l(h, p);
-    std::fprintf(stderr, "%s server: listening on %s:%u\n", argv0, h.c_str(),
-                 unsigned(l.port()));
+    std::fprintf(stderr, "%s %s: listening on %s:%u (%s)\n", argv0,
+                 o.role.c_str(), h.c_str(), unsigned(l.port()),
+                 cfg.transport.tls ? "mutual TLS 1.3" : "INSECURE plain TCP");
     std::fflush(stderr);
-    auto ctx = Context::serverAccepting(cfg, l);
-    Report r = runServer(*ctx, info, std::move(w), forward);
-    printReport(r, o.json, false);
-    return 0;
+    ServiceLimits lim = limitsOf(o);
+    size_t failed =
+        o.role == "dealer"
+            ? serveDealer(l, cfg, info, forward, argv0, lim, o.json, false)
+            : serveServer(l, cfg, info, w, forward, dealerSource(o), argv0,
+                          lim, o.json, false);
+    if (failed)
+      std::fprintf(stderr, "%s %s: %zu session(s) failed\n", argv0,
+                   o.role.c_str(), failed);
+    return failed ? 1 : 0;
   }
   if (o.role == "client") {
     auto inputs = loadInputs(info, o.get("input"));
     auto [sh, sp] = hostPort(o.get("connect"), "connect");
-    auto [lh, lp] = hostPort(o.get("listen"), "listen");
-    Listener l(lh, lp);
-    std::fprintf(stderr, "%s client: listening for the dealer on %s:%u\n",
-                 argv0, lh.c_str(), unsigned(l.port()));
-    std::fflush(stderr);
-    auto ctx = Context::clientAccepting(cfg, l, sh, sp);
-    Report r = runClient(*ctx, info, inputs, forward);
+    DealerSource d = dealerSource(o);
+    auto ctx = Context::connectClient(cfg, sh, sp, d);
+    Report r = runClient(*ctx, info, inputs, forward, d.offline());
     writeOutput(info, o, r);
     printReport(r, o.json, true);
     return 0;
   }
-  // local: three threads over loopback, ephemeral ports.
+  // local: the three roles as threads of this process over loopback
+  // (plain TCP: nothing leaves the process), one session.
   auto inputs = loadInputs(info, o.get("input"));
   Weights w = loadWeights(info, o.has("weights") ? o.get("weights")
                                                  : defaultWeights(argv0));
-  Listener serverL("127.0.0.1", 0), clientL("127.0.0.1", 0);
-  std::exception_ptr err[3];
-  Report rep[3];
-  std::unique_ptr<Context> ctxs[3];
-  auto body = [&](int role) {
-    try {
-      if (role == 2) {
-        ctxs[2] = Context::dealerConnecting(cfg, "127.0.0.1", serverL.port(),
-                                            "127.0.0.1", clientL.port());
-        rep[2] = runDealer(*ctxs[2], info, inputs.size(), forward);
-      } else if (role == 0) {
-        ctxs[0] = Context::serverAccepting(cfg, serverL);
-        rep[0] = runServer(*ctxs[0], info, w, forward);
-      } else {
-        ctxs[1] =
-            Context::clientAccepting(cfg, clientL, "127.0.0.1", serverL.port());
-        rep[1] = runClient(*ctxs[1], info, inputs, forward);
-      }
-    } catch (...) {
-      // The other roles fail at their next wait (bounded by --timeout-ms).
-      err[role] = std::current_exception();
-    }
-  };
-  std::thread th[3] = {std::thread(body, 0), std::thread(body, 1),
-                       std::thread(body, 2)};
-  for (auto &t : th)
-    t.join();
-  for (auto &e : err)
-    if (e)
-      std::rethrow_exception(e);
-  Report r = rep[1];
-  r.offlineS = rep[2].offlineS;
+  Listener dealerL("127.0.0.1", 0), serverL("127.0.0.1", 0);
+  ServiceLimits one;
+  one.sessions = 1;
+  std::atomic<size_t> failed{0};
+  std::thread dealerT([&] {
+    failed += serveDealer(dealerL, cfg, info, forward, argv0, one, false,
+                          /*quiet=*/true);
+  });
+  std::thread serverT([&] {
+    DealerSource d{"127.0.0.1", dealerL.port(), ""};
+    failed += serveServer(serverL, cfg, info, w, forward, d, argv0, one, false,
+                          /*quiet=*/true);
+  });
+  std::exception_ptr err;
+  Report r;
+  try {
+    auto ctx = Context::connectClient(cfg, "127.0.0.1", serverL.port(),
+                                      {"127.0.0.1", dealerL.port(), ""});
+    r = runClient(*ctx, info, inputs, forward, false);
+  } catch (...) {
+    err = std::current_exception();
+    gStop.store(true); // the services stop waiting
+  }
+  serverT.join();
+  dealerT.join();
+  if (err)
+    std::rethrow_exception(err);
+  if (failed)
+    throw ProtocolError("local: the server or the dealer failed (see above)");
   writeOutput(info, o, r);
   printReport(r, o.json, true);
   return 0;

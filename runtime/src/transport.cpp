@@ -15,9 +15,14 @@
 #include <thread>
 #include <unistd.h>
 
+#include <openssl/err.h>
+#include <openssl/ssl.h>
+#include <openssl/x509v3.h>
+
 namespace mpcvit::rt {
 
 namespace {
+using Clock = std::chrono::steady_clock;
 constexpr uint32_t kMagic = 0x5643504du; // "MPCV"
 constexpr size_t kHeader = 16;           // magic u32, seq u32, length u64
 
@@ -89,7 +94,7 @@ CommStats &CommStats::operator+=(const CommStats &o) {
 }
 
 Channel::Channel(int fd, std::string peerName, TransportOptions opts)
-    : fd_(fd), peer_(std::move(peerName)), opts_(opts) {
+    : fd_(fd), peer_(std::move(peerName)), opts_(std::move(opts)) {
   setNonBlocking(fd_);
   setNoDelay(fd_);
 }
@@ -100,8 +105,10 @@ Channel &Channel::operator=(Channel &&o) noexcept {
     close();
     fd_ = o.fd_;
     o.fd_ = -1;
+    ssl_ = o.ssl_;
+    o.ssl_ = nullptr;
     peer_ = std::move(o.peer_);
-    opts_ = o.opts_;
+    opts_ = std::move(o.opts_);
     stats_ = o.stats_;
     sendSeq_ = o.sendSeq_;
     recvSeq_ = o.recvSeq_;
@@ -109,14 +116,190 @@ Channel &Channel::operator=(Channel &&o) noexcept {
   return *this;
 }
 void Channel::close() {
+  if (ssl_) {
+    // Best effort close_notify (non-blocking socket: never waits).
+    SSL_shutdown(ssl_);
+    SSL_free(ssl_);
+    ssl_ = nullptr;
+  }
   if (fd_ >= 0)
     ::close(fd_);
   fd_ = -1;
 }
 void Channel::abort() {
+  if (ssl_) {
+    SSL_free(ssl_); // no close_notify: the peer sees a reset/EOF
+    ssl_ = nullptr;
+  }
   if (fd_ >= 0)
     ::shutdown(fd_, SHUT_RDWR);
   close();
+}
+
+namespace {
+/// Milliseconds left until `deadline` (≤ 0: passed).
+int msLeft(Clock::time_point deadline) {
+  auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+                  deadline - Clock::now())
+                  .count();
+  return left > INT32_MAX ? INT32_MAX : int(left);
+}
+/// Waits for the socket events; false on timeout. Throws on poll failure.
+bool waitFor(int fd, short events, Clock::time_point deadline,
+             const std::string &what) {
+  while (true) {
+    int ms = msLeft(deadline);
+    if (ms <= 0)
+      return false;
+    pollfd p{fd, events, 0};
+    int rc = ::poll(&p, 1, ms);
+    if (rc < 0 && errno == EINTR)
+      continue;
+    if (rc < 0)
+      throw TransportError("'" + what + "': poll failed: " + errnoStr());
+    if (rc == 0)
+      continue; // re-check the deadline
+    if (p.revents & POLLNVAL)
+      throw TransportError("'" + what + "': socket invalid");
+    return true;
+  }
+}
+} // namespace
+
+std::string Channel::secure(bool acceptSide,
+                            const std::vector<std::string> &allowedRoles) {
+  if (!opts_.tls)
+    return "";
+  if (fd_ < 0)
+    throw TransportError("TLS with " + peer_ + ": channel is closed");
+  if (ssl_)
+    throw TransportError("TLS with " + peer_ + ": already secured");
+  ERR_clear_error();
+  ssl_ = SSL_new(opts_.tls->native());
+  if (!ssl_ || SSL_set_fd(ssl_, fd_) != 1)
+    throw TransportError(tlsErrorString("TLS with " + peer_ + ": SSL_new"));
+  if (acceptSide)
+    SSL_set_accept_state(ssl_);
+  else
+    SSL_set_connect_state(ssl_);
+  const auto deadline =
+      Clock::now() + std::chrono::milliseconds(opts_.connectTimeoutMs);
+  while (true) {
+    int rc = SSL_do_handshake(ssl_);
+    if (rc == 1)
+      break;
+    int err = SSL_get_error(ssl_, rc);
+    short ev = err == SSL_ERROR_WANT_READ    ? POLLIN
+               : err == SSL_ERROR_WANT_WRITE ? POLLOUT
+                                             : 0;
+    if (!ev) {
+      std::string why;
+      long vr = SSL_get_verify_result(ssl_);
+      if (vr != X509_V_OK)
+        why = std::string("peer certificate rejected: ") +
+              X509_verify_cert_error_string(vr);
+      why = tlsErrorString(why);
+      if (err == SSL_ERROR_SYSCALL && why == "unknown TLS error")
+        why = "connection closed during the handshake (peer refused our "
+              "certificate, or is not speaking TLS?)";
+      throw TransportError("TLS handshake with " + peer_ + " failed: " + why);
+    }
+    if (!waitFor(fd_, ev, deadline, "TLS handshake"))
+      throw TransportError("TLS handshake with " + peer_ + ": timed out after " +
+                           std::to_string(opts_.connectTimeoutMs) + " ms");
+  }
+  X509 *cert = SSL_get1_peer_certificate(ssl_);
+  if (!cert)
+    throw TransportError("TLS with " + peer_ + ": peer sent no certificate");
+  std::string matched;
+  for (const std::string &role : allowedRoles) {
+    std::string name = roleCertName(role);
+    if (X509_check_host(cert, name.c_str(), name.size(),
+                        X509_CHECK_FLAG_NO_WILDCARDS, nullptr) == 1) {
+      matched = role;
+      break;
+    }
+  }
+  if (matched.empty()) {
+    char cn[256] = {0};
+    X509_NAME_get_text_by_NID(X509_get_subject_name(cert), NID_commonName, cn,
+                              sizeof(cn));
+    X509_free(cert);
+    std::string want;
+    for (const std::string &r : allowedRoles)
+      want += (want.empty() ? "" : " or ") + roleCertName(r);
+    throw TransportError("TLS with " + peer_ +
+                         ": the peer's certificate (CN '" + cn +
+                         "') does not name the role " + want +
+                         ": refused, nothing sent");
+  }
+  X509_free(cert);
+  return matched;
+}
+
+size_t Channel::writeSome(const uint8_t *p, size_t n, const std::string &what,
+                          bool *wantRead, bool *wantWrite) {
+  if (!ssl_) {
+    ssize_t w = ::send(fd_, p, n, MSG_NOSIGNAL);
+    if (w > 0)
+      return size_t(w);
+    if (w < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)
+      throw TransportError("'" + what + "': send to " + peer_ +
+                           " failed (peer died?): " + errnoStr());
+    *wantWrite = true;
+    return 0;
+  }
+  ERR_clear_error();
+  int w = SSL_write(ssl_, p, int(std::min<size_t>(n, 1 << 30)));
+  if (w > 0)
+    return size_t(w);
+  int err = SSL_get_error(ssl_, w);
+  if (err == SSL_ERROR_WANT_WRITE) {
+    *wantWrite = true;
+    return 0;
+  }
+  if (err == SSL_ERROR_WANT_READ) {
+    *wantRead = true;
+    return 0;
+  }
+  throw TransportError("'" + what + "': TLS send to " + peer_ +
+                       " failed (peer died?): " + tlsErrorString());
+}
+
+size_t Channel::readSome(uint8_t *p, size_t n, const std::string &what,
+                         bool *wantRead, bool *wantWrite) {
+  if (!ssl_) {
+    ssize_t r = ::recv(fd_, p, n, 0);
+    if (r > 0)
+      return size_t(r);
+    if (r == 0)
+      throw TransportError("'" + what + "': " + peer_ +
+                           " closed the connection (peer died?)");
+    if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)
+      throw TransportError("'" + what + "': receive from " + peer_ +
+                           " failed (peer died?): " + errnoStr());
+    *wantRead = true;
+    return 0;
+  }
+  ERR_clear_error();
+  int r = SSL_read(ssl_, p, int(std::min<size_t>(n, 1 << 30)));
+  if (r > 0)
+    return size_t(r);
+  int err = SSL_get_error(ssl_, r);
+  if (err == SSL_ERROR_WANT_READ) {
+    *wantRead = true;
+    return 0;
+  }
+  if (err == SSL_ERROR_WANT_WRITE) {
+    *wantWrite = true;
+    return 0;
+  }
+  if (err == SSL_ERROR_ZERO_RETURN ||
+      (err == SSL_ERROR_SYSCALL && ERR_peek_error() == 0))
+    throw TransportError("'" + what + "': " + peer_ +
+                         " closed the connection (peer died?)");
+  throw TransportError("'" + what + "': TLS receive from " + peer_ +
+                       " failed: " + tlsErrorString());
 }
 
 void Channel::pump(const void *data, size_t n, bool doSend,
@@ -128,113 +311,112 @@ void Channel::pump(const void *data, size_t n, bool doSend,
   putU32(hdr, kMagic);
   putU32(hdr + 4, sendSeq_);
   putU64(hdr + 8, n);
+  const uint8_t *payload = static_cast<const uint8_t *>(data);
   size_t sendTotal = doSend ? kHeader + n : 0, sent = 0;
 
   uint8_t rhdr[kHeader];
   size_t rgot = 0;    // bytes of header+payload received
   uint64_t rlen = 0;  // payload length once the header is in
   bool rhave = false; // header parsed
-  bool wantRecv = out != nullptr;
+  const bool wantRecv = out != nullptr;
 
-  auto last = std::chrono::steady_clock::now();
-  const auto timeout = std::chrono::milliseconds(opts_.ioTimeoutMs);
-  while ((doSend && sent < sendTotal) ||
-         (wantRecv && (!rhave || rgot < kHeader + rlen))) {
-    pollfd p{fd_, 0, 0};
-    if (doSend && sent < sendTotal)
-      p.events |= POLLOUT;
-    if (wantRecv && (!rhave || rgot < kHeader + rlen))
-      p.events |= POLLIN;
-    auto left = timeout - (std::chrono::steady_clock::now() - last);
-    int ms = int(
-        std::chrono::duration_cast<std::chrono::milliseconds>(left).count());
-    if (ms <= 0)
-      throw TransportError("'" + what + "': timed out after " +
-                           std::to_string(opts_.ioTimeoutMs) +
-                           " ms waiting for " + peer_ +
-                           " (peer stalled or dead)");
-    int rc = ::poll(&p, 1, ms);
-    if (rc < 0) {
-      if (errno == EINTR)
-        continue;
-      throw TransportError("'" + what + "': poll failed: " + errnoStr());
-    }
-    if (rc == 0)
-      continue; // loop re-checks the deadline
-    if (p.revents & POLLNVAL)
-      throw TransportError("'" + what + "': socket to " + peer_ + " invalid");
-    bool progress = false;
-    if ((p.revents & (POLLOUT | POLLERR | POLLHUP)) && doSend &&
-        sent < sendTotal) {
-      iovec iov[2];
-      int cnt = 0;
-      if (sent < kHeader) {
-        iov[cnt++] = {hdr + sent, kHeader - sent};
-        if (n)
-          iov[cnt++] = {const_cast<void *>(data), n};
-      } else {
-        iov[cnt++] = {(uint8_t *)const_cast<void *>(data) + (sent - kHeader),
-                      sendTotal - sent};
-      }
-      msghdr mh{};
-      mh.msg_iov = iov;
-      mh.msg_iovlen = cnt;
-      ssize_t w = ::sendmsg(fd_, &mh, MSG_NOSIGNAL);
-      if (w < 0) {
-        if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)
+  // Total deadline: base timeout + the bytes moved at the slowest allowed
+  // rate; extended once the incoming frame's (checked) length is known.
+  const auto start = Clock::now();
+  auto budget = [&](uint64_t bytes) {
+    uint64_t rate = std::max<uint64_t>(opts_.minBytesPerSecond, 1);
+    return start + std::chrono::milliseconds(opts_.ioTimeoutMs) +
+           std::chrono::milliseconds(bytes * 1000 / rate);
+  };
+  auto deadline = budget(sendTotal + kHeader);
+  auto sending = [&] { return doSend && sent < sendTotal; };
+  auto receiving = [&] { return wantRecv && (!rhave || rgot < kHeader + rlen); };
+  while (sending() || receiving()) {
+    bool wantRead = false, wantWrite = false, progress = false;
+    if (sending()) {
+      size_t w;
+      if (sent < kHeader && !ssl_ && n) {
+        // Plain TCP: header and payload in one segment.
+        iovec iov[2] = {{hdr + sent, kHeader - sent},
+                        {const_cast<uint8_t *>(payload), n}};
+        msghdr mh{};
+        mh.msg_iov = iov;
+        mh.msg_iovlen = 2;
+        ssize_t r = ::sendmsg(fd_, &mh, MSG_NOSIGNAL);
+        if (r < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)
           throw TransportError("'" + what + "': send to " + peer_ +
                                " failed (peer died?): " + errnoStr());
-      } else if (w > 0) {
-        sent += size_t(w);
-        progress = true;
-      }
-    }
-    if ((p.revents & (POLLIN | POLLERR | POLLHUP)) && wantRecv &&
-        (!rhave || rgot < kHeader + rlen)) {
-      ssize_t r;
-      if (!rhave)
-        r = ::recv(fd_, rhdr + rgot, kHeader - rgot, 0);
-      else
-        r = ::recv(fd_, out->data() + (rgot - kHeader), kHeader + rlen - rgot,
-                   0);
-      if (r == 0)
-        throw TransportError("'" + what + "': " + peer_ +
-                             " closed the connection (peer died?)");
-      if (r < 0) {
-        if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)
-          throw TransportError("'" + what + "': receive from " + peer_ +
-                               " failed (peer died?): " + errnoStr());
+        w = r > 0 ? size_t(r) : 0;
+        if (!w)
+          wantWrite = true;
+      } else if (sent < kHeader) {
+        w = writeSome(hdr + sent, kHeader - sent, what, &wantRead, &wantWrite);
       } else {
-        rgot += size_t(r);
-        progress = true;
-        if (!rhave && rgot == kHeader) {
-          uint32_t magic = getU32(rhdr), seq = getU32(rhdr + 4);
-          rlen = getU64(rhdr + 8);
-          if (magic != kMagic)
-            throw TransportError("'" + what + "': bad frame magic from " +
-                                 peer_ + " (not an mpcvit peer?)");
-          if (seq != recvSeq_)
-            throw TransportError("'" + what + "': frame out of sequence from " +
-                                 peer_ + ": expected #" +
-                                 std::to_string(recvSeq_) + ", got #" +
-                                 std::to_string(seq));
-          if (rlen > opts_.maxMessageBytes)
-            throw TransportError("'" + what + "': frame of " +
-                                 std::to_string(rlen) + " bytes from " + peer_ +
-                                 " exceeds the limit of " +
-                                 std::to_string(opts_.maxMessageBytes));
-          if (expected != SIZE_MAX && rlen != expected)
-            throw TransportError(
-                "'" + what + "': protocol desync with " + peer_ +
-                ": expected " + std::to_string(expected) +
-                " bytes, got a message of " + std::to_string(rlen));
-          out->resize(size_t(rlen));
-          rhave = true;
-        }
+        w = writeSome(payload + (sent - kHeader), sendTotal - sent, what,
+                      &wantRead, &wantWrite);
+      }
+      sent += w;
+      progress = progress || w > 0;
+    }
+    if (receiving()) {
+      size_t r;
+      if (!rhave)
+        r = readSome(rhdr + rgot, kHeader - rgot, what, &wantRead, &wantWrite);
+      else
+        r = readSome(out->data() + (rgot - kHeader), kHeader + rlen - rgot,
+                     what, &wantRead, &wantWrite);
+      rgot += r;
+      progress = progress || r > 0;
+      if (!rhave && rgot == kHeader) {
+        uint32_t magic = getU32(rhdr), seq = getU32(rhdr + 4);
+        rlen = getU64(rhdr + 8);
+        if (magic != kMagic)
+          throw TransportError("'" + what + "': bad frame magic from " + peer_ +
+                               " (not an mpcvit peer?)");
+        if (seq != recvSeq_)
+          throw TransportError("'" + what + "': frame out of sequence from " +
+                               peer_ + ": expected #" +
+                               std::to_string(recvSeq_) + ", got #" +
+                               std::to_string(seq));
+        if (expected != SIZE_MAX && rlen != expected)
+          throw TransportError("'" + what + "': protocol desync with " + peer_ +
+                               ": expected " + std::to_string(expected) +
+                               " bytes, got a message of " +
+                               std::to_string(rlen));
+        if (rlen > opts_.maxMessageBytes)
+          throw TransportError("'" + what + "': frame of " +
+                               std::to_string(rlen) + " bytes from " + peer_ +
+                               " exceeds the limit of " +
+                               std::to_string(opts_.maxMessageBytes) +
+                               " bytes this program allows");
+        out->resize(size_t(rlen));
+        rhave = true;
+        deadline = budget(sendTotal + kHeader + rlen);
       }
     }
-    if (progress)
-      last = std::chrono::steady_clock::now();
+    if (!sending() && !receiving())
+      break;
+    // Retry at once after progress (TLS may hold decrypted bytes that no
+    // poll() would announce); wait for the socket otherwise.
+    if (progress && Clock::now() < deadline)
+      continue;
+    short ev = 0;
+    if (wantRead)
+      ev |= POLLIN;
+    if (wantWrite)
+      ev |= POLLOUT;
+    if (!ev)
+      ev = POLLIN | POLLOUT;
+    if (!waitFor(fd_, ev, deadline, what))
+      throw TransportError(
+          "'" + what + "': timed out after " +
+          std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(
+                             Clock::now() - start)
+                             .count()) +
+          " ms waiting for " + peer_ +
+          " (peer stalled, too slow or dead; limit --timeout-ms " +
+          std::to_string(opts_.ioTimeoutMs) + " plus 1 s per " +
+          std::to_string(opts_.minBytesPerSecond) + " bytes)");
   }
   if (doSend) {
     stats_.bytesSent += n;
@@ -317,6 +499,32 @@ Channel Listener::accept(const TransportOptions &opts,
         errno != ECONNABORTED)
       throw TransportError("accept failed: " + errnoStr());
   }
+}
+
+std::optional<Channel> Listener::tryAccept(const TransportOptions &opts,
+                                          const std::string &peerName,
+                                          int waitMs) {
+  pollfd p{fd_, POLLIN, 0};
+  int rc = ::poll(&p, 1, waitMs);
+  if (rc < 0 && errno != EINTR)
+    throw TransportError("poll(accept) failed: " + errnoStr());
+  if (rc <= 0)
+    return std::nullopt;
+  sockaddr_in addr{};
+  socklen_t len = sizeof(addr);
+  int c = ::accept4(fd_, reinterpret_cast<sockaddr *>(&addr), &len,
+                    SOCK_CLOEXEC);
+  if (c < 0) {
+    if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR ||
+        errno == ECONNABORTED || errno == EMFILE || errno == ENFILE)
+      return std::nullopt; // transient: the caller loops
+    throw TransportError("accept failed: " + errnoStr());
+  }
+  char ip[INET_ADDRSTRLEN] = "?";
+  inet_ntop(AF_INET, &addr.sin_addr, ip, sizeof(ip));
+  return Channel(c,
+                 peerName + " " + ip + ":" + std::to_string(ntohs(addr.sin_port)),
+                 opts);
 }
 
 Channel connectTo(const std::string &host, uint16_t port,

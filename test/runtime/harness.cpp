@@ -26,20 +26,13 @@ SessionConfig testConfig() {
 
 RunResult run3(const Program &prog, SessionConfig cfg) {
   Listener dealerL("127.0.0.1", 0), serverL("127.0.0.1", 0);
-  const uint16_t dp = dealerL.port(), sp = serverL.port();
   RunResult res;
   std::array<std::exception_ptr, 3> err;
   std::array<Probe, 3> probes;
   std::array<std::unique_ptr<Context>, 3> ctxs;
   auto body = [&](int role) {
     try {
-      std::unique_ptr<Context> ctx;
-      if (role == 2)
-        ctx = Context::dealer(cfg, dealerL);
-      else if (role == 0)
-        ctx = Context::server(cfg, serverL, "127.0.0.1", dp);
-      else
-        ctx = Context::client(cfg, "127.0.0.1", sp, "127.0.0.1", dp);
+      std::unique_ptr<Context> ctx = connectSessionRole(role, cfg, dealerL, serverL);
       probes[role].ctx = ctx.get();
       if (role == 2) {
         ctx->beginInference();
@@ -108,16 +101,10 @@ ConnectErrors connect3(const SessionConfig &cfg,
       e = x.what();
     }
   };
-  std::thread d([&] { guard(err.dealer, [&] { Context::dealer(cfg, dl); }); });
-  std::thread s([&] {
-    guard(err.server,
-          [&] { Context::server(cfg, sl, "127.0.0.1", dl.port()); });
-  });
+  std::thread d([&] { guard(err.dealer, [&] { connectSessionRole(2, cfg, dl, sl); }); });
+  std::thread s([&] { guard(err.server, [&] { connectSessionRole(0, cfg, dl, sl); }); });
   std::thread c([&] {
-    guard(err.client, [&] {
-      Context::client(clientCfg, "127.0.0.1", sl.port(), "127.0.0.1",
-                      dl.port());
-    });
+    guard(err.client, [&] { connectSessionRole(1, clientCfg, dl, sl); });
   });
   d.join();
   s.join();

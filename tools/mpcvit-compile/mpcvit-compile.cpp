@@ -194,9 +194,13 @@ int main(int argc, char **argv) {
   std::string crypto = MPCVIT_CRYPTO_LIB;
   if (crypto.empty())
     crypto = "-lcrypto";
-  std::vector<std::string> args = {
-      *cxx, "-std=c++17", "-O2",      "-I" + inc, base + ".cpp",
-      lib,  crypto,       "-pthread", "-o",       base};
+  std::string ssl = MPCVIT_SSL_LIB; // TLS (runtime/tls.h)
+  if (ssl.empty())
+    ssl = "-lssl";
+  std::vector<std::string> args = {*cxx,  "-std=c++17", "-O2",
+                                   "-I" + inc, base + ".cpp", lib,
+                                   ssl,   crypto,       "-pthread",
+                                   "-o",  base};
   std::vector<StringRef> argRefs(args.begin(), args.end());
   std::string err;
   int rc = sys::ExecuteAndWait(*cxx, argRefs, std::nullopt, {},

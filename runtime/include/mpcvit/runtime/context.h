@@ -28,8 +28,11 @@
 #include "mpcvit/runtime/ring.h"
 #include "mpcvit/runtime/transport.h"
 
+#include <condition_variable>
 #include <deque>
+#include <map>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <vector>
@@ -117,51 +120,70 @@ struct ProtocolError : std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
+/// Where a party gets its correlated randomness: a live dealer service
+/// (host:port) or offline material that `dealer --out DIR` wrote earlier
+/// (offlineDir = DIR/server or DIR/client).
+struct DealerSource {
+  std::string host;
+  uint16_t port = 0;
+  std::string offlineDir; ///< non-empty: no dealer online
+  bool offline() const { return !offlineDir.empty(); }
+};
+
+class DealerService;
+
 class Context {
 public:
-  /// Server: connect to the dealer, accept the client on `clientListener`,
-  /// handshake with both. Throws TransportError / ProtocolError.
-  static std::unique_ptr<Context> server(const SessionConfig &cfg,
-                                         Listener &clientListener,
-                                         const std::string &dealerHost,
-                                         uint16_t dealerPort);
-  /// Client: connect to the dealer and the server, handshake with both.
-  static std::unique_ptr<Context> client(const SessionConfig &cfg,
-                                         const std::string &serverHost,
-                                         uint16_t serverPort,
-                                         const std::string &dealerHost,
-                                         uint16_t dealerPort);
-  /// Dealer: accept both parties on `listener` (any order), handshake, and
-  /// send them their seeds.
-  static std::unique_ptr<Context> dealer(const SessionConfig &cfg,
-                                         Listener &listener);
-  // ---- Deployment topology of the compiled executables (program.h): the
-  // dealer connects out to both parties, the server accepts the dealer and
-  // the client on one port, the client accepts the dealer on its own port.
-  /// Server: accept the dealer and the client on `listener` in any order
-  /// (the hello names the role), handshake with both. Throws
-  /// TransportError / ProtocolError (handshake mismatch, two peers of one
-  /// role, a peer that is neither).
-  static std::unique_ptr<Context> serverAccepting(const SessionConfig &cfg,
-                                                  Listener &listener);
-  /// Client: accept the dealer on `dealerListener`, then connect to the
-  /// server; handshake with both.
-  static std::unique_ptr<Context> clientAccepting(const SessionConfig &cfg,
-                                                  Listener &dealerListener,
-                                                  const std::string &serverHost,
-                                                  uint16_t serverPort);
-  /// Dealer: connect to the server, then to the client (retrying until the
-  /// connect timeout), handshake with both and send them their seeds.
-  static std::unique_ptr<Context>
-  dealerConnecting(const SessionConfig &cfg, const std::string &serverHost,
-                   uint16_t serverPort, const std::string &clientHost,
-                   uint16_t clientPort);
-  /// Dealer → party `p` (0, 1) and party → dealer: a small control message
-  /// outside the protocol counters' per-inference deltas (e.g. the number of
-  /// inferences). Party: `p` is ignored.
-  void sendControl(int p, const std::vector<uint8_t> &b,
-                   const std::string &what);
-  std::vector<uint8_t> recvControl(size_t n, const std::string &what);
+  // ---- Session topology (DESIGN.md §5): the only one, used by the compiled
+  // executables, `local`, the tests and the benchmark.
+  //   * the dealer is a service (DealerService): the server and the client
+  //     of each session connect to it and name their session;
+  //   * the server listens for clients; for each client session it opens
+  //     its own connection to the dealer;
+  //   * the client connects to the server, then to the dealer.
+  // Every connection: TLS + role check (Channel::secure, when
+  // cfg.transport.tls is set), then the hello (version, ring, fractional
+  // bits, truncation, comparison mode, program hash, role). Nothing secret
+  // is sent before both checks passed.
+
+  /// Server side of one session on an accepted client channel: handshake,
+  /// send the client a fresh session id and PRZS seed, then join the session
+  /// at the dealer (or open offline material). Throws TransportError /
+  /// ProtocolError naming the peer.
+  static std::unique_ptr<Context> acceptClient(const SessionConfig &cfg,
+                                               Channel client,
+                                               const DealerSource &dealer);
+  /// Client: connect to the server, handshake, receive the session id and
+  /// PRZS seed, then join the session at the dealer (or open offline
+  /// material).
+  static std::unique_ptr<Context> connectClient(const SessionConfig &cfg,
+                                                const std::string &serverHost,
+                                                uint16_t serverPort,
+                                                const DealerSource &dealer);
+  /// Dealer writing offline material to disk instead of streaming it:
+  /// DIR/server and DIR/client (mode 0700, files 0600), one fresh material
+  /// id and seeds. Every dealerFlush() writes bundle files.
+  static std::unique_ptr<Context> dealerToDisk(const SessionConfig &cfg,
+                                               const std::string &dir);
+
+  // ---- Bundles on demand (live dealer). -------------------------------
+  /// Server: ask the dealer for the next bundle (`more`) or end the session
+  /// (!more). Client and offline material: no-op.
+  void requestBundle(bool more);
+  /// Dealer: wait for the server's next request; true = make one more
+  /// bundle, false = the session ended.
+  bool awaitBundleRequest();
+  /// Offline material: the lowest bundle index not yet used on this side
+  /// (client), or throws ProtocolError when all are used.
+  uint64_t nextOfflineIndex() const;
+  /// Offline material: claim bundle `index` (atomically renamed to
+  /// .used, so no bundle serves two inferences) and queue it. Throws
+  /// ProtocolError when it is missing, used, or not this program's.
+  void loadOfflineBundle(uint64_t index);
+  /// The 16-byte id of the offline material this party opened (zeros with
+  /// a live dealer); the server checks the client's against its own.
+  const Seed &materialId() const { return materialId_; }
+
   ~Context();
 
   Role role() const { return role_; }
@@ -232,7 +254,9 @@ public:
 
   // ---- Offline / online phases ------------------------------------------
   /// Dealer: send the material recorded since the last call (one bundle per
-  /// party). Party: receive and queue `n` bundles (offline phase).
+  /// party; to disk for dealerToDisk). Party: receive and queue `n` bundles
+  /// from the live dealer (offline phase; each at most
+  /// cfg.transport.maxMessageBytes).
   void dealerFlush();
   void receiveOffline(size_t n = 1);
   /// Party: start consuming the next queued bundle (throws if none).
@@ -249,12 +273,24 @@ public:
   void abortConnections();
 
 private:
+  friend class DealerService;
   Context(Role r, SessionConfig cfg);
-  void handshake(Channel &ch, Role peerRole);
-  /// Exchange hellos, check every field, return the peer's role (one of
-  /// `allowed`).
-  Role handshakeAny(Channel &ch, std::initializer_list<Role> allowed);
+  /// TLS + role check, then hellos; returns the peer's role (one of
+  /// `allowed`; with TLS, the role its certificate names).
+  Role handshake(Channel &ch, bool acceptSide,
+                 std::initializer_list<Role> allowed);
+  /// Party: connect to the dealer service and name session `sid`, or open
+  /// the offline material (seeds read at once).
+  void joinDealer(const DealerSource &d, const Seed &sid);
+  /// Party with a live dealer: receive its seeds (sent once the dealer has
+  /// both parties of the session).
+  void recvSeeds();
   void sendSeeds();
+  /// Reseeds the dealer streams for bundle `index` (nonce 1 + index), so
+  /// every bundle is independent of the others (offline material may be
+  /// used in any order).
+  void reseedFor(uint64_t index);
+  void writeBundleFiles();
   const uint8_t *take(size_t n, const char *what);
 
   Role role_;
@@ -265,13 +301,54 @@ private:
   std::optional<Prg> przs_;      // k01
   std::optional<Prg> prgDealer_; // party: k_p
   std::optional<Prg> prgP_[2];   // dealer: k0, k1
+  Seed kParty_{};                // party: k_p
+  Seed kP_[2]{};                 // dealer: k0, k1
+  uint64_t nextIndex_ = 0;       // next bundle index (live dealer)
+  uint64_t curIndex_ = 0;        // index of the bundle in use
+  std::string offlineDir_;       // party reading / dealer writing material
+  Seed materialId_{};
   Seed kw_{};                    // server + dealer
   std::vector<uint8_t> out_[2];  // dealer: pending corrections
-  std::deque<std::vector<uint8_t>> bundles_;
+  std::deque<std::pair<uint64_t, std::vector<uint8_t>>> bundles_;
   std::vector<uint8_t> cur_;
   size_t curOff_ = 0;
   bool inInference_ = false;
 };
+
+/// The dealer as a service: pairs the server's and the client's connection
+/// of each session (by the session id the server chose) and hands back a
+/// dealer Context for the pair. Thread-safe: call join() from one thread
+/// per accepted connection.
+class DealerService {
+public:
+  explicit DealerService(SessionConfig cfg) : cfg_(std::move(cfg)) {}
+  /// Handshakes `ch` (TLS + role: server or client) and reads its session
+  /// id. Returns the dealer Context when `ch` completes a pair (seeds
+  /// already sent; the caller serves bundles); nullptr when `ch` was parked
+  /// and then taken by the thread that completed the pair. Throws
+  /// TransportError / ProtocolError on a bad peer, a session id claimed
+  /// twice, or when no partner arrived within connectTimeoutMs.
+  std::unique_ptr<Context> join(Channel ch);
+  /// One session, for one-shot use (tests, benchmarks): accepts the two
+  /// connections of a session on `l` (within connectTimeoutMs), joins them
+  /// concurrently and returns the dealer Context. Rethrows the first error.
+  std::unique_ptr<Context> acceptSession(Listener &l);
+
+private:
+  struct Pending;
+  SessionConfig cfg_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::map<std::pair<Seed, int>, Pending *> pending_;
+};
+
+/// One role's side of one session on loopback listeners, in the topology
+/// of the executables: role 2 = dealer (DealerService::acceptSession on
+/// `dealerL`), 0 = server (accepts the client on `serverL`, joins the
+/// dealer), 1 = client. Run the three on three threads (tests, benchmark).
+std::unique_ptr<Context> connectSessionRole(int role, const SessionConfig &cfg,
+                                            Listener &dealerL,
+                                            Listener &serverL);
 
 /// Pack n lanes of w bits (low bits of each word) into ⌈n·w/8⌉ bytes.
 std::vector<uint8_t> packBits(const uint64_t *v, size_t n, int w);

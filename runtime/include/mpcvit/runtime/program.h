@@ -4,37 +4,48 @@
 // The executable that `mpcvit-compile` builds is the emitted forward function
 // plus programMain(), which implements the roles (DESIGN.md §5):
 //
-//   NAME dealer --server H:P --client H:P --count N
-//   NAME server [--weights NAME.weights] --listen H:P
-//   NAME client --connect H:P --listen H:P --input x.npy|DIR
-//               [--output logits.npy]
+//   NAME dealer --listen H:P [--sessions N] [--max-sessions K]
+//   NAME dealer --out DIR --count N
+//   NAME server --listen H:P (--dealer H:P | --offline DIR)
+//               [--weights NAME.weights] [--sessions N] [--max-sessions K]
+//   NAME client --connect H:P (--dealer H:P | --offline DIR)
+//               --input x.npy|DIR [--output logits.npy]
 //   NAME local  --input x.npy|DIR [--weights NAME.weights]
 //               [--output logits.npy]
+//   every networked role: --tls-cert F --tls-key F --tls-ca F, or --insecure
 //   common: [--json] [--timeout-ms MS] [--threads T]
 //
-// Topology: the dealer connects out to the server (the server's --listen
-// port, which also accepts the client) and to the client (the client's
-// --listen port); the client connects to the server. `local` runs the three
-// roles as threads over loopback sockets on ephemeral ports. The handshake
-// (context.h) checks the program hash, ring, fractional bits, truncation
-// mode and protocol version on every connection; a mismatch is a
-// ProtocolError on both sides. The server checks that its weights file
-// belongs to this program (hash, names, shapes, fractional bits).
+// Topology (context.h): the dealer is a service; the server is a service
+// that serves client sessions one after another and concurrently (at most
+// --max-sessions at once, default 4) until SIGTERM/SIGINT (running sessions
+// finish, exit 0) or until --sessions N sessions have run; for each session
+// it connects to the dealer, which pairs it with the client's own
+// connection. Every link is mutual TLS 1.3 with role certificates (tls.h);
+// a networked role started without TLS material and without --insecure
+// refuses to start. `local` runs the three roles as threads in one process
+// over loopback (plain TCP: no secret leaves the process).
 //
-// The dealer sends each party the number of inferences N first, then streams
-// one offline bundle per inference (a party receives it just before that
-// inference, so memory stays bounded; its offline latency is the time spent
-// receiving). The client checks N against its inputs (one .npy of the
-// program's input shape, an .npy with a leading batch dimension, or a
-// directory of .npy files in name order). Per inference the client prints
-// top-1 (argmax of the last axis), online latency (s), online bytes sent by
-// each party, online rounds (max over the parties), and the offline
-// (dealer) bytes and latency per inference; `--json` prints one JSON line
-// with the keys top1 (an int, or a list for a batch), count, online_s,
-// offline_s, online_bytes_sent_per_party, online_bytes_sent_per_party_max,
-// online_rounds, offline_bytes. The server and the dealer print the same
-// numbers without top-1. Errors print "NAME ROLE: error: ..." and exit 1; usage
-// errors exit 2. Every wait is bounded by --timeout-ms (default 30000).
+// Offline material: with a live dealer the server asks for one bundle per
+// inference as the client asks for it, so a client may send any number of
+// images. `dealer --out DIR --count N` instead writes N bundles for each
+// party (DIR/server, DIR/client) and `server/client --offline DIR/<role>`
+// use them later with no dealer online; each bundle is claimed once
+// (renamed to .used) and a reused one is refused.
+//
+// A session that fails (peer died, stalled, sent garbage or a wrong
+// certificate) ends alone with an error line on stderr; the services keep
+// serving. Sizes: every received frame is bounded by the program (exact
+// sizes online, ProgramInfo::offlineBytes for bundles); every wait has a
+// total deadline (--timeout-ms plus 1 s per MiB moved).
+//
+// Per inference the client prints top-1 (argmax of the last axis), online
+// latency (s), online bytes sent by each party, online rounds (max over the
+// parties), and the offline (dealer) bytes and latency per inference;
+// `--json` prints one JSON line with the keys top1 (an int, or a list for a
+// batch), count, online_s, offline_s, online_bytes_sent_per_party,
+// online_bytes_sent_per_party_max, online_rounds, offline_bytes. The server
+// and the dealer print the same numbers per session without top-1. Errors
+// print "NAME ROLE: error: ..." and exit 1; usage errors exit 2.
 //
 //===----------------------------------------------------------------------===//
 #ifndef MPCVIT_RUNTIME_PROGRAM_H
@@ -44,6 +55,7 @@
 #include "mpcvit/runtime/kernels.h"
 #include "mpcvit/runtime/mmul_sp.h"
 
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -67,6 +79,9 @@ struct ProgramInfo {
   Shape input, output; ///< the client's input and the revealed output
   int outputFrac = kDefaultFracBits;
   std::vector<WeightSpec> weights;
+  /// Dealer bytes per inference for both parties (the cost model's
+  /// offline bytes): the bound on one party's bundle. 0 = unknown (1 GiB).
+  uint64_t offlineBytes = 0;
 };
 
 /// The server's weights (loaded from the file) or, on the client and the
@@ -74,10 +89,11 @@ struct ProgramInfo {
 /// (mmul_sp.h) before the first inference.
 class Weights {
 public:
-  const RingTensor &tensor(size_t i) const { return tensors_.at(i); }
+  const RingTensor &tensor(size_t i) const { return tensors_->at(i); }
   const ServerWeight &matrix(size_t i) const { return matrices_.at(i); }
 
-  std::vector<RingTensor> tensors_;
+  /// Shared by the concurrent sessions of a server (read-only).
+  std::shared_ptr<const std::vector<RingTensor>> tensors_;
   std::vector<ServerWeight> matrices_; ///< indexed like tensors_
 };
 

@@ -7,6 +7,17 @@
 // naming the operation, never hang. Bad bytes (wrong magic, out-of-order
 // sequence number, unexpected or oversized length) throw too.
 //
+// Deadlines are totals, not idle times: one message may take at most
+// ioTimeoutMs + (its bytes) / minBytesPerSecond from the call, so a peer that
+// drips one byte at a time is cut off like a silent one. A received frame's
+// length is checked against the caller's exact expectation or the channel's
+// maxMessageBytes before anything is allocated.
+//
+// TLS: Channel::secure() turns a connected channel into mutual TLS 1.3
+// (tls.h) and checks that the peer's certificate names one of the expected
+// roles; afterwards every byte goes through TLS. Without a TlsContext the
+// channel stays plain TCP (the executables require --insecure for that).
+//
 // Counters: `bytesSent` counts payload bytes only (what the protocols' cost
 // formulas count); `wireBytesSent` adds the 16-byte frame header per message.
 // A round is one communication step of a protocol: one send, one receive or
@@ -16,8 +27,12 @@
 #ifndef MPCVIT_RUNTIME_TRANSPORT_H
 #define MPCVIT_RUNTIME_TRANSPORT_H
 
+#include "mpcvit/runtime/tls.h"
+
 #include <cstddef>
 #include <cstdint>
+#include <memory>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -32,9 +47,18 @@ struct TransportError : std::runtime_error {
 
 /// Timeouts (milliseconds) and limits of a channel.
 struct TransportOptions {
-  int connectTimeoutMs = 10000; ///< connect / accept deadline
-  int ioTimeoutMs = 30000;      ///< max time without progress in send/recv
-  uint64_t maxMessageBytes = uint64_t(1) << 34; ///< reject larger frames
+  int connectTimeoutMs = 10000; ///< connect / accept / TLS handshake deadline
+  /// Base deadline of one send/recv/exchange call (total, not idle time).
+  int ioTimeoutMs = 30000;
+  /// Slowest transfer rate a message is allowed (bytes per second): a call
+  /// moving B bytes must finish within ioTimeoutMs + B / minBytesPerSecond.
+  uint64_t minBytesPerSecond = uint64_t(1) << 20;
+  /// Largest frame accepted when the caller expects no exact size (offline
+  /// bundles): set from the program (ProgramInfo::offlineBytes), never
+  /// from the peer.
+  uint64_t maxMessageBytes = uint64_t(1) << 30;
+  /// Mutual TLS for Channel::secure(); null = plain TCP.
+  std::shared_ptr<const TlsContext> tls;
 };
 
 /// Exact traffic counters of one channel (this endpoint's view).
@@ -61,6 +85,16 @@ public:
   Channel &operator=(const Channel &) = delete;
 
   bool isOpen() const { return fd_ >= 0; }
+  /// Mutual TLS 1.3 handshake (server side if `acceptSide`) bounded by
+  /// connectTimeoutMs, then the role check: the peer's certificate must
+  /// name one of `allowedRoles` (role names "dealer", "server", "client";
+  /// tls.h roleCertName). Returns the matched role name. Without
+  /// options().tls it does nothing and returns "" (plain TCP). Throws
+  /// TransportError naming the peer and the reason (no certificate,
+  /// unknown CA, wrong role, handshake timeout, not TLS).
+  std::string secure(bool acceptSide,
+                     const std::vector<std::string> &allowedRoles);
+  bool isTls() const { return ssl_ != nullptr; }
   /// Send one message (one round). `what` names the operation in errors.
   void send(const void *data, size_t n, const std::string &what);
   /// Receive one message (one round). If `expected` != SIZE_MAX the length
@@ -85,7 +119,14 @@ public:
 private:
   void pump(const void *data, size_t n, bool doSend, std::vector<uint8_t> *out,
             const std::string &what, size_t expected);
+  /// Moves bytes without blocking: > 0 bytes moved, 0 would block (sets
+  /// *wantRead / *wantWrite), throws on EOF or error.
+  size_t writeSome(const uint8_t *p, size_t n, const std::string &what,
+                   bool *wantRead, bool *wantWrite);
+  size_t readSome(uint8_t *p, size_t n, const std::string &what,
+                  bool *wantRead, bool *wantWrite);
   int fd_ = -1;
+  SSL *ssl_ = nullptr;
   std::string peer_;
   TransportOptions opts_;
   CommStats stats_;
@@ -105,6 +146,11 @@ public:
   uint16_t port() const { return port_; }
   /// Waits at most opts.connectTimeoutMs for one connection.
   Channel accept(const TransportOptions &opts, const std::string &peerName);
+  /// Waits at most `waitMs` for one connection; nullopt when none came (or
+  /// a transient accept error). The channel's peer name is `peerName`
+  /// followed by the peer's address.
+  std::optional<Channel> tryAccept(const TransportOptions &opts,
+                                   const std::string &peerName, int waitMs);
 
 private:
   int fd_ = -1;
