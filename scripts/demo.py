@@ -2,13 +2,20 @@
 """The main job: private inference of a trained ViT on real Fashion-MNIST images.
 
     scripts/demo.sh [--model mpcvit_mu0.5] [--count 100] [--chunk 10]
+                    [--insecure]
 
 1. Compiles models/fmnist/<model>/model.onnx with its arch.json into a
    private executable (mpcvit-compile: import, raise, NAS rewrites, fusion,
    lowering to mpc, C++ emission, linking with the 2PC runtime).
 2. Runs dealer, server and client as three processes over loopback
-   (127.0.0.1, ephemeral ports) on the first N test images, in chunks, with
-   a progress bar; only the client sees its images and the logits.
+   (127.0.0.1, ephemeral ports) on the first N test images, with a progress
+   bar; only the client sees its images and the logits. Every link is
+   mutual TLS 1.3 with the role certificates of scripts/make-certs.sh (test
+   certificates, made once into <build>/demo/certs and reused; --insecure
+   runs plain TCP instead). The dealer and the server are started once, as
+   services (logs in <build>/demo/<model>/{dealer,server}.log); the client
+   sends the images in chunks of --chunk, one client session per chunk,
+   and the services exit after the last one.
 3. Runs the same program in plaintext (the compiler's reference evaluator,
    mpcvit-run, on the rewritten vit IR) on the same images.
 4. Prints private and plaintext top-1, their agreement, median online and
@@ -27,6 +34,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import time
 
 import numpy as np
 from tqdm import tqdm
@@ -54,46 +62,130 @@ def run(cmd, **kw):
     return r.stdout
 
 
-def listening_port(proc, role):
-    line = proc.stderr.readline()
-    m = re.search(r"listening .*on 127\.0\.0\.1:(\d+)", line)
-    if not m:
-        proc.kill()
-        die(f"{role} did not start: {line.strip()}")
-    return int(m.group(1))
+ROLES = ("dealer", "server", "client")
 
 
-def private_chunk(prog, images_npy, out_npy, count):
-    """dealer, server and client of `prog` as three processes on `count`
-    images; returns the client's JSON report."""
-    common = ["--timeout-ms", "30000"]
-    server = subprocess.Popen([prog, "server", "--listen", "127.0.0.1:0"] + common,
-                              stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                              text=True)
-    sp = listening_port(server, "server")
-    client = subprocess.Popen([prog, "client", "--connect", f"127.0.0.1:{sp}",
-                               "--listen", "127.0.0.1:0", "--input", images_npy,
-                               "--output", out_npy, "--json"] + common,
-                              stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                              text=True)
-    cp = listening_port(client, "client")
-    dealer = subprocess.Popen([prog, "dealer", "--server", f"127.0.0.1:{sp}",
-                               "--client", f"127.0.0.1:{cp}", "--count",
-                               str(count)] + common,
-                              stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                              text=True)
-    outs = {}
-    for name, p in (("dealer", dealer), ("server", server), ("client", client)):
+def ensure_certs(certdir):
+    """Test certificates of the three roles in `certdir` (made once with
+    scripts/make-certs.sh, reused when all are there)."""
+    files = ["ca.crt"] + [f"{r}.{e}" for r in ROLES for e in ("crt", "key")]
+    if all(os.path.isfile(os.path.join(certdir, f)) for f in files):
+        print(f"== certificates {certdir} (reused)")
+        return
+    r = subprocess.run(["bash", os.path.join(ROOT, "scripts", "make-certs.sh"),
+                        "--force", certdir], capture_output=True, text=True,
+                       timeout=TIMEOUT_S)
+    if r.returncode != 0:
+        die(f"scripts/make-certs.sh {certdir} failed ({r.returncode}):\n"
+            f"{r.stderr.strip()}")
+    print(f"== certificates {certdir} (made by scripts/make-certs.sh: a test "
+          f"CA and one certificate per role)")
+
+
+def security(certdir, role):
+    """The TLS options of `role` (certdir None: --insecure)."""
+    if certdir is None:
+        return ["--insecure"]
+    return ["--tls-cert", os.path.join(certdir, role + ".crt"),
+            "--tls-key", os.path.join(certdir, role + ".key"),
+            "--tls-ca", os.path.join(certdir, "ca.crt")]
+
+
+class Service:
+    """A dealer or server started as a service, its stdout and stderr in
+    `log` (a file, so that the per-session reports never fill a pipe)."""
+
+    def __init__(self, role, cmd, log):
+        self.role, self.log = role, log
+        self.file = open(log, "w")
+        self.proc = subprocess.Popen(cmd, stdout=self.file,
+                                     stderr=subprocess.STDOUT)
+
+    def text(self):
+        with open(self.log, errors="replace") as f:
+            return f.read()
+
+    def listening(self, timeout=60):
+        """Waits for 'listening on 127.0.0.1:PORT (...)'; returns (port,
+        what the link is)."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            m = re.search(r"listening on 127\.0\.0\.1:(\d+)(?: \((.*)\))?",
+                          self.text())
+            if m:
+                return int(m.group(1)), m.group(2) or "?"
+            if self.proc.poll() is not None:
+                break
+            time.sleep(0.05)
+        die(f"{self.role} did not start (see {self.log}): "
+            f"{self.text().strip()[-2000:]}")
+
+    def wait(self, timeout=60):
+        """Waits for the service to exit by itself (after its --sessions);
+        dies if it fails or does not."""
         try:
-            out, err = p.communicate(timeout=TIMEOUT_S)
+            code = self.proc.wait(timeout=timeout)
         except subprocess.TimeoutExpired:
-            for q in (dealer, server, client):
-                q.kill()
-            die(f"{name} did not finish within {TIMEOUT_S} s")
-        if p.returncode != 0:
-            die(f"{name} failed ({p.returncode}): {err.strip()}")
-        outs[name] = out
-    return json.loads(outs["client"].strip().splitlines()[-1])
+            die(f"{self.role} did not exit after its last session "
+                f"(see {self.log})")
+        if code != 0:
+            die(f"{self.role} failed ({code}), see {self.log}: "
+                f"{self.text().strip()[-2000:]}")
+
+    def stop(self):
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        self.file.close()
+
+
+def start_services(prog, work, certdir, sessions):
+    """The dealer, then the server (connected to it), each serving
+    `sessions` client sessions. Returns (dealer, server, dealer port, server
+    port, link description)."""
+    common = ["--timeout-ms", "30000"]
+    dealer = Service("dealer", [prog, "dealer", "--listen", "127.0.0.1:0",
+                                "--sessions", str(sessions)]
+                     + security(certdir, "dealer") + common,
+                     os.path.join(work, "dealer.log"))
+    try:
+        dp, link = dealer.listening()
+        server = Service("server", [prog, "server", "--listen", "127.0.0.1:0",
+                                    "--dealer", f"127.0.0.1:{dp}",
+                                    "--sessions", str(sessions)]
+                         + security(certdir, "server") + common,
+                         os.path.join(work, "server.log"))
+    except BaseException:
+        dealer.stop()
+        raise
+    try:
+        sp, _ = server.listening()
+    except BaseException:
+        server.stop()
+        dealer.stop()
+        raise
+    return dealer, server, dp, sp, link
+
+
+def private_chunk(prog, dp, sp, certdir, images_npy, out_npy):
+    """One client session against the running dealer and server; returns
+    the client's JSON report."""
+    cmd = [prog, "client", "--connect", f"127.0.0.1:{sp}",
+           "--dealer", f"127.0.0.1:{dp}", "--input", images_npy,
+           "--output", out_npy, "--json", "--timeout-ms", "30000"] \
+        + security(certdir, "client")
+    try:
+        r = subprocess.run(cmd, capture_output=True, text=True,
+                           timeout=TIMEOUT_S)
+    except subprocess.TimeoutExpired:
+        die(f"client did not finish within {TIMEOUT_S} s")
+    if r.returncode != 0:
+        die(f"client failed ({r.returncode}): {r.stderr.strip()}")
+    return json.loads(r.stdout.strip().splitlines()[-1])
 
 
 def cost_prediction(mlir, bin_dir):
@@ -126,7 +218,10 @@ def main():
     p.add_argument("--count", type=int, default=100,
                    help="first N test images (default 100)")
     p.add_argument("--chunk", type=int, default=10,
-                   help="images per dealer/server/client run (default 10)")
+                   help="images per client session (default 10)")
+    p.add_argument("--insecure", action="store_true",
+                   help="plain TCP between the roles instead of mutual TLS "
+                        "(a trusted network only)")
     p.add_argument("--build", default=os.environ.get("MPCVIT_BUILD_DIR",
                                                       os.path.join(ROOT, "build")))
     p.add_argument("--data", default=fmnist.DEFAULT_ROOT)
@@ -176,17 +271,39 @@ def main():
         except ToolError as e:
             die(str(e))
 
-        # Private inference, three processes per chunk.
+        # Private inference: dealer and server as services, one client
+        # session per chunk.
+        certdir = None
+        if not args.insecure:
+            certdir = os.path.join(args.build, "demo", "certs")
+            ensure_certs(certdir)
+        chunks = [(lo, min(n, lo + args.chunk)) for lo in range(0, n, args.chunk)]
+        dealer, server, dp, sp, link = start_services(prog, work, certdir,
+                                                      len(chunks))
+        if args.insecure:
+            print(f"== links: plain TCP, NOT encrypted or authenticated "
+                  f"(--insecure; {link})")
+        else:
+            print(f"== links: mutual TLS 1.3 (client-server, client-dealer, "
+                  f"server-dealer), each role with its certificate from "
+                  f"{certdir} ({link})")
+        print(f"   dealer 127.0.0.1:{dp}, server 127.0.0.1:{sp}, "
+              f"{len(chunks)} client session(s) of up to {args.chunk} images")
         private_logits, reports = [], []
-        with tqdm(total=n, desc="private inference", unit="img") as bar:
-            for lo in range(0, n, args.chunk):
-                hi = min(n, lo + args.chunk)
-                cx = os.path.join(tmp, f"chunk{lo}.npy")
-                co = os.path.join(tmp, f"chunk{lo}.out.npy")
-                np.save(cx, x[lo:hi])
-                reports.append(private_chunk(prog, cx, co, hi - lo))
-                private_logits.append(np.load(co).reshape(hi - lo, -1))
-                bar.update(hi - lo)
+        try:
+            with tqdm(total=n, desc="private inference", unit="img") as bar:
+                for lo, hi in chunks:
+                    cx = os.path.join(tmp, f"chunk{lo}.npy")
+                    co = os.path.join(tmp, f"chunk{lo}.out.npy")
+                    np.save(cx, x[lo:hi])
+                    reports.append(private_chunk(prog, dp, sp, certdir, cx, co))
+                    private_logits.append(np.load(co).reshape(hi - lo, -1))
+                    bar.update(hi - lo)
+            server.wait()
+            dealer.wait()
+        finally:
+            server.stop()
+            dealer.stop()
         private_logits = np.concatenate(private_logits)
 
     priv_top1 = private_logits.argmax(1)

@@ -12,6 +12,8 @@ build="${MPCVIT_BUILD_DIR:-$root/build}"
 packages=(
   # toolchain
   build-essential cmake ninja-build git
+  # TLS test certificates (scripts/make-certs.sh), network namespaces (tests)
+  openssl iproute2
   # LLVM/MLIR 22 (libMLIR.so, mlir-tblgen, lit, FileCheck, not)
   llvm-22-dev llvm-22-tools libmlir-22-dev mlir-22-tools
   # libraries used by the compiler and the runtime

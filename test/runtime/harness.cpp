@@ -25,6 +25,10 @@ SessionConfig testConfig() {
 }
 
 RunResult run3(const Program &prog, SessionConfig cfg) {
+  return run3(prog, std::array<SessionConfig, 3>{cfg, cfg, cfg});
+}
+
+RunResult run3(const Program &prog, const std::array<SessionConfig, 3> &cfgs) {
   Listener dealerL("127.0.0.1", 0), serverL("127.0.0.1", 0);
   RunResult res;
   std::array<std::exception_ptr, 3> err;
@@ -32,7 +36,8 @@ RunResult run3(const Program &prog, SessionConfig cfg) {
   std::array<std::unique_ptr<Context>, 3> ctxs;
   auto body = [&](int role) {
     try {
-      std::unique_ptr<Context> ctx = connectSessionRole(role, cfg, dealerL, serverL);
+      std::unique_ptr<Context> ctx =
+          connectSessionRole(role, cfgs[role], dealerL, serverL);
       probes[role].ctx = ctx.get();
       if (role == 2) {
         ctx->beginInference();

@@ -35,6 +35,9 @@ struct RunResult {
 /// Runs prog once on three threads with real loopback sockets (dealer
 /// offline first, then online). Rethrows the first exception of any role.
 RunResult run3(const Program &prog, SessionConfig cfg = {});
+/// Same with one config per role (server, client, dealer), e.g. each
+/// with its own TLS certificate.
+RunResult run3(const Program &prog, const std::array<SessionConfig, 3> &cfgs);
 
 /// What each role threw while connecting (empty: it connected).
 struct ConnectErrors {

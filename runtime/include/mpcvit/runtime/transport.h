@@ -95,6 +95,8 @@ public:
   std::string secure(bool acceptSide,
                      const std::vector<std::string> &allowedRoles);
   bool isTls() const { return ssl_ != nullptr; }
+  /// The socket (tests and relays that move raw bytes); -1 when closed.
+  int rawFd() const { return fd_; }
   /// Send one message (one round). `what` names the operation in errors.
   void send(const void *data, size_t n, const std::string &what);
   /// Receive one message (one round). If `expected` != SIZE_MAX the length
