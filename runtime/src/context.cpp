@@ -167,7 +167,19 @@ Role Context::handshake(Channel &ch, bool acceptSide,
   // 2. The hello: session parameters and the claimed role.
   Hello mine = makeHello(cfg_, role_);
   auto b = encodeHello(mine);
-  auto got = ch.exchange(b.data(), b.size(), "handshake", b.size());
+  std::vector<uint8_t> got;
+  try {
+    got = ch.exchange(b.data(), b.size(), "handshake", b.size());
+  } catch (const TransportError &e) {
+    if (!ch.isTls())
+      throw;
+    // TLS 1.3 finishes on this side before the peer has checked our
+    // certificate: a peer that refuses it just closes.
+    throw TransportError(std::string(e.what()) + " (the " + names[0] +
+                         " refused this connection after TLS: does this " +
+                         "certificate name the " + me +
+                         " role and chain to its CA? see its log)");
+  }
   Hello h = decodeHello(got, me);
   bool known = false;
   for (Role r : allowed)

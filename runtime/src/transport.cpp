@@ -25,6 +25,8 @@ namespace {
 using Clock = std::chrono::steady_clock;
 constexpr uint32_t kMagic = 0x5643504du; // "MPCV"
 constexpr size_t kHeader = 16;           // magic u32, seq u32, length u64
+/// TLS: messages up to this size go out as one record with their header.
+constexpr size_t kCoalesceBytes = size_t(1) << 18;
 
 std::string errnoStr() { return std::strerror(errno); }
 
@@ -349,6 +351,14 @@ void Channel::pump(const void *data, size_t n, bool doSend,
         w = r > 0 ? size_t(r) : 0;
         if (!w)
           wantWrite = true;
+      } else if (ssl_ && n <= kCoalesceBytes) {
+        // TLS: header and payload in one record (one write, one segment).
+        if (sent == 0) { // (re)built until the first byte is out
+          stage_.assign(hdr, hdr + kHeader);
+          stage_.insert(stage_.end(), payload, payload + n);
+        }
+        w = writeSome(stage_.data() + sent, sendTotal - sent, what, &wantRead,
+                      &wantWrite);
       } else if (sent < kHeader) {
         w = writeSome(hdr + sent, kHeader - sent, what, &wantRead, &wantWrite);
       } else {

@@ -129,6 +129,7 @@ private:
                   bool *wantRead, bool *wantWrite);
   int fd_ = -1;
   SSL *ssl_ = nullptr;
+  std::vector<uint8_t> stage_; // TLS: header + small payload, one record
   std::string peer_;
   TransportOptions opts_;
   CommStats stats_;
