@@ -19,8 +19,12 @@
 #     RTT, as it would across netem (see "Relay calibration" below).
 # Each row also has the prediction at the measured ping RTT
 # (custom:BW,RTT), which is how a real deployment would be predicted.
-# The dealer runs in the server's namespace (offline traffic; not shaped by
-# the relay). Each model is compiled with mpcvit-compile, its cost report
+# The dealer runs in the server's namespace as a service (10.77.0.1:7200,
+# started first, one session); the server connects to it there, and the
+# client connects to it directly across the veth (offline traffic; not shaped
+# by the relay, but shaped like every veth packet under kernel netem). The
+# client reaches the server through the emulated link. The roles run with
+# --insecure (plain TCP): a benchmark of the protocol, not of TLS. Each model is compiled with mpcvit-compile, its cost report
 # (with the committed calibration bench/results/cost_calibration.json)
 # gives the prediction, and the client's `--json` online_s (mean over 4
 # images) the measurement.
@@ -84,6 +88,17 @@ link_json() {
   [ "${2:-}" = relay ] && relay=(--relay "$RELAY" --rtt-ms ${RTT[$1]} --rate-mbit ${MBIT[$1]})
   timeout 300 /usr/bin/python3 "$PING" calibrate --host 10.77.0.1 --server-ns mpcvit-s \
     --client-ns mpcvit-c "${relay[@]}"
+}
+# wait_listening LOG PID: waits (up to 60 s) for a service's "listening on"
+# line in LOG; returns 1 if PID died first or the line never came.
+wait_listening() {
+  local _
+  for _ in $(seq 600); do
+    grep -q "listening on" "$1" 2>/dev/null && return 0
+    kill -0 "$2" 2>/dev/null || return 1
+    sleep 0.1
+  done
+  return 1
 }
 jget() { /usr/bin/python3 -c "import json,sys; print(json.loads(sys.argv[1])['$2'])" "$1"; }
 declare -A RELAY_RTT PING_RTT HOST_PING
@@ -169,14 +184,27 @@ PY
     ping=${PING_RTT[$prof]}
     pred=$(cost "$d/p.mlir" $prof)
     pred_ping=$(cost "$d/p.mlir" "custom:$mbit,$ping" | cut -d' ' -f1)
-    ip netns exec mpcvit-s timeout 300 "$d/p" server --listen 10.77.0.1:7000 --weights "$d/p.weights" --timeout-ms 120000 >"$d/srv.$prof.log" 2>&1 &
+    # Dealer first (it listens), then the server (connects to the dealer),
+    # then the client (to the server through $target, to the dealer directly).
+    ip netns exec mpcvit-s timeout 300 "$d/p" dealer --listen 10.77.0.1:7200 --sessions 1 --insecure --timeout-ms 120000 >"$d/dl.$prof.log" 2>&1 &
+    dp=$!
+    if ! wait_listening "$d/dl.$prof.log" $dp; then
+      echo "$name/$prof: dealer did not start"; tail -3 "$d/dl.$prof.log"
+      kill $dp ${rp:-} 2>/dev/null; wait; continue
+    fi
+    ip netns exec mpcvit-s timeout 300 "$d/p" server --listen 10.77.0.1:7000 --dealer 10.77.0.1:7200 --sessions 1 --weights "$d/p.weights" --insecure --timeout-ms 120000 >"$d/srv.$prof.log" 2>&1 &
     sp=$!
-    sleep 0.5
-    ip netns exec mpcvit-c timeout 300 "$d/p" client --connect $target --listen 10.77.0.2:7001 --input "$d/x.npy" --json --timeout-ms 120000 >"$d/cli.$prof.json" 2>"$d/cli.$prof.log" &
-    cp=$!
-    sleep 0.5
-    ip netns exec mpcvit-s timeout 300 "$d/p" dealer --server 10.77.0.1:7000 --client 10.77.0.2:7001 --count 4 --timeout-ms 120000 >"$d/dl.$prof.log" 2>&1
-    wait $cp; crc=$?; wait $sp
+    if ! wait_listening "$d/srv.$prof.log" $sp; then
+      echo "$name/$prof: server did not start"; tail -3 "$d/srv.$prof.log"
+      kill $sp $dp ${rp:-} 2>/dev/null; wait; continue
+    fi
+    ip netns exec mpcvit-c timeout 300 "$d/p" client --connect $target --dealer 10.77.0.1:7200 --input "$d/x.npy" --json --insecure --timeout-ms 120000 >"$d/cli.$prof.json" 2>"$d/cli.$prof.log"
+    crc=$?
+    if [ $crc != 0 ]; then
+      # the services would wait for a session that never comes
+      kill $sp $dp 2>/dev/null
+    fi
+    wait $sp; wait $dp
     if [ $EMU = relay ]; then
       [ $crc = 0 ] || kill $rp 2>/dev/null
       wait $rp || { echo "$name/$prof: relay failed"; cat "$d/relay.$prof.log"; }

@@ -11,15 +11,20 @@ For every model (random weights, exported by python/mpcvit/onnx_fixtures.py):
               heads 12, dim 768, MLP 3072, 197 tokens, 86M parameters),
 it compiles the ONNX with mpcvit-compile (wall time, peak RSS), reads the
 cost report (predicted online bytes per party, rounds, dealer bytes and
-latency under lan/wan with the committed calibration), then runs server,
-client and dealer as three processes on this machine for each network:
+latency under lan/wan with the committed calibration), then runs dealer,
+server and client as three processes on this machine for each network (the
+dealer first, as a service for one session; the server connects to it; the
+client connects to the server and to the dealer; plain TCP, --insecure: a
+benchmark of the protocol, not of TLS):
   loopback    client -> server over 127.0.0.1,
-  lan, wan    the client connects through mpcvit-netem-relay (the link
-              emulator of bench/netem.sh: delay RTT/2 + rate per direction)
-              on 127.0.0.1; lan 1 Gbit/s 0.5 ms RTT, wan 400 Mbit/s 4 ms.
-              As in bench/netem.sh, the relay's own latency is calibrated
-              out first: its delay is set so that bench/netem/ping.py across
-              it reads the nominal RTT plus the hosts' own loopback RTT.
+  lan, wan    the client connects to the server through mpcvit-netem-relay
+              (the link emulator of bench/netem.sh: delay RTT/2 + rate per
+              direction) on 127.0.0.1; lan 1 Gbit/s 0.5 ms RTT, wan
+              400 Mbit/s 4 ms. The dealer links (offline traffic) are not
+              shaped. As in bench/netem.sh, the relay's own latency is
+              calibrated out first: its delay is set so that
+              bench/netem/ping.py across it reads the nominal RTT plus the
+              hosts' own loopback RTT.
 Measured per network: online and offline latency per inference (client's
 --json, median over --count images), online bytes per party, rounds,
 dealer bytes, and the peak resident memory (ru_maxrss from wait4) of the
@@ -136,7 +141,7 @@ def run_parties(prog, network, count, build, port, timeout, link=None):
     xs = os.path.join(d, "x.npy")
     np.save(xs, x.astype(np.float32))
     tms = str(int(timeout * 1000))
-    sport, cport, rport = port, port + 1, port + 2
+    dport, sport, rport = port, port + 1, port + 2
     deadline = time.monotonic() + timeout
     procs, logs = {}, {}
 
@@ -144,30 +149,56 @@ def run_parties(prog, network, count, build, port, timeout, link=None):
         logs[role] = open(os.path.join(d, f"{role}.{network}.log"), "w+")
         procs[role] = subprocess.Popen(cmd, stdout=logs[role], stderr=subprocess.STDOUT)
 
-    target = f"127.0.0.1:{sport}"
-    if network != "loopback":
-        start("relay", [os.path.join(build, "bin", "mpcvit-netem-relay"),
-                        "--listen", f"127.0.0.1:{rport}", "--connect", target,
-                        "--rtt-ms", str(link["relay_rtt_ms"]),
-                        "--rate-mbit", str(PROFILES[network][1]),
-                        "--idle-timeout-s", str(int(timeout))])
-        target = f"127.0.0.1:{rport}"
-    start("server", [prog, "server", "--listen", f"127.0.0.1:{sport}",
-                     "--weights", prog + ".weights", "--timeout-ms", tms])
-    time.sleep(0.5)
-    out = os.path.join(d, f"client.{network}.json")
-    with open(out, "w") as jf:
-        procs["client"] = subprocess.Popen(
-            [prog, "client", "--connect", target, "--listen", f"127.0.0.1:{cport}",
-             "--input", xs, "--json", "--timeout-ms", tms],
-            stdout=jf, stderr=open(os.path.join(d, f"client.{network}.log"), "w"))
-    time.sleep(0.5)
-    start("dealer", [prog, "dealer", "--server", f"127.0.0.1:{sport}",
-                     "--client", f"127.0.0.1:{cport}", "--count", str(count),
-                     "--timeout-ms", tms])
+    def listening(role):
+        """Waits for the service's 'listening on' line in its log."""
+        path = os.path.join(d, f"{role}.{network}.log")
+        limit = min(deadline, time.monotonic() + 120)
+        while time.monotonic() < limit:
+            with open(path, errors="replace") as f:
+                text = f.read()
+            if "listening on" in text:
+                return
+            if procs[role].poll() is not None:
+                break
+            time.sleep(0.05)
+        raise RuntimeError(f"{network}: {role} did not start listening: {text[-600:]}")
+
+    try:
+        start("dealer", [prog, "dealer", "--listen", f"127.0.0.1:{dport}",
+                         "--sessions", "1", "--insecure", "--timeout-ms", tms])
+        listening("dealer")
+        start("server", [prog, "server", "--listen", f"127.0.0.1:{sport}",
+                         "--dealer", f"127.0.0.1:{dport}", "--sessions", "1",
+                         "--weights", prog + ".weights", "--insecure",
+                         "--timeout-ms", tms])
+        listening("server")
+        target = f"127.0.0.1:{sport}"
+        if network != "loopback":
+            start("relay", [os.path.join(build, "bin", "mpcvit-netem-relay"),
+                            "--listen", f"127.0.0.1:{rport}", "--connect", target,
+                            "--rtt-ms", str(link["relay_rtt_ms"]),
+                            "--rate-mbit", str(PROFILES[network][1]),
+                            "--idle-timeout-s", str(int(timeout))])
+            target = f"127.0.0.1:{rport}"
+            time.sleep(0.2)  # the relay prints nothing (the client retries its connect)
+        out = os.path.join(d, f"client.{network}.json")
+        with open(out, "w") as jf, \
+                open(os.path.join(d, f"client.{network}.log"), "w") as ef:
+            procs["client"] = subprocess.Popen(
+                [prog, "client", "--connect", target, "--dealer", f"127.0.0.1:{dport}",
+                 "--input", xs, "--json", "--insecure", "--timeout-ms", tms],
+                stdout=jf, stderr=ef)
+    except BaseException:
+        for proc in procs.values():
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait()
+        raise
     rss, rcs = {}, {}
     for role in ("client", "server", "dealer") + (("relay",) if "relay" in procs else ()):
         rcs[role], rss[role] = wait_rss(procs[role], deadline)
+        if rcs[role]:  # the others may wait for a session that never comes
+            deadline = min(deadline, time.monotonic() + 10)
     if any(rcs.values()):
         tails = {}
         for role in rcs:

@@ -286,7 +286,9 @@ def main():
         else:
             print(f"== links: mutual TLS 1.3 (client-server, client-dealer, "
                   f"server-dealer), each role with its certificate from "
-                  f"{certdir} ({link})")
+                  f"{certdir}"
+                  + ("" if "mutual TLS 1.3" in link
+                     else f" (but the dealer says: {link})"))
         print(f"   dealer 127.0.0.1:{dp}, server 127.0.0.1:{sp}, "
               f"{len(chunks)} client session(s) of up to {args.chunk} images")
         private_logits, reports = [], []

@@ -172,7 +172,9 @@ Role Context::handshake(Channel &ch, bool acceptSide,
     got = ch.exchange(b.data(), b.size(), "handshake", b.size());
   } catch (const TransportError &e) {
     if (!ch.isTls())
-      throw;
+      throw TransportError(std::string(e.what()) +
+                           " (this side runs without TLS: if the " +
+                           names[0] + " uses TLS, give --tls-* here too)");
     // TLS 1.3 finishes on this side before the peer has checked our
     // certificate: a peer that refuses it just closes.
     throw TransportError(std::string(e.what()) + " (the " + names[0] +
@@ -210,6 +212,11 @@ Seed seedFrom(const std::vector<uint8_t> &b, size_t off) {
   std::memcpy(s.data(), b.data() + off, 16);
   return s;
 }
+std::string hexHash(uint64_t h) {
+  char buf[24];
+  std::snprintf(buf, sizeof(buf), "%016llx", (unsigned long long)h);
+  return buf;
+}
 std::string hex(const Seed &s) {
   static const char *d = "0123456789abcdef";
   std::string r;
@@ -221,12 +228,15 @@ std::string hex(const Seed &s) {
 }
 } // namespace
 
-std::unique_ptr<Context> Context::acceptClient(const SessionConfig &cfg,
-                                               Channel client,
-                                               const DealerSource &dealer) {
+std::unique_ptr<Context>
+Context::acceptClient(const SessionConfig &cfg, Channel client,
+                      const DealerSource &dealer,
+                      const std::function<void()> &admitted) {
   std::unique_ptr<Context> c(new Context(Role::Server, cfg));
   c->peer_ = std::move(client);
   c->handshake(c->peer_, /*acceptSide=*/true, {Role::Client});
+  if (admitted)
+    admitted();
   // The client names the offline material it uses (zeros: a live dealer).
   auto mat = c->peer_.recv("offline material id", 16);
   Seed sid = randomSeed(), k01 = randomSeed();
@@ -398,9 +408,9 @@ void Context::joinDealer(const DealerSource &d, const Seed &sid) {
     uint64_t hash = get<uint64_t>(m, off);
     uint32_t party = get<uint32_t>(m, off);
     if (hash != cfg_.programHash)
-      throw ProtocolError(path + ": material of another program (hash " +
-                          std::to_string(hash) + ", this program " +
-                          std::to_string(cfg_.programHash) + ")");
+      throw ProtocolError(path + ": material of another program (" +
+                          hexHash(hash) + ", this is program " +
+                          hexHash(cfg_.programHash) + ")");
     if (party != uint32_t(role_))
       throw ProtocolError(path + ": material of the " +
                           roleName(Role(party % 3)) + ", this is the " + me);
@@ -594,6 +604,7 @@ void Context::loadOfflineBundle(uint64_t index) {
       mid != materialId_ || idx != index || len != b.size() - kBundleHeader)
     throw ProtocolError(to + ": bundle does not belong to this material, "
                              "party, index or program");
+  diskBytes_ += len;
   bundles_.emplace_back(index,
                         std::vector<uint8_t>(b.begin() + kBundleHeader, b.end()));
 }

@@ -335,9 +335,19 @@ std::string jsonLine(const Report &r) {
   return os.str();
 }
 
-void printReport(const Report &r, bool json, bool withTop1) {
+/// Text or JSON report; `dealerOnly`: the dealer's lines (inferences,
+/// offline latency and bytes) without the online ones it does not measure.
+void printReport(const Report &r, bool json, bool withTop1,
+                 bool dealerOnly = false) {
   if (json) {
     std::printf("%s\n", jsonLine(r).c_str());
+    return;
+  }
+  if (dealerOnly) {
+    std::printf("inferences: %zu\n", r.count);
+    std::printf("offline latency: %.6f s per inference\n", r.offlineS);
+    std::printf("offline (dealer) bytes: %llu B per inference\n",
+                (unsigned long long)r.offlineBytes);
     return;
   }
   if (withTop1) {
@@ -364,6 +374,24 @@ void printReport(const Report &r, bool json, bool withTop1) {
 /// matters with offline material), or {0, 0} at the end of the session.
 /// Outside the measured window of each inference.
 constexpr const char *kNextWhat = "next inference";
+/// Server → client after the request: ready (its bundle is in), or the
+/// reason it refuses. Fixed size: 8-byte code (1 = ready) + text.
+constexpr const char *kReadyWhat = "server ready";
+constexpr size_t kStatusBytes = 256;
+
+std::vector<uint8_t> statusFrame(bool ok, const std::string &why) {
+  std::vector<uint8_t> b(kStatusBytes, 0);
+  b[0] = ok ? 1 : 0;
+  std::memcpy(b.data() + 8, why.data(), std::min(why.size(), kStatusBytes - 9));
+  return b;
+}
+void checkStatus(const std::vector<uint8_t> &b) {
+  if (b[0] == 1)
+    return;
+  std::string why(reinterpret_cast<const char *>(b.data() + 8));
+  throw ProtocolError("the server refused the inference: " +
+                      (why.empty() ? std::string("(no reason given)") : why));
+}
 
 /// The dealer's side of one session: a bundle per request of the server
 /// (live), until the server ends the session.
@@ -432,14 +460,20 @@ Report runServerSession(Context &ctx, const ProgramInfo &info,
     if (next[0] != 1)
       throw ProtocolError("server: malformed request from the client");
     auto t0 = Clock::now();
-    uint64_t b0 = ctx.dealerStats().bytesRecv;
-    if (offline) {
-      ctx.loadOfflineBundle(next[1]);
-    } else {
-      ctx.requestBundle(true);
-      ctx.receiveOffline(1);
+    uint64_t b0 = ctx.offlineBytesReceived();
+    try {
+      if (offline) {
+        ctx.loadOfflineBundle(next[1]);
+      } else {
+        ctx.requestBundle(true);
+        ctx.receiveOffline(1);
+      }
+    } catch (const std::exception &e) {
+      ctx.sendBytes(statusFrame(false, e.what()), kReadyWhat); // then close
+      throw;
     }
-    offBytes += ctx.dealerStats().bytesRecv - b0;
+    ctx.sendBytes(statusFrame(true, ""), kReadyWhat);
+    offBytes += ctx.offlineBytesReceived() - b0;
     offS += since(t0);
     ctx.beginInference();
     CommStats s0 = ctx.peerStats();
@@ -478,7 +512,7 @@ Report runClient(Context &ctx, const ProgramInfo &info,
   for (size_t i = 0; i < inputs.size(); ++i) {
     RingTensor x = codec.encode(inputs[i], info.input);
     auto t0 = Clock::now();
-    uint64_t b0 = ctx.dealerStats().bytesRecv;
+    uint64_t b0 = ctx.offlineBytesReceived();
     uint64_t index = 0;
     if (offline) {
       index = ctx.nextOfflineIndex();
@@ -487,7 +521,10 @@ Report runClient(Context &ctx, const ProgramInfo &info,
     ctx.sendBytes(u64Bytes({1, index}), kNextWhat);
     if (!offline)
       ctx.receiveOffline(1);
-    clientOffline += ctx.dealerStats().bytesRecv - b0;
+    // The server's go-ahead: it has its side of the same bundle. Nothing
+    // online is sent before it.
+    checkStatus(ctx.recvBytes(kStatusBytes, kReadyWhat));
+    clientOffline += ctx.offlineBytesReceived() - b0;
     r.offlineEach.push_back(since(t0));
     offlineS += r.offlineEach.back();
     ctx.beginInference();
@@ -555,80 +592,127 @@ struct ServiceLimits {
 };
 
 /// Accepts connections on `l` until stopped and runs `handle(channel,
-/// formed)` on one thread per connection (at most limits.maxConcurrent
-/// running; more wait in the listen backlog). `handle` calls `formed()` once
-/// the connection has become a session (handshakes passed; counted against
-/// limits.sessions, refused beyond it) and throws to report a failure,
-/// which is logged as "<prog> <role>: <peer>: error: ..." and ends that
-/// connection only. Returns the number of sessions that failed.
+/// admit)` on one thread per connection. A connection first authenticates
+/// (TLS, hello) holding no session slot: at most kMaxHandshakes such
+/// connections at once, each bounded by the handshake deadlines, so idle or
+/// unauthenticated sockets cannot starve real clients. Then `handle` calls
+/// `admit()`, which waits (at most ioTimeoutMs) for one of
+/// limits.maxConcurrent session slots and counts the session against
+/// limits.sessions (throws when the service is full or done). A failure is
+/// logged as "<prog> <role>: <peer>: error: ..." and ends that connection
+/// only. Finished threads are joined as the loop goes. Returns the number of
+/// admitted sessions that failed.
 size_t serve(Listener &l, const TransportOptions &topts,
              const std::string &prog, const std::string &role,
              const std::string &peerKind, const ServiceLimits &limits,
              const std::function<void(Channel &, const std::function<void()> &)>
                  &handle) {
+  constexpr size_t kMaxHandshakes = 64;
   std::mutex mu;
   std::condition_variable cv;
-  size_t running = 0, formedCount = 0, failed = 0;
-  std::vector<std::thread> threads;
+  size_t handshaking = 0, sessionsRunning = 0, admittedCount = 0, failed = 0;
+  struct Worker {
+    std::thread t;
+    std::shared_ptr<std::atomic<bool>> done;
+  };
+  std::vector<Worker> workers;
   auto stopped = [&] {
     return gStop.load() || (limits.stop && limits.stop->load());
   };
-  auto log = [&](const std::string &line) {
-    std::fprintf(stderr, "%s %s: %s\n", prog.c_str(), role.c_str(),
-                 line.c_str());
-    std::fflush(stderr);
+  auto reap = [&] {
+    for (auto it = workers.begin(); it != workers.end();) {
+      if (it->done->load()) {
+        it->t.join();
+        it = workers.erase(it);
+      } else {
+        ++it;
+      }
+    }
   };
   while (true) {
+    reap();
     {
       std::unique_lock<std::mutex> lock(mu);
-      cv.wait_for(lock, std::chrono::milliseconds(200), [&] {
-        return running < limits.maxConcurrent || stopped();
-      });
-      if (stopped() || (limits.sessions && formedCount >= limits.sessions))
+      if (stopped() || (limits.sessions && admittedCount >= limits.sessions))
         break;
-      if (running >= limits.maxConcurrent)
+      if (handshaking >= kMaxHandshakes) {
+        cv.wait_for(lock, std::chrono::milliseconds(200));
         continue;
+      }
     }
     std::optional<Channel> ch = l.tryAccept(topts, peerKind, 200);
     if (!ch)
       continue;
-    std::lock_guard<std::mutex> g(mu);
-    ++running;
-    threads.emplace_back([&, c = std::make_shared<Channel>(std::move(*ch))] {
-      std::string peer = c->peerName();
-      bool isSession = false;
-      auto formed = [&] {
-        std::lock_guard<std::mutex> g2(mu);
-        if (limits.sessions && formedCount >= limits.sessions)
-          throw ProtocolError("session limit (--sessions " +
-                              std::to_string(limits.sessions) +
-                              ") reached: refused");
-        ++formedCount;
-        isSession = true;
-      };
-      try {
-        handle(*c, formed);
-      } catch (const std::exception &e) {
-        std::lock_guard<std::mutex> g2(mu);
-        log(peer + ": error: " + e.what());
-        if (isSession)
-          ++failed;
-      }
-      std::lock_guard<std::mutex> g2(mu);
-      --running;
-      cv.notify_all();
-    });
+    auto done = std::make_shared<std::atomic<bool>>(false);
+    {
+      std::lock_guard<std::mutex> g(mu);
+      ++handshaking;
+    }
+    workers.push_back({std::thread([&, done,
+                                    c = std::make_shared<Channel>(
+                                        std::move(*ch))] {
+                         std::string peer = c->peerName();
+                         bool inSlot = false, isSession = false;
+                         auto admit = [&] {
+                           std::unique_lock<std::mutex> lock(mu);
+                           --handshaking;
+                           inSlot = true; // handshake over either way
+                           bool ok = cv.wait_for(
+                               lock, std::chrono::milliseconds(topts.ioTimeoutMs),
+                               [&] {
+                                 return sessionsRunning < limits.maxConcurrent ||
+                                        stopped();
+                               });
+                           if (stopped())
+                             throw ProtocolError("service stopping: refused");
+                           if (!ok)
+                             throw ProtocolError(
+                                 "busy: " +
+                                 std::to_string(limits.maxConcurrent) +
+                                 " sessions running (--max-sessions)");
+                           if (limits.sessions &&
+                               admittedCount >= limits.sessions)
+                             throw ProtocolError("session limit (--sessions " +
+                                                 std::to_string(limits.sessions) +
+                                                 ") reached: refused");
+                           ++admittedCount;
+                           ++sessionsRunning;
+                           isSession = true;
+                         };
+                         try {
+                           handle(*c, admit);
+                         } catch (const std::exception &e) {
+                           std::lock_guard<std::mutex> g(mu);
+                           std::fprintf(stderr, "%s %s: %s: error: %s\n",
+                                        prog.c_str(), role.c_str(),
+                                        peer.c_str(), e.what());
+                           std::fflush(stderr);
+                           if (isSession)
+                             ++failed;
+                         }
+                         {
+                           std::lock_guard<std::mutex> g(mu);
+                           if (!inSlot)
+                             --handshaking;
+                           if (isSession)
+                             --sessionsRunning;
+                         }
+                         cv.notify_all();
+                         done->store(true);
+                       }),
+                       done});
   }
-  for (auto &t : threads)
-    t.join();
+  for (auto &w : workers)
+    w.t.join();
   return failed;
 }
 
 /// Prints one report line (or block) under a process-wide lock.
-void printLocked(const Report &r, bool json, bool withTop1) {
+void printLocked(const Report &r, bool json, bool withTop1,
+                 bool dealerOnly = false) {
   static std::mutex mu;
   std::lock_guard<std::mutex> g(mu);
-  printReport(r, json, withTop1);
+  printReport(r, json, withTop1, dealerOnly);
   std::fflush(stdout);
 }
 
@@ -645,9 +729,8 @@ size_t serveDealer(Listener &l, const SessionConfig &cfg,
                    const std::string &prog, const ServiceLimits &limits,
                    bool json, bool quiet) {
   DealerService svc(cfg);
-  // Each session holds two connections (server + client).
+  // A session (a pair) holds one slot; --sessions counts finished pairs.
   ServiceLimits connLimits = limits;
-  connLimits.maxConcurrent = 2 * limits.maxConcurrent;
   connLimits.sessions = 0;
   // --sessions counts pairs: the dealer stops itself once that many
   // sessions have finished.
@@ -656,11 +739,11 @@ size_t serveDealer(Listener &l, const SessionConfig &cfg,
   connLimits.stop = &enough;
   size_t failed = serve(
       l, cfg.transport, prog, "dealer", "party", connLimits,
-      [&](Channel &ch, const std::function<void()> &formed) {
+      [&](Channel &ch, const std::function<void()> &admit) {
         std::unique_ptr<Context> ctx = svc.join(std::move(ch));
         if (!ctx)
           return; // parked; the partner's thread runs the session
-        formed();
+        admit();
         Report r = runDealerSession(*ctx, info, forward);
         if (!quiet)
           printLocked(r, json, false);
@@ -677,9 +760,9 @@ size_t serveServer(Listener &l, const SessionConfig &cfg,
                    const std::string &prog, const ServiceLimits &limits,
                    bool json, bool quiet) {
   return serve(l, cfg.transport, prog, "server", "client", limits,
-               [&](Channel &ch, const std::function<void()> &formed) {
-                 auto ctx = Context::acceptClient(cfg, std::move(ch), dealer);
-                 formed();
+               [&](Channel &ch, const std::function<void()> &admit) {
+                 auto ctx =
+                     Context::acceptClient(cfg, std::move(ch), dealer, admit);
                  Report r = runServerSession(*ctx, info, weights, forward,
                                              dealer.offline());
                  if (!quiet)
@@ -709,7 +792,7 @@ int runRole(const Options &o, const char *argv0, const ProgramInfo &info,
     long count = number(o, "count", 1, 1, 1 << 20);
     auto ctx = Context::dealerToDisk(cfg, o.get("out"));
     Report r = runDealerToDisk(*ctx, info, size_t(count), forward);
-    printReport(r, o.json, false);
+    printReport(r, o.json, false, /*dealerOnly=*/true);
     return 0;
   }
   if (o.role == "dealer" || o.role == "server") {
@@ -732,7 +815,9 @@ int runRole(const Options &o, const char *argv0, const ProgramInfo &info,
     if (failed)
       std::fprintf(stderr, "%s %s: %zu session(s) failed\n", argv0,
                    o.role.c_str(), failed);
-    return failed ? 1 : 0;
+    // Stopped by a signal: exit 0 (running sessions finished). With
+    // --sessions N the exit code tells whether all N succeeded.
+    return failed && !gStop.load() ? 1 : 0;
   }
   if (o.role == "client") {
     auto inputs = loadInputs(info, o.get("input"));

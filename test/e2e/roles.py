@@ -103,6 +103,23 @@ def terminate(proc):
     return proc.returncode, out, err
 
 
+def services_after(client, server, dealer):
+    """Waits for the client, then for the server and the dealer (with
+    --sessions 1 they exit after its session). A client that failed before
+    its session began leaves them waiting: they are then terminated (and
+    reported as 124 when they were still running). Returns [(code, stdout,
+    stderr)] of client, server, dealer."""
+    rc = [finish(client)]
+    for p in (server, dealer):
+        if rc[0][0] == 0:
+            rc.append(finish(p, 30))
+        else:
+            running = p.poll() is None
+            code, out, err = terminate(p)
+            rc.append((124 if running else code, out, err))
+    return rc
+
+
 def one_line(text):
     return " | ".join(text.strip().splitlines()) or "(no output)"
 
@@ -163,7 +180,7 @@ def main():
         client = start([prog, "client", "--connect", f"127.0.0.1:{sp}",
                         "--dealer", f"127.0.0.1:{dp}", "--input", images,
                         "--output", out, "--json"] + tls("client") + common)
-        rc = [finish(p) for p in (client, server, dealer)]
+        rc = services_after(client, server, dealer)
         check(all(r[0] == 0 for r in rc),
               "dealer, server and client exit 0 (got client %s, server %s, "
               "dealer %s)" % tuple(r[0] for r in rc))
@@ -211,16 +228,14 @@ def main():
                       "--dealer", f"127.0.0.1:{dp}", "--input", images,
                       "--output", os.path.join(tmp, "after.npy")]
                      + tls("client") + short)
-        gc, _, ge = finish(good)
-        # With --sessions 1 both services exit after the good session; if
-        # they do not (the good client failed), stop them.
-        sc, _, se = finish(server, 30) if gc == 0 else terminate(server)
-        dc, _, de = finish(dealer, 30) if gc == 0 else terminate(dealer)
+        # With --sessions 1 both services exit after the good session.
+        (gc, _, ge), (sc, _, se), (dc, _, _) = services_after(good, server,
+                                                              dealer)
         se = "".join(lines) + se
+        mismatch = [l for l in se.splitlines() if "mismatch" in l]
         check("program hash mismatch" in se,
               "the server logs the refusal: "
-              + one_line("\n".join(l for l in se.splitlines()
-                                   if "mismatch" in l)))
+              + one_line("\n".join(mismatch) if mismatch else se))
         check(gc == 0 and sc == 0 and dc == 0,
               "the server keeps serving: a client of the program is served "
               "next and the services exit 0 after that one session "
@@ -250,7 +265,7 @@ def main():
         client = start([prog, "client", "--connect", f"127.0.0.1:{sp}",
                         "--dealer", f"127.0.0.1:{dp}", "--input", one,
                         "--output", out1, "--json", "--insecure"] + common)
-        rc = [finish(p) for p in (client, server, dealer)]
+        rc = services_after(client, server, dealer)
         ok = all(r[0] == 0 for r in rc) and os.path.exists(out1)
         detail = "exit client %s, server %s, dealer %s" % tuple(
             r[0] for r in rc)

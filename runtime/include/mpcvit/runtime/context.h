@@ -30,6 +30,7 @@
 
 #include <condition_variable>
 #include <deque>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -150,9 +151,13 @@ public:
   /// send the client a fresh session id and PRZS seed, then join the session
   /// at the dealer (or open offline material). Throws TransportError /
   /// ProtocolError naming the peer.
-  static std::unique_ptr<Context> acceptClient(const SessionConfig &cfg,
-                                               Channel client,
-                                               const DealerSource &dealer);
+  /// `admitted`, if given, runs after the client's handshake and before
+  /// the dealer is contacted (a service waits there for a session slot, so
+  /// unauthenticated connections never hold one); it may throw to refuse.
+  static std::unique_ptr<Context>
+  acceptClient(const SessionConfig &cfg, Channel client,
+               const DealerSource &dealer,
+               const std::function<void()> &admitted = {});
   /// Client: connect to the server, handshake, receive the session id and
   /// PRZS seed, then join the session at the dealer (or open offline
   /// material).
@@ -208,6 +213,11 @@ public:
   std::vector<uint8_t> recvBytes(size_t n, const std::string &what);
   void sendRing(const std::vector<uint64_t> &v, const std::string &what);
   std::vector<uint64_t> recvRing(size_t n, const std::string &what);
+  /// Party: offline bytes received so far (from the dealer, or read from
+  /// offline bundle files).
+  uint64_t offlineBytesReceived() const {
+    return dealerCh_.stats().bytesRecv + diskBytes_;
+  }
   /// Online counters of the party–party channel (zero on the dealer).
   CommStats peerStats() const;
   /// Offline counters: on the dealer, bytes sent to party p (p = 0, 1);
@@ -307,6 +317,7 @@ private:
   uint64_t curIndex_ = 0;        // index of the bundle in use
   std::string offlineDir_;       // party reading / dealer writing material
   Seed materialId_{};
+  uint64_t diskBytes_ = 0; // offline bundle payload bytes read from files
   Seed kw_{};                    // server + dealer
   std::vector<uint8_t> out_[2];  // dealer: pending corrections
   std::deque<std::pair<uint64_t, std::vector<uint8_t>>> bundles_;

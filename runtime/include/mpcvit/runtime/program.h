@@ -44,7 +44,10 @@
 // `--json` prints one JSON line with the keys top1 (an int, or a list for a
 // batch), count, online_s, offline_s, online_bytes_sent_per_party,
 // online_bytes_sent_per_party_max, online_rounds, offline_bytes. The server
-// and the dealer print the same numbers per session without top-1. Errors
+// prints the same per session without top-1 (its offline_bytes: its own
+// share of the material); the dealer prints its offline latency and bytes
+// per session. A connection refused before its session formed (TLS, role,
+// hello) does not count against --sessions N. Errors
 // print "NAME ROLE: error: ..." and exit 1; usage errors exit 2.
 //
 //===----------------------------------------------------------------------===//
