@@ -393,7 +393,9 @@ void Channel::pump(const void *data, size_t n, bool doSend,
                                ": expected " + std::to_string(expected) +
                                " bytes, got a message of " +
                                std::to_string(rlen));
-        if (rlen > opts_.maxMessageBytes)
+        // An exact expectation is the program's own bound; otherwise the
+        // channel's limit applies.
+        if (expected == SIZE_MAX && rlen > opts_.maxMessageBytes)
           throw TransportError("'" + what + "': frame of " +
                                std::to_string(rlen) + " bytes from " + peer_ +
                                " exceeds the limit of " +
