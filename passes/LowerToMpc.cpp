@@ -34,6 +34,11 @@
 //   Every lowered op keeps the location of its `vit` op (the importer's
 //   NameLoc with the ONNX node name, used for per-layer attribution).
 //
+// A weight or public constant that the fixed-point ring cannot carry
+// (|v · 2^f| ≥ 2^62 at its fractional bits f, NaN, Inf) is an error naming
+// the weight, the ONNX tensor it came from (the importer's location
+// metadata) and the value, so that `mpcvit-compile --emit=mlir` refuses it.
+//
 // Errors name the op and what was expected; primitive ops that
 // `--mpcvit-raise-patterns` did not raise (sub, div, pow, erf, ...) have no
 // private lowering and are errors.
@@ -52,6 +57,11 @@
 #include "llvm/ADT/DenseMap.h"
 #include "llvm/ADT/StringSet.h"
 #include "llvm/ADT/TypeSwitch.h"
+
+#include <cmath>
+#include <cstdio>
+#include <limits>
+#include <optional>
 
 namespace mpcvit {
 #define GEN_PASS_DEF_LOWERTOMPC
@@ -127,8 +137,75 @@ private:
         type, name,
         HeapAsmResourceBlob::allocateAndCopyInferAlign(ArrayRef<float>(fl))));
   }
+  /// The ONNX tensor a constant holds, from the importer's location
+  /// metadata `{onnx.tensor = "NAME"}` (lib/onnx/GraphImporter.cpp), or "".
+  static std::string onnxTensorName(Value src) {
+    std::string found;
+    if (Operation *def = src ? src.getDefiningOp() : nullptr)
+      def->getLoc()->walk([&](Location l) {
+        if (auto fused = llvm::dyn_cast<FusedLoc>(l))
+          if (auto md =
+                  llvm::dyn_cast_or_null<DictionaryAttr>(fused.getMetadata()))
+            if (auto n = md.getAs<StringAttr>("onnx.tensor")) {
+              found = n.str();
+              return WalkResult::interrupt();
+            }
+        return WalkResult::advance();
+      });
+    return found;
+  }
+  /// Fixed-point range: a value v encoded with `frac` fractional bits needs
+  /// |v · 2^frac| < 2^62 (the bound of the weights file writer,
+  /// lib/target/WeightsFile.cpp, checked here so that `--emit=mlir`
+  /// already refuses it); NaN and Inf never fit. Values are checked as the
+  /// f32 the IR stores. Reports the first value out of range, naming the
+  /// weight and the ONNX tensor it came from; the lowering fails once the
+  /// current op is lowered.
+  void checkRange(Location loc, Value src, ArrayRef<double> vals,
+                  const Twine &what, unsigned frac) {
+    const double scale = std::ldexp(1.0, int(frac)),
+                 bound = std::ldexp(1.0, 62);
+    size_t bad = 0;
+    std::optional<double> first;
+    for (double v : vals) {
+      // As stored (f32); beyond the float range (UB to convert) as is.
+      double fv =
+          std::isfinite(v) && std::fabs(v) <= std::numeric_limits<float>::max()
+              ? double(float(v))
+              : v;
+      double s = fv * scale;
+      if (!std::isfinite(s) || std::fabs(s) >= bound) {
+        ++bad;
+        if (!first)
+          first = fv;
+      }
+    }
+    if (!bad)
+      return;
+    outOfRange = true;
+    auto str = [](double v) {
+      char buf[32];
+      std::snprintf(buf, sizeof(buf), "%.7g", v);
+      return std::string(buf);
+    };
+    std::string onnx = onnxTensorName(src);
+    InFlightDiagnostic d = mlir::emitError(loc) << what;
+    if (!onnx.empty())
+      d << " (ONNX tensor '" << onnx << "')";
+    if (!std::isfinite(*first))
+      d << ": value " << str(*first) << " is not a finite number";
+    else
+      d << ": value " << str(*first)
+        << " does not fit the fixed-point ring with " << frac
+        << " fractional bits (|value| must be below 2^" << (62 - int(frac))
+        << " = " << str(std::ldexp(1.0, 62 - int(frac))) << ")";
+    d << "; " << bad << " of " << vals.size() << " values out of range";
+  }
+  bool outOfRange = false;
+
   Value weight(Location loc, ArrayRef<int64_t> shape, ArrayRef<double> vals,
-               StringRef name, unsigned frac) {
+               StringRef name, unsigned frac, Value src) {
+    checkRange(loc, src, vals, "weight '" + name + "'", frac);
     // Weights come first in the function, in order of creation.
     if (lastWeight)
       b.setInsertionPointAfter(lastWeight);
@@ -151,12 +228,13 @@ private:
     FailureOr<std::vector<double>> vals = values(user, v);
     if (failed(vals))
       return failure();
-    Value w =
-        weight(user->getLoc(), vitShape(v), *vals, weightName(v, role), frac);
+    Value w = weight(user->getLoc(), vitShape(v), *vals, weightName(v, role),
+                     frac, v);
     weights[key] = w;
     return w;
   }
-  Value publicScalar(Location loc, double v, unsigned frac) {
+  Value publicScalar(Location loc, double v, unsigned frac, Value src = {}) {
+    checkRange(loc, src, {v}, "public constant", frac);
     auto type = RankedTensorType::get({}, b.getF32Type());
     return mpc::ConstantOp::create(
         b, loc, ringType({}, Visibility::Public, frac),
@@ -216,7 +294,7 @@ LogicalResult FunctionLowering::lowerLinearLike(Operation *op, Value x, Value w,
                                                 Value &out) {
   Location loc = op->getLoc();
   RingTensorType xt = ty(x);
-  Value wv = weight(loc, wtShape, wt, weightName(w, "w"), f);
+  Value wv = weight(loc, wtShape, wt, weightName(w, "w"), f, w);
   SmallVector<int64_t> shape(xt.getShape());
   shape.back() = wtShape[1];
   Value y = mpc::MMulSPOp::create(b, loc, sharedType(shape, 2 * f), x, wv);
@@ -446,7 +524,7 @@ LogicalResult FunctionLowering::lower(Operation *op) {
           if (failed(c))
             return failure();
           if (c->size() == 1) {
-            y = publicScalar(loc, c->front(), f);
+            y = publicScalar(loc, c->front(), f, rhs);
           } else {
             FailureOr<Value> w = plainWeight(o, rhs, "add", f);
             if (failed(w))
@@ -477,7 +555,7 @@ LogicalResult FunctionLowering::lower(Operation *op) {
                                  "private lowering yet (expected a scalar "
                                  "such as the attention scale)");
           p = mpc::MulPublicOp::create(b, loc, sharedType(resShape(), 2 * f),
-                                       *x, publicScalar(loc, *c, f));
+                                       *x, publicScalar(loc, *c, f, rhs));
         } else {
           FailureOr<Value> y = shared(o, rhs);
           if (failed(y))
@@ -649,7 +727,7 @@ LogicalResult FunctionLowering::run() {
                                     sharedType(ty(arg).getShape(), f), arg);
   }
   for (Operation *op : ops)
-    if (failed(lower(op)))
+    if (failed(lower(op)) || outOfRange)
       return failure();
   // Erase the vit ops (reverse order: users first).
   for (Operation *op : llvm::reverse(ops))

@@ -17,7 +17,7 @@ packages=(
   # LLVM/MLIR 22 (libMLIR.so, mlir-tblgen, lit, FileCheck, not)
   llvm-22-dev llvm-22-tools libmlir-22-dev mlir-22-tools
   # libraries used by the compiler and the runtime
-  libonnx-dev libprotobuf-dev protobuf-compiler libfmt-dev libssl-dev libcli11-dev
+  libonnx-dev libonnx-testdata libprotobuf-dev protobuf-compiler libfmt-dev libssl-dev libcli11-dev
   libeigen3-dev libgtest-dev libgmock-dev libbenchmark-dev
   # Python side (training, fixtures): PyTorch and friends from apt, no PyPI
   python3 python3-numpy python3-torch python3-torchvision python3-onnx python3-tqdm

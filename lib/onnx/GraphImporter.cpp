@@ -28,6 +28,8 @@
 #include "mlir/IR/DialectResourceBlobManager.h"
 #include "mlir/IR/Verifier.h"
 #include "llvm/ADT/StringExtras.h"
+#include "llvm/ADT/StringMap.h"
+#include "llvm/ADT/StringSet.h"
 #include "llvm/Support/raw_ostream.h"
 
 #include <cmath>
@@ -87,7 +89,11 @@ private:
   Location loc = UnknownLoc::get(&ctx);
   Type floatTy;
   std::unordered_map<std::string, Val> values;
-  std::unordered_map<const HostTensor *, Value> materialized;
+  /// vit.constant of each materialised host tensor. The entry holds the
+  /// tensor too: a temporary (Gemm's alpha, Neg's -1) must stay alive, or a
+  /// later tensor allocated at its address would find its constant.
+  std::unordered_map<const HostTensor *, std::pair<HostPtr, Value>>
+      materialized;
   const onnx::NodeProto *node = nullptr;
   int nodeIndex = 0;
 
@@ -206,7 +212,7 @@ private:
     HostTensor &h = *v.c;
     auto it = materialized.find(&h);
     if (it != materialized.end())
-      return it->second;
+      return it->second.second;
     int64_t n = h.numElements();
     checkSize(n);
     RankedTensorType ty = tensorTy(h.shape);
@@ -237,9 +243,21 @@ private:
           HeapAsmResourceBlob::allocateAndCopyWithAlign(
               llvm::ArrayRef<char>(bytes), floatTy.isF32() ? 4 : 8));
     }
-    Value c = vit::ConstantOp::create(b, loc, value);
-    materialized[&h] = c;
+    Value c = vit::ConstantOp::create(b, constantLoc(h), value);
+    materialized[&h] = {v.c, c};
     return c;
+  }
+
+  /// Location of the vit.constant of `h`: the node's, with the ONNX tensor
+  /// name as metadata (`{onnx.tensor = "NAME"}`, read by the lowering's
+  /// fixed-point range check, passes/LowerToMpc.cpp) when `h` holds the
+  /// values of a named initializer or Constant.
+  Location constantLoc(const HostTensor &h) {
+    if (h.name.empty())
+      return loc;
+    return FusedLoc::get(&ctx, {loc},
+                         b.getDictionaryAttr(b.getNamedAttr(
+                             "onnx.tensor", b.getStringAttr(h.name))));
   }
 
   std::string blobName(const HostTensor &h) {
@@ -282,6 +300,7 @@ private:
     auto out = std::make_shared<HostTensor>();
     out->kind = in.kind;
     out->shape = r.shape;
+    out->name = in.name;
     for (double d : r.data) {
       size_t j = static_cast<size_t>(d);
       if (in.isFloat())
@@ -295,6 +314,7 @@ private:
   // --- node handlers -------------------------------------------------------
   void importNode();
   void importConstant();
+  void importDropout();
   void importElementwiseBinary(llvm::StringRef op);
   void importUnary(llvm::StringRef op);
   void importMatMul();
@@ -332,7 +352,92 @@ private:
     return out;
   }
   std::string nodeLabel();
+  bool checkAttributes(llvm::StringRef op);
 };
+
+/// The attributes each op handler implements, by op_type (ONNX operator
+/// documentation, opsets 11-20). An attribute outside this list is an error:
+/// an attribute the importer ignored would change the result silently.
+/// Opset-dependent entries are refined in Importer::checkAttributes.
+const llvm::StringMap<llvm::SmallVector<llvm::StringRef, 6>> &opAttributes() {
+  static const llvm::StringMap<llvm::SmallVector<llvm::StringRef, 6>> table =
+      [] {
+        llvm::StringMap<llvm::SmallVector<llvm::StringRef, 6>> t;
+        for (const char *op :
+             {"Identity", "Add", "Sub", "Mul", "Div", "Pow", "Equal", "Sqrt",
+              "Reciprocal", "Erf", "Tanh", "Relu", "Exp", "Neg", "MatMul",
+              "Expand", "Where", "Range"})
+          t[op] = {};
+        t["Constant"] = {"value", "value_float", "value_floats", "value_int",
+                         "value_ints"};
+        // seed and ratio have no effect in inference (training_mode false).
+        t["Dropout"] = {"seed", "ratio"};
+        t["Gemm"] = {"alpha", "beta", "transA", "transB"};
+        t["Conv"] = {"auto_pad",     "dilations", "group",
+                     "kernel_shape", "pads",      "strides"};
+        t["Softmax"] = {"axis"};
+        t["LayerNormalization"] = {"axis", "epsilon", "stash_type"};
+        t["Gelu"] = {"approximate"};
+        t["Transpose"] = {"perm"};
+        t["Reshape"] = {"allowzero"};
+        t["Flatten"] = {"axis"};
+        t["Squeeze"] = {"axes"};
+        t["Unsqueeze"] = {"axes"};
+        t["Concat"] = {"axis"};
+        t["Split"] = {"axis", "split", "num_outputs"};
+        t["Slice"] = {"starts", "ends", "axes"};
+        t["Gather"] = {"axis"};
+        for (const char *op : {"ReduceMean", "ReduceSum", "ReduceMax"})
+          t[op] = {"axes", "keepdims", "noop_with_empty_axes"};
+        // saturate only affects casts to float8 types, which are refused.
+        t["Cast"] = {"to", "saturate"};
+        t["Shape"] = {"start", "end"};
+        t["ConstantOfShape"] = {"value"};
+        return t;
+      }();
+  return table;
+}
+
+/// Refuses any attribute of the node that its handler does not implement
+/// (or that this opset moved to an input); false if the op is unknown.
+bool Importer::checkAttributes(llvm::StringRef op) {
+  const auto &table = opAttributes();
+  auto it = table.find(op);
+  if (it == table.end())
+    return false;
+  llvm::SmallVector<llvm::StringRef, 6> allowed(it->second.begin(),
+                                                it->second.end());
+  // Parameters that became inputs: the attribute form is not read there.
+  llvm::SmallVector<llvm::StringRef, 3> moved;
+  const char *why = "";
+  if (op == "Slice" && opset >= 10) {
+    moved = {"starts", "ends", "axes"};
+    why = "starts, ends and axes are inputs since opset 10";
+  } else if (op == "ReduceSum" && opset >= 13) {
+    moved = {"axes"};
+    why = "axes is an input of ReduceSum since opset 13";
+  } else if ((op == "ReduceMean" || op == "ReduceMax") && opset >= 18) {
+    moved = {"axes"};
+    why = "axes is an input since opset 18";
+  }
+  for (llvm::StringRef name : moved)
+    if (attr(name))
+      fail("attribute '" + name + "' is not valid at opset " +
+           llvm::Twine(opset) + " (" + why + "); it would be ignored");
+  llvm::StringSet<> seen;
+  for (const onnx::AttributeProto &a : node->attribute()) {
+    if (!seen.insert(a.name()).second)
+      fail("attribute '" + a.name() + "' is given twice");
+    if (!llvm::is_contained(allowed, llvm::StringRef(a.name()))) {
+      std::string list;
+      for (llvm::StringRef n : allowed)
+        list += (list.empty() ? "" : ", ") + n.str();
+      fail("attribute '" + a.name() + "' is not supported by the importer (" +
+           op + " implements " + (list.empty() ? "no attributes" : list) + ")");
+    }
+  }
+  return true;
+}
 
 std::string Importer::nodeLabel() {
   std::string name =
@@ -363,6 +468,7 @@ Importer::run(const std::vector<std::vector<int64_t>> &inputShapes) {
         decodeTensorProto(t, /*lazyFloats=*/true, opts.maxElements, t.name());
     if (!h)
       return fileError("initializer: " + llvm::toString(h.takeError()));
+    h->name = t.name();
     values[t.name()] =
         Val{Value(), std::make_shared<HostTensor>(std::move(*h))};
     isInit[t.name()] = true;
@@ -492,12 +598,22 @@ void Importer::importNode() {
     fail("domain '" + node->domain() +
          "' is not supported (expected the default ONNX domain)");
   llvm::StringRef op = node->op_type();
+  if (!checkAttributes(op))
+    fail("op_type '" + op +
+         "' is not supported by the importer (supported: Conv, MatMul, Gemm, "
+         "Add, Sub, Mul, Div, Pow, Sqrt, Reciprocal, Erf, Gelu, Tanh, Relu, "
+         "Exp, Neg, Softmax, LayerNormalization, Transpose, Reshape, Flatten, "
+         "Concat, Split, Slice, Gather, Squeeze, Unsqueeze, Expand, Constant, "
+         "ConstantOfShape, Identity, Dropout, ReduceMean, ReduceSum, "
+         "ReduceMax, Cast, Shape, Equal, Where, Range)");
   if (op == "Constant")
     return importConstant();
-  if (op == "Identity" || op == "Dropout") {
+  if (op == "Identity") {
     setOutput(0, input(0));
     return;
   }
+  if (op == "Dropout")
+    return importDropout();
   if (op == "Add" || op == "Sub" || op == "Mul" || op == "Div" || op == "Pow" ||
       op == "Equal")
     return importElementwiseBinary(op);
@@ -543,43 +659,61 @@ void Importer::importNode() {
     return importWhere();
   if (op == "Range")
     return importRange();
-  fail("op_type '" + op +
-       "' is not supported by the importer (supported: Conv, MatMul, Gemm, "
-       "Add, Sub, Mul, Div, Pow, Sqrt, Reciprocal, Erf, Gelu, Tanh, Relu, "
-       "Exp, Softmax, LayerNormalization, Transpose, Reshape, Flatten, "
-       "Concat, Split, Slice, Gather, Squeeze, Unsqueeze, Expand, Constant, "
-       "ConstantOfShape, Identity, ReduceMean, ReduceSum, ReduceMax, Cast, "
-       "Shape, Equal, Where, Range)");
+  fail("op_type '" + op + "' has no handler (importer bug)");
+}
+
+void Importer::importDropout() {
+  // Inference: the identity, unless training_mode (input #2, opset 12+) is
+  // true. The mask output is not produced.
+  if (hasInput(2)) {
+    Val &t = input(2);
+    if (!t.isConst())
+      fail("training_mode (input #2) must be a constant false");
+    HostTensor &h = constInput(2, "training_mode");
+    if (h.numElements() != 1 || (h.isFloat() ? h.f[0] != 0 : h.i[0] != 0))
+      fail("training_mode = true is not supported (inference only)");
+  }
+  if (node->output_size() > 1 && !node->output(1).empty())
+    fail("the mask output is not supported");
+  setOutput(0, input(0));
 }
 
 void Importer::importConstant() {
-  const onnx::AttributeProto *a = attr("value");
-  if (a && a->type() == onnx::AttributeProto::TENSOR) {
-    Expected<HostTensor> h =
-        decodeTensorProto(a->t(), false, opts.maxElements,
-                          node->output_size() ? node->output(0) : "Constant");
-    if (!h)
-      fail(llvm::toString(h.takeError()));
-    setOutput(0, Val{Value(), std::make_shared<HostTensor>(std::move(*h))});
-    return;
+  // Exactly one of the value attributes (the attribute check has refused
+  // sparse_value and the string forms).
+  if (node->attribute_size() != 1)
+    fail("needs exactly one value attribute (value, value_float(s) or "
+         "value_int(s)), got " +
+         llvm::Twine(node->attribute_size()));
+  const onnx::AttributeProto &a = node->attribute(0);
+  std::string name = node->output_size() ? node->output(0) : "Constant";
+  HostPtr h;
+  if (a.name() == "value") {
+    if (a.type() != onnx::AttributeProto::TENSOR)
+      fail("attribute 'value' must be a tensor");
+    Expected<HostTensor> t =
+        decodeTensorProto(a.t(), false, opts.maxElements, name);
+    if (!t)
+      fail(llvm::toString(t.takeError()));
+    h = std::make_shared<HostTensor>(std::move(*t));
+  } else if (a.name() == "value_float") {
+    h = hostFloats({}, {attrFloat("value_float", 0)}, HostTensor::Kind::F32);
+  } else if (a.name() == "value_int") {
+    h = hostInts({}, {attrInt("value_int", 0)});
+  } else if (a.name() == "value_floats") {
+    if (a.type() != onnx::AttributeProto::FLOATS)
+      fail("attribute 'value_floats' must be a list of floats");
+    h = hostFloats({int64_t(a.floats_size())},
+                   std::vector<double>(a.floats().begin(), a.floats().end()),
+                   HostTensor::Kind::F32);
+  } else if (a.name() == "value_ints") {
+    std::vector<int64_t> v = *attrInts("value_ints");
+    h = hostInts({int64_t(v.size())}, v);
+  } else {
+    fail("attribute '" + a.name() + "' is not supported by the importer");
   }
-  if ((a = attr("value_float")))
-    return setOutput(
-        0, Val{Value(), hostFloats({}, {a->f()}, HostTensor::Kind::F32)});
-  if ((a = attr("value_int")))
-    return setOutput(0, Val{Value(), hostInts({}, {a->i()})});
-  if ((a = attr("value_floats")))
-    return setOutput(
-        0, Val{Value(), hostFloats({int64_t(a->floats_size())},
-                                   std::vector<double>(a->floats().begin(),
-                                                       a->floats().end()),
-                                   HostTensor::Kind::F32)});
-  if ((a = attr("value_ints")))
-    return setOutput(
-        0, Val{Value(), hostInts({int64_t(a->ints_size())},
-                                 std::vector<int64_t>(a->ints().begin(),
-                                                      a->ints().end()))});
-  fail("needs a 'value' tensor (or value_float(s)/value_int(s)) attribute");
+  h->name = name;
+  setOutput(0, Val{Value(), h});
 }
 
 void Importer::importElementwiseBinary(llvm::StringRef op) {
@@ -830,6 +964,10 @@ void Importer::importConv() {
       attrInts("strides").value_or(std::vector<int64_t>{1, 1});
   std::vector<int64_t> pads =
       attrInts("pads").value_or(std::vector<int64_t>{0, 0, 0, 0});
+  if (autoPad == "VALID" &&
+      llvm::any_of(pads, [](int64_t p) { return p != 0; }))
+    fail("pads " + shapeStr(pads) +
+         " together with auto_pad = VALID (no padding) is not supported");
   std::vector<int64_t> dil =
       attrInts("dilations").value_or(std::vector<int64_t>{1, 1});
   if (strides.size() != 2 || strides[0] < 1 || strides[1] < 1)
@@ -893,6 +1031,10 @@ void Importer::importLayerNorm() {
   for (int k = 1; k < node->output_size(); ++k)
     if (!node->output(k).empty())
       fail("the Mean/InvStdDev outputs are not supported");
+  if (int64_t st = attrInt("stash_type", onnx::TensorProto::FLOAT);
+      st != onnx::TensorProto::FLOAT)
+    fail("stash_type = " + llvm::Twine(st) +
+         " is not supported (expected 1, float)");
   int64_t d = xs.back();
   auto param = [&](int i, double fill) -> Value {
     if (!hasInput(i)) {

@@ -29,6 +29,11 @@ struct HostTensor {
   std::vector<int64_t> i; // I64 / Bool values
   /// Undecoded float initializer (data still in the protobuf).
   const onnx::TensorProto *proto = nullptr;
+  /// The ONNX name of the initializer or Constant output whose values this
+  /// tensor holds (also after a reshape, transpose or slice of it); empty
+  /// for computed tensors. Named on the `vit.constant` location (see
+  /// GraphImporter.cpp) so that later errors can name the ONNX tensor.
+  std::string name;
 
   bool isFloat() const { return kind == Kind::F32 || kind == Kind::F64; }
   int64_t numElements() const {
