@@ -13,6 +13,9 @@ echo "== lit"
 echo "== ctest"
 ctest --test-dir "$build" --output-on-failure -j 2 --timeout 600
 
+echo "== sanitizers (runtime tests + one private inference under ASan/UBSan)"
+"$root/scripts/sanitize.sh"
+
 echo "== python (python/tests, unittest)"
 # Search/distillation/export tests (issue 8): system Python with PyTorch from
 # apt; the ONNX round trip uses the tools built above (skipped if absent).

@@ -94,10 +94,51 @@ std::string headKindList() {
   return s;
 }
 
+/// The deepest nesting of arrays and objects in `text` (strings skipped),
+/// stopping early once it exceeds `limit`: llvm::json::parse recurses once
+/// per level, so a deep document must be refused before it is parsed.
+unsigned nestingDepth(StringRef text, unsigned limit) {
+  unsigned depth = 0, deepest = 0;
+  bool inString = false, escaped = false;
+  for (char c : text) {
+    if (inString) {
+      if (escaped)
+        escaped = false;
+      else if (c == '\\')
+        escaped = true;
+      else if (c == '"')
+        inString = false;
+      continue;
+    }
+    if (c == '"') {
+      inString = true;
+    } else if (c == '[' || c == '{') {
+      deepest = std::max(deepest, ++depth);
+      if (deepest > limit)
+        return deepest;
+    } else if ((c == ']' || c == '}') && depth) {
+      --depth;
+    }
+  }
+  return deepest;
+}
+
 } // namespace
 
 Expected<ArchSpec> parseArch(StringRef text, StringRef fileName) {
   Reader r(fileName);
+  // mpcvit.arch.v1 nests 4 levels; anything past kMaxArchDepth is not an
+  // arch file (and would exhaust the parser's stack).
+  if (text.size() > kMaxArchBytes)
+    return createStringError(inconvertibleErrorCode(),
+                             fileName + ": " + Twine(text.size()) +
+                                 " bytes; an arch file has at most " +
+                                 Twine(kMaxArchBytes));
+  if (unsigned d = nestingDepth(text, kMaxArchDepth); d > kMaxArchDepth)
+    return createStringError(inconvertibleErrorCode(),
+                             fileName + ": JSON nests deeper than " +
+                                 Twine(kMaxArchDepth) +
+                                 " levels; an arch file needs 4");
   Expected<json::Value> doc = json::parse(text);
   if (!doc)
     return createStringError(

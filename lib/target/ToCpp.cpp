@@ -7,6 +7,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "mpcvit/target/ToCpp.h"
+#include "mpcvit/target/InputRange.h"
 #include "mpcvit/target/Program.h"
 
 #include "mpcvit/dialects/mpc/MpcDialect.h"
@@ -272,6 +273,10 @@ LogicalResult Emitter::emit(StringRef name) {
   });
   if (!offlineKnown)
     offlineBytes = 0;
+  // The client's input range (InputRange.h); 0 = not analysed (elided
+  // weight data): the client then checks only NaN/Inf and the encoding.
+  FailureOr<InputRange> range = inputRange(p);
+  double inputAbsMax = succeeded(range) ? range->absMax : 0.0;
   Value arg = p.fn.getArgument(0);
   auto outTy = llvm::cast<mpc::RingTensorType>(p.fn.getResultTypes()[0]);
   names[arg] = "input";
@@ -307,6 +312,7 @@ LogicalResult Emitter::emit(StringRef name) {
      << "  p.output = " << list(outTy.getShape()) << ";\n"
      << "  p.outputFrac = " << outTy.getFracBits() << ";\n"
      << "  p.offlineBytes = " << offlineBytes << "ull;\n"
+     << "  p.inputAbsMax = " << llvm::format("%.17g", inputAbsMax) << ";\n"
      << "  p.weights = {\n";
   for (auto [i, w] : llvm::enumerate(p.weights)) {
     auto t = ty(w.getResult());

@@ -1,6 +1,8 @@
 //===- context.cpp - Sessions, handshake, dealer streams ------------------===//
 #include "mpcvit/runtime/context.h"
 
+#include "mpcvit/runtime/handshake.h"
+
 #include <cerrno>
 #include <cstring>
 #include <fcntl.h>
@@ -86,75 +88,6 @@ int Context::gemmThreads() const {
   return h ? int(h) : 1;
 }
 
-namespace {
-struct Hello {
-  uint32_t version, ringBits, fracBits, role, trunc;
-  uint64_t programHash;
-  uint32_t compare = 0; // CompareMode, at offset 36
-};
-std::vector<uint8_t> encodeHello(const Hello &h) {
-  std::vector<uint8_t> b(8 + 5 * 4 + 8 + 4);
-  std::memcpy(b.data(), "MPCVIT\0\1", 8);
-  uint32_t v[5] = {h.version, h.ringBits, h.fracBits, h.role, h.trunc};
-  std::memcpy(b.data() + 8, v, sizeof(v));
-  std::memcpy(b.data() + 28, &h.programHash, 8);
-  std::memcpy(b.data() + 36, &h.compare, 4);
-  return b;
-}
-uint32_t helloCompare(const std::vector<uint8_t> &got) {
-  uint32_t c;
-  std::memcpy(&c, got.data() + 36, 4);
-  return c;
-}
-constexpr const char *kCompareWhat = "comparison mode (0 = a2b, 1 = dcf)";
-
-/// This side's hello for session `cfg` and role `role`.
-Hello makeHello(const SessionConfig &cfg, Role role) {
-  Hello h{kProtocolVersion, uint32_t(kRingBits), uint32_t(cfg.fracBits),
-          uint32_t(role),   uint32_t(cfg.trunc), cfg.programHash};
-  h.compare = uint32_t(cfg.compare);
-  return h;
-}
-
-/// The peer's hello (encodeHello's layout); `got` has encodeHello's size
-/// (the exchange checked it). Throws ProtocolError "<who>: handshake: peer
-/// is not an mpcvit runtime" on a wrong magic.
-Hello decodeHello(const std::vector<uint8_t> &got, const std::string &who) {
-  if (std::memcmp(got.data(), "MPCVIT\0\1", 8) != 0)
-    throw ProtocolError(who + ": handshake: peer is not an mpcvit runtime");
-  uint32_t v[5];
-  std::memcpy(v, got.data() + 8, sizeof(v));
-  Hello h{v[0], v[1], v[2], v[3], v[4], 0};
-  std::memcpy(&h.programHash, got.data() + 28, 8);
-  h.compare = helloCompare(got);
-  return h;
-}
-
-/// Throws ProtocolError "<who>: handshake with <peer>: <field> mismatch
-/// (this side a, peer b)" for the first session field (protocol version,
-/// ring bits, fractional bits, truncation mode, comparison mode, program
-/// hash) on which the two hellos differ. Roles are checked by the callers.
-void checkHello(const Hello &mine, const Hello &peer, const std::string &who,
-                Role peerRole) {
-  auto fail = [&](const char *what, uint64_t a, uint64_t b) {
-    throw ProtocolError(who + ": handshake with " + roleName(peerRole) + ": " +
-                        what + " mismatch (this side " + std::to_string(a) +
-                        ", peer " + std::to_string(b) + ")");
-  };
-  if (peer.version != mine.version)
-    fail("protocol version", mine.version, peer.version);
-  if (peer.ringBits != mine.ringBits)
-    fail("ring bits", mine.ringBits, peer.ringBits);
-  if (peer.fracBits != mine.fracBits)
-    fail("fractional bits", mine.fracBits, peer.fracBits);
-  if (peer.trunc != mine.trunc)
-    fail("truncation mode", mine.trunc, peer.trunc);
-  if (peer.compare != mine.compare)
-    fail(kCompareWhat, mine.compare, peer.compare);
-  if (peer.programHash != mine.programHash)
-    fail("program hash", mine.programHash, peer.programHash);
-}
-} // namespace
 
 Role Context::handshake(Channel &ch, bool acceptSide,
                         std::initializer_list<Role> allowed) {
@@ -723,7 +656,8 @@ std::vector<uint64_t> Context::corrShared(size_t n,
   }
   if (party() == corrParty) {
     std::vector<uint64_t> r(n);
-    std::memcpy(r.data(), take(n * 8, "corrShared"), n * 8);
+    if (n) // r.data() of an empty vector may be null
+      std::memcpy(r.data(), take(n * 8, "corrShared"), n * 8);
     return r;
   }
   return prgDealer_->next(n);

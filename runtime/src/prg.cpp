@@ -39,6 +39,8 @@ Prg::Prg(Prg &&) noexcept = default;
 Prg &Prg::operator=(Prg &&) noexcept = default;
 
 void Prg::fillBytes(uint8_t *out, size_t n) {
+  if (n == 0)
+    return; // `out` may be null (an empty vector's data())
   std::memset(out, 0, n);
   // EVP_EncryptUpdate takes an int length: go in chunks.
   constexpr size_t kChunk = size_t(1) << 30;

@@ -5,6 +5,7 @@
 #include "mpcvit/runtime/weights_file.h"
 
 #include <algorithm>
+#include <cmath>
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
@@ -239,6 +240,36 @@ void deploy(Context &ctx, const ProgramInfo &info, Weights &w) {
       w.matrices_[i] = deploy_weight(ctx, uint64_t(i), w.tensor(i));
 }
 
+/// Refuses NaN, infinities and values outside the range the program's
+/// fixed-point format carries (ProgramInfo::inputAbsMax, else the encodable
+/// range), naming the input, the element and the value.
+void checkInputRange(const ProgramInfo &info,
+                     const std::vector<std::vector<double>> &inputs,
+                     const std::string &path) {
+  const double encodable = std::ldexp(1.0, 62 - info.fracBits);
+  const double limit = info.inputAbsMax > 0 ? info.inputAbsMax : encodable;
+  for (size_t k = 0; k < inputs.size(); ++k)
+    for (size_t i = 0; i < inputs[k].size(); ++i) {
+      double v = inputs[k][i];
+      if (std::isfinite(v) && std::fabs(v) <= limit)
+        continue;
+      char buf[96];
+      std::snprintf(buf, sizeof(buf), "%.9g", v);
+      std::string where = path + ": input " + std::to_string(k) +
+                          ", element " + std::to_string(i) + " is " + buf;
+      if (!std::isfinite(v))
+        throw std::runtime_error(where + ": not a finite number");
+      char lim[64];
+      std::snprintf(lim, sizeof(lim), "%.6g", limit);
+      throw std::runtime_error(
+          where + ", outside [-" + lim + ", " + lim +
+          "], the range this program's fixed-point format (" +
+          std::to_string(info.fracBits) +
+          " fractional bits) carries through its first layers: is the "
+          "image normalised as the model expects?");
+    }
+}
+
 /// The client's inputs: one array per inference, each of the program's
 /// input shape.
 std::vector<std::vector<double>> loadInputs(const ProgramInfo &info,
@@ -264,9 +295,12 @@ std::vector<std::vector<double>> loadInputs(const ProgramInfo &info,
     files.push_back(path);
   }
   const size_t n = numel(info.input);
+  // Largest input file accepted: 2^16 inputs of the program's shape as
+  // float64 plus a header (a limit from the program, not from the file).
+  const uint64_t maxBytes = (uint64_t(1) << 16) + uint64_t(n) * 8 * 65536;
   std::vector<std::vector<double>> out;
   for (const std::string &f : files) {
-    NpyArray a = readNpy(f);
+    NpyArray a = readNpy(f, maxBytes);
     if (a.shape == info.input) {
       out.push_back(std::move(a.data));
       continue;
@@ -287,6 +321,9 @@ std::vector<std::vector<double>> loadInputs(const ProgramInfo &info,
       out.emplace_back(a.data.begin() + b * int64_t(n),
                        a.data.begin() + (b + 1) * int64_t(n));
   }
+  if (out.empty())
+    throw std::runtime_error(path + ": holds no input (a batch of 0 images)");
+  checkInputRange(info, out, path);
   return out;
 }
 

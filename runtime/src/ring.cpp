@@ -93,6 +93,10 @@ RingTensor addScalar(const RingTensor &a, uint64_t c) {
 }
 
 uint64_t encodeFixed(double v, int frac) {
+  if (std::isnan(v) || std::isinf(v))
+    throw std::out_of_range(std::string("fixed-point encode: got ") +
+                            (std::isnan(v) ? "NaN" : "an infinity") +
+                            ", not a finite number");
   double s = std::ldexp(v, frac);
   if (!std::isfinite(s) || std::fabs(s) >= std::ldexp(1.0, 62))
     throw std::out_of_range("fixed-point encode: expected |v| < 2^" +
@@ -118,8 +122,14 @@ RingTensor FixedPoint::encode(const std::vector<double> &v, Shape shape) const {
     throw std::invalid_argument("FixedPoint::encode: shape " +
                                 shapeStr(r.shape) + " vs " +
                                 std::to_string(v.size()) + " values");
-  for (size_t i = 0; i < v.size(); ++i)
-    r[i] = encode(v[i]);
+  for (size_t i = 0; i < v.size(); ++i) {
+    try {
+      r[i] = encode(v[i]);
+    } catch (const std::out_of_range &e) {
+      throw std::out_of_range(std::string(e.what()) + " (element " +
+                              std::to_string(i) + ")");
+    }
+  }
   return r;
 }
 RingTensor FixedPoint::encode(const std::vector<double> &v) const {

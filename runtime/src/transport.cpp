@@ -95,6 +95,31 @@ CommStats &CommStats::operator+=(const CommStats &o) {
   return *this;
 }
 
+uint64_t parseFrameHeader(const uint8_t *h, uint32_t expectedSeq,
+                          size_t expected, uint64_t limit,
+                          const std::string &what, const std::string &peer) {
+  uint32_t magic = getU32(h), seq = getU32(h + 4);
+  uint64_t len = getU64(h + 8);
+  if (magic != kMagic)
+    throw TransportError("'" + what + "': bad frame magic from " + peer +
+                         " (not an mpcvit peer?)");
+  if (seq != expectedSeq)
+    throw TransportError("'" + what + "': frame out of sequence from " + peer +
+                         ": expected #" + std::to_string(expectedSeq) +
+                         ", got #" + std::to_string(seq));
+  if (expected != SIZE_MAX && len != expected)
+    throw TransportError("'" + what + "': protocol desync with " + peer +
+                         ": expected " + std::to_string(expected) +
+                         " bytes, got a message of " + std::to_string(len));
+  // An exact expectation is the program's own bound; otherwise the
+  // channel's limit applies.
+  if (expected == SIZE_MAX && len > limit)
+    throw TransportError("'" + what + "': frame of " + std::to_string(len) +
+                         " bytes from " + peer + " exceeds the limit of " +
+                         std::to_string(limit) + " bytes this program allows");
+  return len;
+}
+
 Channel::Channel(int fd, std::string peerName, TransportOptions opts)
     : fd_(fd), peer_(std::move(peerName)), opts_(std::move(opts)) {
   setNonBlocking(fd_);
@@ -378,29 +403,8 @@ void Channel::pump(const void *data, size_t n, bool doSend,
       rgot += r;
       progress = progress || r > 0;
       if (!rhave && rgot == kHeader) {
-        uint32_t magic = getU32(rhdr), seq = getU32(rhdr + 4);
-        rlen = getU64(rhdr + 8);
-        if (magic != kMagic)
-          throw TransportError("'" + what + "': bad frame magic from " + peer_ +
-                               " (not an mpcvit peer?)");
-        if (seq != recvSeq_)
-          throw TransportError("'" + what + "': frame out of sequence from " +
-                               peer_ + ": expected #" +
-                               std::to_string(recvSeq_) + ", got #" +
-                               std::to_string(seq));
-        if (expected != SIZE_MAX && rlen != expected)
-          throw TransportError("'" + what + "': protocol desync with " + peer_ +
-                               ": expected " + std::to_string(expected) +
-                               " bytes, got a message of " +
-                               std::to_string(rlen));
-        // An exact expectation is the program's own bound; otherwise the
-        // channel's limit applies.
-        if (expected == SIZE_MAX && rlen > opts_.maxMessageBytes)
-          throw TransportError("'" + what + "': frame of " +
-                               std::to_string(rlen) + " bytes from " + peer_ +
-                               " exceeds the limit of " +
-                               std::to_string(opts_.maxMessageBytes) +
-                               " bytes this program allows");
+        rlen = parseFrameHeader(rhdr, recvSeq_, expected,
+                                opts_.maxMessageBytes, what, peer_);
         out->resize(size_t(rlen));
         rhave = true;
         deadline = budget(sendTotal + kHeader + rlen);

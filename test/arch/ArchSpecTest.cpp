@@ -73,6 +73,24 @@ TEST(ArchSpec, ErrorsNameThePathAndTheExpectation) {
   EXPECT_NE(errorOf("{").find("a.json: invalid JSON"), std::string::npos);
 }
 
+// Issue 14: 50,000 nested arrays made mpcvit-compile overflow its stack
+// inside the JSON parser; the depth is now checked first, and brackets in
+// strings do not count.
+TEST(ArchSpec, DeepNestingIsRefusedBeforeParsing) {
+  std::string deep(50000, '[');
+  deep += std::string(50000, ']');
+  EXPECT_EQ(errorOf(deep), "a.json: JSON nests deeper than 32 levels; an "
+                           "arch file needs 4");
+  std::string ok(32, '[');
+  ok += std::string(32, ']');
+  EXPECT_EQ(errorOf(ok).find("nests deeper"), std::string::npos);
+  std::string quoted = kValid;
+  quoted.replace(quoted.find("\"format\""), 0,
+                 "\"note\": \"" + std::string(100, '[') + "\", ");
+  EXPECT_EQ(errorOf(quoted).find("nests deeper"), std::string::npos)
+      << errorOf(quoted);
+}
+
 TEST(ArchSpec, MissingFileIsAnErrorNamingIt) {
   llvm::Expected<ArchSpec> spec = loadArch("/nonexistent/arch.json");
   ASSERT_FALSE(static_cast<bool>(spec));

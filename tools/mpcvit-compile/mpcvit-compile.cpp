@@ -22,6 +22,7 @@
 #include "mpcvit/dialects/vit/VitDialect.h"
 #include "mpcvit/onnx/Importer.h"
 #include "mpcvit/passes/Passes.h"
+#include "mpcvit/target/InputRange.h"
 #include "mpcvit/target/Program.h"
 #include "mpcvit/target/ToCpp.h"
 
@@ -34,6 +35,7 @@
 #include "mlir/Transforms/Passes.h"
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/FileSystem.h"
+#include "llvm/Support/Format.h"
 #include "llvm/Support/InitLLVM.h"
 #include "llvm/Support/Path.h"
 #include "llvm/Support/Program.h"
@@ -175,6 +177,13 @@ int main(int argc, char **argv) {
   if (mlir::failed(
           mpcvit::target::writeWeightsFile(*program, base + ".weights")))
     return 1;
+  if (mlir::FailureOr<mpcvit::target::InputRange> range =
+          mpcvit::target::inputRange(*program);
+      mlir::succeeded(range))
+    llvm::outs() << "mpcvit-compile: " << base << ": client inputs must stay "
+                 << "within |x| <= " << llvm::format("%.6g", range->absMax)
+                 << " (" << program->fracBits << " fractional bits; limited "
+                 << "by " << range->limitBy << ")\n";
   if (emitKind == "cpp")
     return 0;
 

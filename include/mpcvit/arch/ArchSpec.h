@@ -57,6 +57,11 @@ inline constexpr llvm::StringLiteral kArchFormatV1 = "mpcvit.arch.v1";
 /// used in messages). Errors name the JSON path and what was expected, e.g.
 /// "arch.json: layers[1].heads[2]: expected one of softmax, relu_softmax,
 /// scale, 2quad, 2relu, got \"tanh\"".
+/// Limits checked before the JSON is parsed: nesting depth (arrays and
+/// objects) and size in bytes.
+inline constexpr unsigned kMaxArchDepth = 32;
+inline constexpr size_t kMaxArchBytes = size_t(64) << 20;
+
 llvm::Expected<ArchSpec> parseArch(llvm::StringRef json,
                                    llvm::StringRef fileName);
 

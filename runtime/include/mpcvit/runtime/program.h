@@ -85,6 +85,11 @@ struct ProgramInfo {
   /// Dealer bytes per inference for both parties (the cost model's
   /// offline bytes): the bound on one party's bundle. 0 = unknown (1 GiB).
   uint64_t offlineBytes = 0;
+  /// The largest |x| of an input element the fixed-point format carries
+  /// through the first layers (the compiler's range analysis, InputRange.h);
+  /// the client refuses larger values. 0 = not analysed (only NaN/Inf and
+  /// the encodable range are checked).
+  double inputAbsMax = 0;
 };
 
 /// The server's weights (loaded from the file) or, on the client and the

@@ -72,6 +72,15 @@ struct CommStats {
   CommStats &operator+=(const CommStats &o);
 };
 
+/// Checks a received 16-byte frame header (u32 magic "MPCV", u32 sequence
+/// number, u64 payload length; little-endian) and returns the payload
+/// length: the magic, the sequence number `expectedSeq`, the exact length
+/// `expected` (SIZE_MAX: none) or else at most `limit` bytes. Throws
+/// TransportError naming `what` and `peer`. Nothing is allocated.
+uint64_t parseFrameHeader(const uint8_t *header, uint32_t expectedSeq,
+                          size_t expected, uint64_t limit,
+                          const std::string &what, const std::string &peer);
+
 /// One framed, counted TCP connection. Not thread-safe; movable.
 class Channel {
 public:
