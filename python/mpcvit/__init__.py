@@ -1,4 +1,13 @@
-"""mpcvit: search, distillation and export of MPC-friendly Vision Transformers.
+"""mpcvit: search, distillation and export of MPC-friendly Vision Transformers,
+and a Python API over the private-inference toolchain.
+
+The API (``api``, docs/python-api.md)::
+
+    import mpcvit
+    prog = mpcvit.compile("model.onnx", arch="arch.json")  # -> mpcvit.Program
+    prog.cost("wan")                 # predicted bytes, rounds, latency
+    logits = prog.run_local(x)       # x float [N, 1, 28, 28] -> [N, classes]
+    # two hosts: prog.serve_dealer(...), prog.serve(...), mpcvit.Client(...).infer(x)
 
 The Python side of the mpcvit toolchain (DESIGN.md §7). Run every module with
 the system interpreter, which has PyTorch, NumPy, ONNX and tqdm from apt::
@@ -13,7 +22,15 @@ the system interpreter, which has PyTorch, NumPy, ONNX and tqdm from apt::
 Modules: ``data`` (Fashion-MNIST IDX loader), ``model`` (ViT-Lite with
 per-head attention kinds and GeLU kinds), ``arch`` (arch.json v1 I/O),
 ``costs`` (per-kind 2PC costs for the search penalty), ``engine`` (training
-loop, checkpoints), ``onnx_fixtures`` (importer test fixtures, issue 3).
+loop, checkpoints), ``onnx_fixtures`` (importer test fixtures, issue 3),
+``plaintext`` (the float reference of a compiled program), ``api`` (compile,
+cost, run locally or between hosts; exported here).
 """
 
 __version__ = "0.1.0"
+
+from mpcvit.api import (Client, MpcvitError, Program, Service, TestCerts,  # noqa: E402
+                        TlsFiles, bin_dir, compile, load, make_test_certs)
+
+__all__ = ["Client", "MpcvitError", "Program", "Service", "TestCerts", "TlsFiles",
+           "bin_dir", "compile", "load", "make_test_certs"]
