@@ -45,6 +45,31 @@ unsigned CostReport::uncalibratedOps() const {
   return n;
 }
 
+std::vector<LayerCost> CostReport::perLayer() const {
+  std::map<unsigned, LayerCost> layers;
+  LayerCost other;
+  for (const OpCost &o : ops) {
+    LayerCost &row = o.layer ? layers[*o.layer] : other;
+    row.layer = o.layer;
+    row.ops += 1;
+    row.cost += o.cost;
+    row.computeS += o.computeS.value_or(0.0);
+    row.networkS.resize(profiles.size(), 0.0);
+    for (auto [i, p] : llvm::enumerate(profiles))
+      row.networkS[i] += cost::networkSeconds(o.cost, p);
+  }
+  std::vector<LayerCost> rows;
+  for (auto &[l, row] : layers)
+    rows.push_back(std::move(row));
+  other.networkS.resize(profiles.size(), 0.0);
+  rows.push_back(std::move(other));
+  return rows;
+}
+
+std::string layerName(std::optional<unsigned> l) {
+  return l ? std::to_string(*l) : std::string("other");
+}
+
 FailureOr<CostReport> buildCostReport(ModuleOp module,
                                       std::vector<NetworkProfile> profiles,
                                       std::optional<Calibration> calibration) {
@@ -137,30 +162,6 @@ FailureOr<CostReport> buildCostReport(ModuleOp module,
 
 namespace {
 
-std::string layerName(std::optional<unsigned> l) {
-  return l ? std::to_string(*l) : std::string("other");
-}
-
-/// Rows of the per-layer table in order: layers ascending, then "other".
-std::vector<
-    std::pair<std::optional<unsigned>, std::pair<mpc::CommCost, unsigned>>>
-perLayer(const CostReport &r) {
-  std::map<unsigned, std::pair<mpc::CommCost, unsigned>> layers;
-  std::pair<mpc::CommCost, unsigned> other{};
-  for (const OpCost &o : r.ops) {
-    auto &slot = o.layer ? layers[*o.layer] : other;
-    slot.first += o.cost;
-    slot.second += 1;
-  }
-  std::vector<
-      std::pair<std::optional<unsigned>, std::pair<mpc::CommCost, unsigned>>>
-      rows;
-  for (auto &[l, c] : layers)
-    rows.push_back({l, c});
-  rows.push_back({std::nullopt, other});
-  return rows;
-}
-
 bool communicates(const mpc::CommCost &c) {
   return c.onlineBytes[0] || c.onlineBytes[1] || c.onlineRounds ||
          c.offlineBytes;
@@ -170,6 +171,23 @@ std::string sessionLine(const CostReport &r) {
   return std::to_string(r.session.fracBits) + " fractional bits, " +
          (r.session.dealerTrunc ? "dealer" : "local") + " truncation, " +
          (r.session.dcfCompare ? "DCF" : "A2B") + " comparisons, ring 2^64";
+}
+
+/// "1234567 B (1.23 MB)": exact, then in decimal units from 1 kB on.
+std::string bytesText(uint64_t b) {
+  std::string s = std::to_string(b) + " B";
+  static const char *units[] = {"kB", "MB", "GB", "TB"};
+  double v = double(b);
+  int u = -1;
+  while (v >= 1000 && u < 3) {
+    v /= 1000;
+    ++u;
+  }
+  if (u >= 0) {
+    llvm::raw_string_ostream os(s);
+    os << llvm::format(" (%.3g %s)", v, units[u]);
+  }
+  return s;
 }
 
 void costCols(llvm::raw_ostream &os, const mpc::CommCost &c) {
@@ -218,9 +236,9 @@ void printCostReportText(const CostReport &r, llvm::raw_ostream &os) {
   os << "\nper layer:\n";
   os << llvm::format("%-6s %5s %12s %12s %7s %12s\n", "layer", "ops",
                      "server B", "client B", "rounds", "dealer B");
-  for (auto &[l, c] : perLayer(r)) {
-    os << llvm::format("%-6s %5u ", layerName(l).c_str(), c.second);
-    costCols(os, c.first);
+  for (const LayerCost &row : r.perLayer()) {
+    os << llvm::format("%-6s %5u ", layerName(row.layer).c_str(), row.ops);
+    costCols(os, row.cost);
     os << "\n";
   }
   mpc::CommCost t = r.total();
@@ -278,14 +296,11 @@ void printCostReportJson(const CostReport &r, llvm::raw_ostream &os) {
     });
     j.attributeObject("total", [&] { costJson(j, r.total()); });
     j.attributeArray("layers", [&] {
-      for (auto &[l, c] : perLayer(r))
+      for (const LayerCost &row : r.perLayer())
         j.object([&] {
-          if (l)
-            j.attribute("layer", int64_t(*l));
-          else
-            j.attribute("layer", nullptr);
-          j.attribute("ops", int64_t(c.second));
-          costJson(j, c.first);
+          layerJson(j, row.layer);
+          j.attribute("ops", int64_t(row.ops));
+          costJson(j, row.cost);
         });
     });
     j.attributeArray("attention", [&] {
@@ -338,6 +353,55 @@ void printCostReportJson(const CostReport &r, llvm::raw_ostream &os) {
     });
   });
   os << "\n";
+}
+
+void printCostSummary(const CostReport &r, llvm::raw_ostream &os,
+                      unsigned topLayers) {
+  mpc::CommCost t = r.total();
+  double compute = r.computeSeconds();
+  os << "predicted cost per inference (" << sessionLine(r) << "):\n";
+  os << "  online bytes    server " << bytesText(t.onlineBytes[0])
+     << ", client " << bytesText(t.onlineBytes[1]) << "\n";
+  os << "  online rounds   " << t.onlineRounds << "\n";
+  os << "  dealer bytes    " << bytesText(t.offlineBytes) << ", offline\n";
+  os << "  latency        ";
+  for (auto [i, p] : llvm::enumerate(r.profiles))
+    os << (i ? ", " : " ") << p.name << " "
+       << llvm::format("%.4g s", r.networkSeconds(p) + compute);
+  if (r.calibration) {
+    os << " (network + compute)\n  calibration     " << r.calibration->path;
+    if (unsigned n = r.uncalibratedOps())
+      os << " (" << n << (n == 1 ? " op" : " ops") << " uncalibrated: 0 s)";
+    os << "\n";
+  } else {
+    os << " (network only: no calibration)\n";
+  }
+  if (r.profiles.empty() || !topLayers)
+    return;
+  // Ranked by latency under the last profile.
+  size_t last = r.profiles.size() - 1;
+  double all = r.networkSeconds(r.profiles[last]) + compute;
+  std::vector<LayerCost> rows = r.perLayer();
+  llvm::erase_if(rows, [](const LayerCost &row) { return !row.ops; });
+  auto seconds = [&](const LayerCost &row) {
+    return row.networkS[last] + row.computeS;
+  };
+  std::stable_sort(rows.begin(), rows.end(),
+                   [&](const LayerCost &a, const LayerCost &b) {
+                     return seconds(a) > seconds(b);
+                   });
+  if (rows.size() > topLayers)
+    rows.resize(topLayers);
+  os << "  costliest layers under " << r.profiles[last].name << ":\n";
+  for (const LayerCost &row : rows) {
+    std::string name =
+        row.layer ? "layer " + layerName(row.layer) : layerName(row.layer);
+    os << llvm::format("    %-9s %.4g s (%.1f%%)", name.c_str(), seconds(row),
+                       all > 0 ? 100 * seconds(row) / all : 0.0)
+       << ", server " << row.cost.onlineBytes[0] << " B, client "
+       << row.cost.onlineBytes[1] << " B, " << row.cost.onlineRounds
+       << " rounds\n";
+  }
 }
 
 } // namespace mpcvit::cost

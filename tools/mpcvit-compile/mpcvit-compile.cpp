@@ -2,6 +2,7 @@
 //
 //   mpcvit-compile model.onnx|model.mlir [--arch arch.json] [--frac-bits N]
 //       [--trunc local|dealer] [--compare a2b|dcf] [--emit=mlir|cpp|exe]
+//       [--calibration FILE|none]
 //       -o DIR/NAME
 //
 // In one command (DESIGN.md §1): import (ONNX) or parse (vit IR), raise,
@@ -13,21 +14,31 @@
 //   DIR/NAME          the executable (--emit=exe, default): the system C++
 //                     compiler (CXX or c++) on NAME.cpp, linked with the
 //                     runtime library built in this tree.
+// On success with --emit=cpp or exe, stdout gets the clients' input range,
+// then a summary of the predicted cost per inference (lib/cost): online
+// bytes per party, rounds, dealer bytes, latency under lan and wan and the
+// three costliest layers; the compute term from --calibration (default: the
+// committed bench/results/cost_calibration.json when the source tree has it).
 // Errors go to stderr as "mpcvit-compile: error: ..." with exit status 1
 // (2 for usage errors).
 //
 //===----------------------------------------------------------------------===//
 
+#include "mpcvit/cost/Calibration.h"
+#include "mpcvit/cost/CostReport.h"
+#include "mpcvit/cost/NetworkProfile.h"
 #include "mpcvit/dialects/mpc/MpcDialect.h"
 #include "mpcvit/dialects/vit/VitDialect.h"
 #include "mpcvit/onnx/Importer.h"
 #include "mpcvit/passes/Passes.h"
+#include "mpcvit/support/ToolOptions.h"
 #include "mpcvit/target/InputRange.h"
 #include "mpcvit/target/Program.h"
 #include "mpcvit/target/ToCpp.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/AsmState.h"
+#include "mlir/IR/Diagnostics.h"
 #include "mlir/IR/MLIRContext.h"
 #include "mlir/Parser/Parser.h"
 #include "mlir/Pass/PassManager.h"
@@ -43,33 +54,85 @@
 
 using namespace llvm;
 
+static cl::OptionCategory toolOptions("mpcvit-compile options");
+
 static cl::opt<std::string> inputFile(cl::Positional,
                                       cl::desc("<model.onnx | model.mlir>"),
-                                      cl::Required);
+                                      cl::Required, cl::cat(toolOptions));
 static cl::opt<std::string> outputBase("o", cl::desc("Output DIR/NAME"),
-                                       cl::value_desc("DIR/NAME"),
-                                       cl::Required);
-static cl::opt<std::string>
-    archFile("arch", cl::desc("arch.json (mpcvit.arch.v1)"), cl::init(""));
+                                       cl::value_desc("DIR/NAME"), cl::Required,
+                                       cl::cat(toolOptions));
+static cl::opt<std::string> archFile("arch",
+                                     cl::desc("arch.json (mpcvit.arch.v1)"),
+                                     cl::init(""), cl::cat(toolOptions));
 static cl::opt<unsigned> fracBits("frac-bits",
                                   cl::desc("Fractional bits (default 16)"),
-                                  cl::init(16));
+                                  cl::init(16), cl::cat(toolOptions));
 static cl::opt<std::string> truncMode("trunc",
                                       cl::desc("Truncation: local or dealer"),
-                                      cl::init("local"));
+                                      cl::init("local"), cl::cat(toolOptions));
 static cl::opt<std::string>
     compareMode("compare", cl::desc("Comparison backend: a2b (default) or dcf"),
-                cl::init("a2b"));
-static cl::opt<std::string>
-    emitKind("emit", cl::desc("Stop after: mlir, cpp or exe"), cl::init("exe"));
+                cl::init("a2b"), cl::cat(toolOptions));
+static cl::opt<std::string> emitKind("emit",
+                                     cl::desc("Stop after: mlir, cpp or exe"),
+                                     cl::init("exe"), cl::cat(toolOptions));
 static cl::list<std::string>
     inputShapes("input-shape",
                 cl::desc("ONNX: static shape [NAME:]D0xD1x... for a "
-                         "dynamic input"));
+                         "dynamic input"),
+                cl::cat(toolOptions));
+static cl::opt<std::string> calibrationFile(
+    "calibration",
+    cl::desc("Compute-time calibration for the summary's latency (default: "
+             "the source tree's bench/results/cost_calibration.json; "
+             "'none': network only)"),
+    cl::value_desc("file"), cl::init(""), cl::cat(toolOptions));
 
 static int fail(const Twine &msg) {
   errs() << "mpcvit-compile: error: " << msg << "\n";
   return 1;
+}
+
+/// The calibration for the summary: --calibration, else the committed one
+/// when present. A file named by --calibration must load; the default one
+/// only warns.
+static Expected<std::optional<mpcvit::cost::Calibration>> summaryCalibration() {
+  bool given = !calibrationFile.empty();
+  std::string path =
+      given ? calibrationFile.getValue() : std::string(MPCVIT_COST_CALIBRATION);
+  if (path == "none" || (!given && !sys::fs::exists(path)))
+    return std::nullopt;
+  Expected<mpcvit::cost::Calibration> c = mpcvit::cost::loadCalibration(path);
+  if (c)
+    return std::optional<mpcvit::cost::Calibration>(std::move(*c));
+  if (given)
+    return c.takeError();
+  errs() << "mpcvit-compile: warning: " << toString(c.takeError())
+         << " (the summary's latency leaves out compute)\n";
+  return std::nullopt;
+}
+
+/// The cost report of the lowered `module` under lan and wan, or nullopt
+/// with a warning: the program is built either way.
+static std::optional<mpcvit::cost::CostReport>
+summaryReport(mlir::ModuleOp module,
+              std::optional<mpcvit::cost::Calibration> calibration) {
+  std::vector<mpcvit::cost::NetworkProfile> profiles;
+  for (StringRef name : {"lan", "wan"})
+    profiles.push_back(cantFail(mpcvit::cost::parseNetworkProfile(name)));
+  std::string diags;
+  mlir::ScopedDiagnosticHandler handler(
+      module.getContext(), [&](mlir::Diagnostic &d) {
+        diags += (diags.empty() ? "" : "; ") + d.str();
+        return mlir::success();
+      });
+  mlir::FailureOr<mpcvit::cost::CostReport> r = mpcvit::cost::buildCostReport(
+      module, std::move(profiles), std::move(calibration));
+  if (mlir::succeeded(r))
+    return std::move(*r);
+  errs() << "mpcvit-compile: warning: no cost summary: " << diags << "\n";
+  return std::nullopt;
 }
 
 static std::string envOr(const char *name, const char *def) {
@@ -81,6 +144,7 @@ int main(int argc, char **argv) {
   InitLLVM y(argc, argv);
   mpcvit::registerMPCVitPasses();
   mlir::registerTransformsPasses();
+  mpcvit::setupToolOptions("mpcvit-compile", toolOptions);
   cl::ParseCommandLineOptions(argc, argv,
                               "mpcvit-compile: ONNX ViT → private 2PC "
                               "executable\n");
@@ -97,6 +161,10 @@ int main(int argc, char **argv) {
     errs() << "mpcvit-compile: error: --trunc must be local or dealer\n";
     return 2;
   }
+  Expected<std::optional<mpcvit::cost::Calibration>> calibration =
+      summaryCalibration();
+  if (!calibration)
+    return fail("--calibration: " + toString(calibration.takeError()));
   std::string name = sys::path::filename(outputBase).str();
   if (name.empty())
     return fail("-o needs DIR/NAME, got '" + outputBase + "'");
@@ -166,6 +234,16 @@ int main(int argc, char **argv) {
   auto program = mpcvit::target::getProgram(*module);
   if (mlir::failed(program))
     return 1;
+  std::optional<mpcvit::cost::CostReport> report =
+      summaryReport(*module, std::move(*calibration));
+  auto printSummary = [&] {
+    if (!report)
+      return;
+    outs() << "mpcvit-compile: " << base << ": ";
+    mpcvit::cost::printCostSummary(*report, outs());
+    outs() << "  per op and layer: mpcvit-opt " << base
+           << ".mlir --mpcvit-cost-report -o /dev/null\n";
+  };
   {
     std::error_code ec;
     raw_fd_ostream os(base + ".cpp", ec);
@@ -184,8 +262,10 @@ int main(int argc, char **argv) {
                  << "within |x| <= " << llvm::format("%.6g", range->absMax)
                  << " (" << program->fracBits << " fractional bits; limited "
                  << "by " << range->limitBy << ")\n";
-  if (emitKind == "cpp")
+  if (emitKind == "cpp") {
+    printSummary();
     return 0;
+  }
 
   std::string cxxName = envOr("CXX", "c++");
   auto cxx = sys::findProgramByName(cxxName);
@@ -206,10 +286,9 @@ int main(int argc, char **argv) {
   std::string ssl = MPCVIT_SSL_LIB; // TLS (runtime/tls.h)
   if (ssl.empty())
     ssl = "-lssl";
-  std::vector<std::string> args = {*cxx,  "-std=c++17", "-O2",
-                                   "-I" + inc, base + ".cpp", lib,
-                                   ssl,   crypto,       "-pthread",
-                                   "-o",  base};
+  std::vector<std::string> args = {
+      *cxx, "-std=c++17", "-O2",      "-I" + inc, base + ".cpp", lib,
+      ssl,  crypto,       "-pthread", "-o",       base};
   std::vector<StringRef> argRefs(args.begin(), args.end());
   std::string err;
   int rc = sys::ExecuteAndWait(*cxx, argRefs, std::nullopt, {},
@@ -217,5 +296,6 @@ int main(int argc, char **argv) {
   if (rc != 0)
     return fail("the C++ compiler failed on " + base + ".cpp (exit " +
                 Twine(rc) + (err.empty() ? "" : ", " + err) + ")");
+  printSummary();
   return 0;
 }

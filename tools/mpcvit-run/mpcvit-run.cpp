@@ -15,6 +15,7 @@
 #include "mpcvit/dialects/vit/VitDialect.h"
 #include "mpcvit/eval/Evaluator.h"
 #include "mpcvit/eval/Npy.h"
+#include "mpcvit/support/ToolOptions.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/BuiltinOps.h"
@@ -32,38 +33,47 @@
 using namespace llvm;
 using namespace mpcvit;
 
+static cl::OptionCategory toolOptions("mpcvit-run options");
+
 static cl::opt<bool> plaintext("plaintext",
                                cl::desc("Evaluate in plaintext (the only "
                                         "mode; required for clarity)"),
-                               cl::Required);
+                               cl::Required, cl::cat(toolOptions));
 static cl::opt<std::string> modelFile(cl::Positional, cl::desc("<model.mlir>"),
-                                      cl::Required);
-static cl::list<std::string> inputs("input", cl::desc("input .npy (one per "
-                                                      "function argument)"));
+                                      cl::Required, cl::cat(toolOptions));
+static cl::list<std::string> inputs("input",
+                                    cl::desc("input .npy (one per "
+                                             "function argument)"),
+                                    cl::cat(toolOptions));
 static cl::list<std::string> outputs("output",
-                                     cl::desc("output .npy (one per result)"));
+                                     cl::desc("output .npy (one per result)"),
+                                     cl::cat(toolOptions));
 static cl::list<std::string>
-    compares("compare", cl::desc("reference .npy to compare each result with"));
+    compares("compare", cl::desc("reference .npy to compare each result with"),
+             cl::cat(toolOptions));
 static cl::opt<double> absTol("atol",
                               cl::desc("max abs difference for "
                                        "--compare (default 1e-4)"),
-                              cl::init(1e-4));
+                              cl::init(1e-4), cl::cat(toolOptions));
 static cl::opt<double>
     relTol("rtol",
            cl::desc("if set, --compare checks max|got - ref| <= rtol * "
                     "max|ref| (normwise relative) instead of --atol"),
-           cl::init(0.0));
+           cl::init(0.0), cl::cat(toolOptions));
 static cl::opt<bool>
     batch("batch",
           cl::desc("the single --input holds N inputs stacked along the "
                    "model's batch axis (the argument is [1, ...], the file "
-                   "[N, ...]); results are stacked the same way"));
+                   "[N, ...]); results are stacked the same way"),
+          cl::cat(toolOptions));
 static cl::opt<bool> printResults("print",
                                   cl::desc("Print every result's shape and "
-                                           "values (%.6g) to stdout"));
+                                           "values (%.6g) to stdout"),
+                                  cl::cat(toolOptions));
 static cl::opt<std::string> funcName("function",
                                      cl::desc("function to evaluate (default: "
-                                              "main or the only function)"));
+                                              "main or the only function)"),
+                                     cl::cat(toolOptions));
 
 /// --batch: evaluates `func` on each of the N inputs stacked along axis 0
 /// of the single argument (whose own leading dimension is 1) and stacks
@@ -123,6 +133,7 @@ static int fail(const Twine &msg) {
 
 int main(int argc, char **argv) {
   InitLLVM y(argc, argv);
+  setupToolOptions("mpcvit-run", toolOptions);
   cl::ParseCommandLineOptions(argc, argv,
                               "mpcvit plaintext reference evaluator\n");
   mlir::MLIRContext ctx;

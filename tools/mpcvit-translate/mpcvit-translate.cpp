@@ -13,6 +13,7 @@
 
 #include "mpcvit/dialects/vit/VitDialect.h"
 #include "mpcvit/onnx/Importer.h"
+#include "mpcvit/support/ToolOptions.h"
 #include "mpcvit/target/ToCpp.h"
 
 #include "mlir/Bytecode/BytecodeWriter.h"
@@ -27,26 +28,33 @@
 
 using namespace llvm;
 
+static cl::OptionCategory toolOptions("mpcvit-translate options");
+
 static cl::opt<bool> importOnnx("import-onnx",
                                 cl::desc("Import an ONNX model into the vit "
-                                         "dialect"));
+                                         "dialect"),
+                                cl::cat(toolOptions));
 static cl::opt<std::string> inputFile(cl::Positional, cl::desc("<input>"),
-                                      cl::Required);
+                                      cl::Required, cl::cat(toolOptions));
 static cl::opt<std::string> outputFile("o", cl::desc("Output file"),
                                        cl::value_desc("filename"),
-                                       cl::init("-"));
+                                       cl::init("-"), cl::cat(toolOptions));
 static cl::list<std::string>
     inputShapes("input-shape",
                 cl::desc("Static shape for an input with dynamic dimensions: "
-                         "[NAME:]D0xD1x... (no NAME: the first input)"));
+                         "[NAME:]D0xD1x... (no NAME: the first input)"),
+                cl::cat(toolOptions));
 static cl::opt<bool> noChecker("no-onnx-checker",
                                cl::desc("Skip onnx::checker and ONNX shape "
-                                        "inference"));
+                                        "inference"),
+                               cl::cat(toolOptions));
 static cl::opt<bool> emitCpp("emit-cpp",
                              cl::desc("Emit C++ against the 2PC runtime from "
-                                      "an mpc module (lib/target)"));
+                                      "an mpc module (lib/target)"),
+                             cl::cat(toolOptions));
 static cl::opt<bool> emitBytecode("emit-bytecode",
-                                  cl::desc("Write MLIR bytecode"));
+                                  cl::desc("Write MLIR bytecode"),
+                                  cl::cat(toolOptions));
 
 static int fail(const Twine &msg) {
   errs() << "mpcvit-translate: error: " << msg << "\n";
@@ -55,6 +63,7 @@ static int fail(const Twine &msg) {
 
 int main(int argc, char **argv) {
   InitLLVM y(argc, argv);
+  mpcvit::setupToolOptions("mpcvit-translate", toolOptions);
   cl::ParseCommandLineOptions(argc, argv, "mpcvit translations\n");
   if (emitCpp)
     return mpcvit::target::translateToCpp(inputFile, outputFile);

@@ -2,9 +2,9 @@
 //-*-===//
 //
 // The data and the printers behind `--mpcvit-cost-report` (passes/
-// CostReport.cpp): for every op of a lowered `mpc` program its exact
-// communication (CommCostOpInterface: online bytes sent by each party,
-// online rounds, offline dealer bytes, per inference), its layer
+// CostReport.cpp) and mpcvit-compile's summary: for every op of a lowered `mpc`
+// program its exact communication (CommCostOpInterface: online bytes sent by
+// each party, online rounds, offline dealer bytes, per inference), its layer
 // (LayerAttribution.h) and its compute time (Calibration.h, when given);
 // the sums per layer and in total; the per-head cost of every kind for each
 // attention normalisation (AttentionCost.h); and the estimated online
@@ -46,6 +46,15 @@ struct AttentionHeads {
   std::vector<std::pair<std::string, mpc::CommCost>> perKind; ///< one head
 };
 
+/// The ops of one layer (LayerAttribution.h) summed.
+struct LayerCost {
+  std::optional<unsigned> layer; ///< nullopt: the "other" row
+  unsigned ops = 0;
+  mpc::CommCost cost;
+  double computeS = 0;          ///< uncalibrated ops count 0
+  std::vector<double> networkS; ///< per profile of the report, in order
+};
+
 struct CostReport {
   mpc::CostSession session;
   std::vector<OpCost> ops; ///< program order, weights/constants excluded
@@ -60,7 +69,12 @@ struct CostReport {
   /// Σ_ops compute seconds (uncalibrated ops count 0).
   double computeSeconds() const;
   unsigned uncalibratedOps() const;
+  /// The per-layer rows: layers ascending, then "other" (always present).
+  std::vector<LayerCost> perLayer() const;
 };
+
+/// "3" for layer 3, "other" for nullopt.
+std::string layerName(std::optional<unsigned> layer);
 
 /// Builds the report of the single function with a body in `module`.
 /// Errors (emitted on the op) when an op does not implement
@@ -75,6 +89,12 @@ buildCostReport(mlir::ModuleOp module, std::vector<NetworkProfile> profiles,
 void printCostReportText(const CostReport &r, llvm::raw_ostream &os);
 /// The same as one JSON object (format "mpcvit.cost-report.v1").
 void printCostReportJson(const CostReport &r, llvm::raw_ostream &os);
+/// A few indented lines (mpcvit-compile's summary): the total online bytes
+/// of each party, rounds and dealer bytes, the latency under each profile
+/// and the `topLayers` rows of perLayer() with the largest latency under
+/// the report's last profile (e.g. wan after lan).
+void printCostSummary(const CostReport &r, llvm::raw_ostream &os,
+                      unsigned topLayers = 3);
 
 } // namespace mpcvit::cost
 
