@@ -61,6 +61,14 @@ TlsContext::TlsContext(const TlsFiles &f) {
     SSL_CTX_set_verify_depth(ctx_, 4);
     SSL_CTX_set_mode(ctx_, SSL_MODE_ENABLE_PARTIAL_WRITE |
                                SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
+    // Read whole records (and what follows) per recv(): a round of small
+    // messages otherwise costs two system calls per record.
+    SSL_CTX_set_read_ahead(ctx_, 1);
+    // AES-128-GCM first (AES-NI; ~1/3 less work per byte than AES-256).
+    if (SSL_CTX_set_ciphersuites(ctx_, "TLS_AES_128_GCM_SHA256:"
+                                       "TLS_AES_256_GCM_SHA384:"
+                                       "TLS_CHACHA20_POLY1305_SHA256") != 1)
+      throw TlsError(tlsErrorString("cannot set the TLS 1.3 cipher suites"));
     // No session tickets: every connection is a full, mutually
     // authenticated handshake.
     SSL_CTX_set_num_tickets(ctx_, 0);
