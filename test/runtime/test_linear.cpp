@@ -184,10 +184,21 @@ TEST(Trunc, LocalAndDealerErrorAndCost) {
         },
         cfg);
     EXPECT_EQ(r.measured, trunc_cost(mode, n, 16)) << r.measured.str();
-    std::vector<double> ref(n);
-    for (size_t i = 0; i < n; ++i)
-      ref[i] = fp.decode(fp.encode(v[i]));
-    EXPECT_LE(maxAbsErr(r.out[1], ref), 1.0 * fp.ulp()) << int(mode);
+    // Local truncation (SecureML §4.1) fails with probability ≈ |x| / 2^63
+    // per element: here |x| < 2^46.3 at 2f bits, ≈ 2^-16.7 per element,
+    // ≈ 0.04 expected wrap failures among 4096 (P(> 3) ≈ 1e-7). Every other
+    // element is within 1 ulp; the dealer pair never fails.
+    size_t wraps = 0;
+    double worst = 0;
+    for (size_t i = 0; i < n; ++i) {
+      double err = std::fabs(fp.decode(r.out[1][i]) - fp.decode(fp.encode(v[i])));
+      if (mode == TruncMode::Local && err > 1e6)
+        ++wraps;
+      else
+        worst = std::max(worst, err);
+    }
+    EXPECT_LE(worst, 1.0 * fp.ulp()) << int(mode);
+    EXPECT_LE(wraps, mode == TruncMode::Local ? 3u : 0u) << int(mode);
   }
 }
 
