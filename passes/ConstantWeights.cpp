@@ -2,6 +2,7 @@
 
 #include "mpcvit/passes/ConstantWeights.h"
 #include "mpcvit/dialects/vit/VitOps.h"
+#include "mpcvit/support/ElementValues.h"
 
 #include "mlir/IR/AsmState.h"
 #include "mlir/IR/BuiltinAttributes.h"
@@ -15,34 +16,8 @@ FailureOr<std::vector<double>> getConstantValues(Value v) {
   auto cst = v.getDefiningOp<vit::ConstantOp>();
   if (!cst)
     return failure();
-  Attribute attr = cst.getValue();
   auto type = llvm::cast<ShapedType>(cst.getType());
-  std::vector<double> out;
-  out.reserve(type.getNumElements());
-  if (auto dense = llvm::dyn_cast<DenseFPElementsAttr>(attr)) {
-    for (const APFloat &f : dense.getValues<APFloat>()) {
-      APFloat d = f;
-      bool lost = false;
-      d.convert(APFloat::IEEEdouble(), APFloat::rmNearestTiesToEven, &lost);
-      out.push_back(d.convertToDouble());
-    }
-    return out;
-  }
-  if (auto r = llvm::dyn_cast<DenseF32ResourceElementsAttr>(attr)) {
-    std::optional<ArrayRef<float>> data = r.tryGetAsArrayRef();
-    if (!data || static_cast<int64_t>(data->size()) != type.getNumElements())
-      return failure();
-    out.assign(data->begin(), data->end());
-    return out;
-  }
-  if (auto r = llvm::dyn_cast<DenseF64ResourceElementsAttr>(attr)) {
-    std::optional<ArrayRef<double>> data = r.tryGetAsArrayRef();
-    if (!data || static_cast<int64_t>(data->size()) != type.getNumElements())
-      return failure();
-    out.assign(data->begin(), data->end());
-    return out;
-  }
-  return failure();
+  return elementsAsDoubles(cst.getValue(), type.getNumElements());
 }
 
 std::optional<double> getScalarConstant(Value v) {

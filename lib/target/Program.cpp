@@ -1,9 +1,10 @@
 //===- Program.cpp - the lowered program and its hash ---------------------===//
 #include "mpcvit/target/Program.h"
 
+#include "mpcvit/support/ElementValues.h"
+
 #include "mlir/IR/AsmState.h"
 #include "mlir/IR/BuiltinAttributes.h"
-#include "mlir/IR/DialectResourceBlobManager.h"
 
 using namespace mlir;
 
@@ -59,32 +60,11 @@ struct Fnv {
 } // namespace
 
 FailureOr<std::vector<double>> elementValues(Operation *op, Attribute attr) {
-  std::vector<double> out;
-  if (auto dense = llvm::dyn_cast<DenseFPElementsAttr>(attr)) {
-    for (const APFloat &v : dense.getValues<APFloat>()) {
-      APFloat d = v;
-      bool lost = false;
-      d.convert(APFloat::IEEEdouble(), APFloat::rmNearestTiesToEven, &lost);
-      out.push_back(d.convertToDouble());
-    }
-    return out;
-  }
-  if (auto r = llvm::dyn_cast<DenseF32ResourceElementsAttr>(attr)) {
-    if (std::optional<ArrayRef<float>> d = r.tryGetAsArrayRef()) {
-      out.assign(d->begin(), d->end());
-      return out;
-    }
-  }
-  if (auto r = llvm::dyn_cast<DenseF64ResourceElementsAttr>(attr)) {
-    if (std::optional<ArrayRef<double>> d = r.tryGetAsArrayRef()) {
-      out.assign(d->begin(), d->end());
-      return out;
-    }
-  }
-  if (op)
+  FailureOr<std::vector<double>> v = elementsAsDoubles(attr);
+  if (failed(v) && op)
     op->emitOpError("value data is not available (elided or not f32/f64 "
                     "dense / dense_resource)");
-  return failure();
+  return v;
 }
 
 uint64_t programHash(const ProgramView &p) {
