@@ -270,10 +270,19 @@ void checkInputRange(const ProgramInfo &info,
     }
 }
 
-/// The client's inputs: one array per inference, each of the program's
-/// input shape.
-std::vector<std::vector<double>> loadInputs(const ProgramInfo &info,
-                                            const std::string &path) {
+/// The client's inputs, one array per inference of the program's input
+/// shape [B, ...]. Files (one .npy, or a directory of them in name order)
+/// hold images: an array of the program's input shape is B images, [N, ...]
+/// with items of the per-image shape (the input without its leading B) is
+/// N images, [N, B, ...] is N·B. For a batch program (B > 1) the images are
+/// run B at a time; the last group is padded with zero images, whose
+/// outputs are dropped (`padded` tells how many).
+struct Inputs {
+  std::vector<std::vector<double>> inferences;
+  size_t images = 0, padded = 0;
+};
+
+Inputs loadInputs(const ProgramInfo &info, const std::string &path) {
   std::vector<std::string> files;
   struct stat st;
   if (stat(path.c_str(), &st) != 0)
@@ -295,36 +304,44 @@ std::vector<std::vector<double>> loadInputs(const ProgramInfo &info,
     files.push_back(path);
   }
   const size_t n = numel(info.input);
+  const size_t batch =
+      info.input.empty() ? 1 : size_t(std::max<int64_t>(info.input[0], 1));
+  const size_t per = n / batch; // elements of one image
+  Shape image(info.input.begin() + (info.input.empty() ? 0 : 1),
+              info.input.end());
   // Largest input file accepted: 2^16 inputs of the program's shape as
   // float64 plus a header (a limit from the program, not from the file).
   const uint64_t maxBytes = (uint64_t(1) << 16) + uint64_t(n) * 8 * 65536;
-  std::vector<std::vector<double>> out;
+  std::vector<double> all; // every image, row-major
   for (const std::string &f : files) {
     NpyArray a = readNpy(f, maxBytes);
-    if (a.shape == info.input) {
-      out.push_back(std::move(a.data));
-      continue;
-    }
-    // A batch: [N, ...] whose items have the input's shape, or whose items
-    // are the input without its leading 1.
     Shape item(a.shape.begin() + (a.shape.empty() ? 0 : 1), a.shape.end());
-    Shape inner(info.input.begin() + (info.input.empty() ? 0 : 1),
-                info.input.end());
-    bool batch = !a.shape.empty() &&
-                 (item == info.input ||
-                  (!info.input.empty() && info.input[0] == 1 && item == inner));
-    if (!batch)
-      throw std::runtime_error(f + ": shape " + shapeStr(a.shape) +
-                               " is neither the program's input " +
-                               shapeStr(info.input) + " nor a batch of it");
-    for (int64_t b = 0; b < a.shape[0]; ++b)
-      out.emplace_back(a.data.begin() + b * int64_t(n),
-                       a.data.begin() + (b + 1) * int64_t(n));
+    bool ok = a.shape == info.input || // B images
+              (!a.shape.empty() && item == image) || // N images
+              (!a.shape.empty() && item == info.input); // N·B images
+    if (!ok)
+      throw std::runtime_error(
+          f + ": shape " + shapeStr(a.shape) + " is neither the program's input " +
+          shapeStr(info.input) + ", a batch [N, " + shapeStr(image) +
+          "] of images, nor a batch of inputs");
+    all.insert(all.end(), a.data.begin(), a.data.end());
   }
-  if (out.empty())
+  Inputs in;
+  in.images = per ? all.size() / per : 0;
+  if (in.images == 0)
     throw std::runtime_error(path + ": holds no input (a batch of 0 images)");
-  checkInputRange(info, out, path);
-  return out;
+  in.padded = (batch - in.images % batch) % batch;
+  if (in.padded && (info.output.empty() || info.output[0] != int64_t(batch)))
+    throw std::runtime_error(
+        path + ": " + std::to_string(in.images) +
+        " images do not fill batches of " + std::to_string(batch) +
+        " and the program's output " + shapeStr(info.output) +
+        " has no per-image rows to drop the padding from");
+  all.resize(all.size() + in.padded * per, 0.0);
+  for (size_t i = 0; i < all.size(); i += n)
+    in.inferences.emplace_back(all.begin() + i, all.begin() + i + n);
+  checkInputRange(info, in.inferences, path);
+  return in;
 }
 
 /// What a role measured (per inference where it says so).
@@ -537,7 +554,7 @@ Report runServerSession(Context &ctx, const ProgramInfo &info,
 
 Report runClient(Context &ctx, const ProgramInfo &info,
                  const std::vector<std::vector<double>> &inputs,
-                 ForwardFn forward, bool offline) {
+                 ForwardFn forward, bool offline, size_t padded = 0) {
   Weights w = zeroWeights(info);
   deploy(ctx, info, w);
   Report r;
@@ -581,6 +598,13 @@ Report runClient(Context &ctx, const ProgramInfo &info,
     r.logits.insert(r.logits.end(), v.begin(), v.end());
   }
   ctx.sendBytes(u64Bytes({0, 0}), kNextWhat);
+  // Drop the outputs of the zero images that padded the last batch.
+  if (padded && !info.output.empty()) {
+    size_t row = numel(info.output) / size_t(info.output[0]);
+    size_t classes = info.output.back();
+    r.logits.resize(r.logits.size() - padded * row);
+    r.top1.resize(r.top1.size() - padded * (row / classes));
+  }
   auto trailer = bytesU64(ctx.recvBytes(16, "server statistics"));
   const size_t count = std::max<size_t>(r.count, 1);
   r.offlineS = offlineS / double(count);
@@ -597,7 +621,12 @@ void writeOutput(const ProgramInfo &info, const Options &o, const Report &r) {
     return;
   NpyArray a;
   a.data = r.logits;
-  if (r.count == 1) {
+  if (!info.output.empty() && info.output[0] > 1) {
+    // A batch program: one row per image, padding dropped.
+    size_t row = numel(info.output) / size_t(info.output[0]);
+    a.shape = {int64_t(r.logits.size() / row)};
+    a.shape.insert(a.shape.end(), info.output.begin() + 1, info.output.end());
+  } else if (r.count == 1) {
     a.shape = info.output;
   } else {
     a.shape = {int64_t(r.count)};
@@ -857,18 +886,19 @@ int runRole(const Options &o, const char *argv0, const ProgramInfo &info,
     return failed && !gStop.load() ? 1 : 0;
   }
   if (o.role == "client") {
-    auto inputs = loadInputs(info, o.get("input"));
+    Inputs in = loadInputs(info, o.get("input"));
     auto [sh, sp] = hostPort(o.get("connect"), "connect");
     DealerSource d = dealerSource(o);
     auto ctx = Context::connectClient(cfg, sh, sp, d);
-    Report r = runClient(*ctx, info, inputs, forward, d.offline());
+    Report r = runClient(*ctx, info, in.inferences, forward, d.offline(),
+                         in.padded);
     writeOutput(info, o, r);
     printReport(r, o.json, true);
     return 0;
   }
   // local: the three roles as threads of this process over loopback
   // (plain TCP: nothing leaves the process), one session.
-  auto inputs = loadInputs(info, o.get("input"));
+  Inputs in = loadInputs(info, o.get("input"));
   Weights w = loadWeights(info, o.has("weights") ? o.get("weights")
                                                  : defaultWeights(argv0));
   Listener dealerL("127.0.0.1", 0), serverL("127.0.0.1", 0);
@@ -889,7 +919,7 @@ int runRole(const Options &o, const char *argv0, const ProgramInfo &info,
   try {
     auto ctx = Context::connectClient(cfg, "127.0.0.1", serverL.port(),
                                       {"127.0.0.1", dealerL.port(), ""});
-    r = runClient(*ctx, info, inputs, forward, false);
+    r = runClient(*ctx, info, in.inferences, forward, false, in.padded);
   } catch (...) {
     err = std::current_exception();
     gStop.store(true); // the services stop waiting

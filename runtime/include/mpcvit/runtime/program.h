@@ -38,6 +38,10 @@
 // sizes online, ProgramInfo::offlineBytes for bundles); every wait has a
 // total deadline (--timeout-ms plus 1 s per MiB moved).
 //
+// A batch program (input [B, ...], B > 1) takes any number of images: the
+// client runs them B at a time and pads the last group with zero images
+// whose output rows it drops.
+//
 // Per inference the client prints top-1 (argmax of the last axis), online
 // latency (s), online bytes sent by each party, online rounds (max over the
 // parties), and the offline (dealer) bytes and latency per inference;
