@@ -1,6 +1,7 @@
 //===- context.cpp - Sessions, handshake, dealer streams ------------------===//
 #include "mpcvit/runtime/context.h"
 
+#include "mpcvit/runtime/files.h"
 #include "mpcvit/runtime/handshake.h"
 
 #include <cerrno>
@@ -88,7 +89,6 @@ int Context::gemmThreads() const {
   return h ? int(h) : 1;
 }
 
-
 Role Context::handshake(Channel &ch, bool acceptSide,
                         std::initializer_list<Role> allowed) {
   const std::string me = roleName(role_);
@@ -106,8 +106,8 @@ Role Context::handshake(Channel &ch, bool acceptSide,
   } catch (const TransportError &e) {
     if (!ch.isTls())
       throw TransportError(std::string(e.what()) +
-                           " (this side runs without TLS: if the " +
-                           names[0] + " uses TLS, give --tls-* here too)");
+                           " (this side runs without TLS: if the " + names[0] +
+                           " uses TLS, give --tls-* here too)");
     // TLS 1.3 finishes on this side before the peer has checked our
     // certificate: a peer that refuses it just closes.
     throw TransportError(std::string(e.what()) + " (the " + names[0] +
@@ -140,15 +140,11 @@ Role Context::handshake(Channel &ch, bool acceptSide,
 }
 
 namespace {
-Seed seedFrom(const std::vector<uint8_t> &b, size_t off) {
+/// 16 bytes at `off` of a received message or a file (vector or string).
+template <typename Bytes> Seed seedFrom(const Bytes &b, size_t off) {
   Seed s;
   std::memcpy(s.data(), b.data() + off, 16);
   return s;
-}
-std::string hexHash(uint64_t h) {
-  char buf[24];
-  std::snprintf(buf, sizeof(buf), "%016llx", (unsigned long long)h);
-  return buf;
 }
 std::string hex(const Seed &s) {
   static const char *d = "0123456789abcdef";
@@ -176,8 +172,8 @@ Context::acceptClient(const SessionConfig &cfg, Channel client,
   c->joinDealer(dealer, sid); // live: joins the session, seeds come later
   if (std::memcmp(mat.data(), c->materialId_.data(), 16) != 0)
     throw ProtocolError("server: the client's offline material (id " +
-                        hex(seedFrom(mat, 0)) +
-                        ") is not this server's (id " + hex(c->materialId_) +
+                        hex(seedFrom(mat, 0)) + ") is not this server's (id " +
+                        hex(c->materialId_) +
                         "; all zeros = a live dealer): refused");
   std::vector<uint8_t> msg(32);
   std::memcpy(msg.data(), sid.data(), 16);
@@ -224,55 +220,14 @@ std::string bundlePath(const std::string &dir, uint64_t i, bool used) {
                 used ? "used" : "bin");
   return dir + buf;
 }
-void writeFile600(const std::string &path, const std::vector<uint8_t> &a,
-                  const std::vector<uint8_t> &b = {}) {
-  int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-  if (fd < 0)
-    throw ProtocolError(path + ": cannot write: " + std::strerror(errno));
-  for (const auto *v : {&a, &b}) {
-    size_t off = 0;
-    while (off < v->size()) {
-      ssize_t w = ::write(fd, v->data() + off, v->size() - off);
-      if (w <= 0) {
-        std::string e = std::strerror(errno);
-        ::close(fd);
-        throw ProtocolError(path + ": write failed: " + e);
-      }
-      off += size_t(w);
-    }
-  }
-  if (::close(fd) != 0)
-    throw ProtocolError(path + ": write failed: " + std::strerror(errno));
-}
-/// Reads at most `limit` bytes of `path`; larger files are an error.
-std::vector<uint8_t> readFileBounded(const std::string &path, uint64_t limit) {
-  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0)
-    throw ProtocolError(path + ": cannot open: " + std::strerror(errno));
-  struct stat st;
-  if (fstat(fd, &st) != 0 || st.st_size < 0 || uint64_t(st.st_size) > limit) {
-    ::close(fd);
-    throw ProtocolError(path + ": larger than the " + std::to_string(limit) +
-                        " bytes this program's offline material can have");
-  }
-  std::vector<uint8_t> b(size_t(st.st_size));
-  size_t off = 0;
-  while (off < b.size()) {
-    ssize_t r = ::read(fd, b.data() + off, b.size() - off);
-    if (r <= 0) {
-      ::close(fd);
-      throw ProtocolError(path + ": read failed");
-    }
-    off += size_t(r);
-  }
-  ::close(fd);
-  return b;
+std::string_view bytesOf(const std::vector<uint8_t> &v) {
+  return {reinterpret_cast<const char *>(v.data()), v.size()};
 }
 template <typename T> void put(std::vector<uint8_t> &b, const T &v) {
   const uint8_t *p = reinterpret_cast<const uint8_t *>(&v);
   b.insert(b.end(), p, p + sizeof(T));
 }
-template <typename T> T get(const std::vector<uint8_t> &b, size_t &off) {
+template <typename T> T get(const std::string &b, size_t &off) {
   T v;
   std::memcpy(&v, b.data() + off, sizeof(T));
   off += sizeof(T);
@@ -310,7 +265,7 @@ std::unique_ptr<Context> Context::dealerToDisk(const SessionConfig &cfg,
     Seed kw = p == 0 ? c->kw_ : Seed{};
     m.insert(m.end(), kw.begin(), kw.end());
     put(m, uint64_t(0));
-    writeFile600(dir + "/" + partyDir(p) + "/material.bin", m);
+    writeFilePrivate(dir + "/" + partyDir(p) + "/material.bin", {bytesOf(m)});
   }
   return c;
 }
@@ -324,8 +279,9 @@ void Context::writeBundleFiles() {
     h.insert(h.end(), materialId_.begin(), materialId_.end());
     put(h, curIndex_);
     put(h, uint64_t(out_[p].size()));
-    writeFile600(bundlePath(offlineDir_ + "/" + partyDir(p), curIndex_, false),
-                 h, out_[p]);
+    writeFilePrivate(
+        bundlePath(offlineDir_ + "/" + partyDir(p), curIndex_, false),
+        {bytesOf(h), bytesOf(out_[p])});
   }
 }
 
@@ -334,7 +290,7 @@ void Context::joinDealer(const DealerSource &d, const Seed &sid) {
   if (d.offline()) {
     offlineDir_ = d.offlineDir;
     std::string path = d.offlineDir + "/material.bin";
-    auto m = readFileBounded(path, kMaterialBytes);
+    std::string m = readFileBounded(path, kMaterialBytes, "offline material");
     if (m.size() != kMaterialBytes || std::memcmp(m.data(), "MPCVMAT1", 8))
       throw ProtocolError(path + ": not mpcvit offline material");
     size_t off = 8;
@@ -388,8 +344,8 @@ struct DealerService::Pending {
 
 std::unique_ptr<Context> DealerService::join(Channel ch) {
   std::unique_ptr<Context> c(new Context(Role::Dealer, cfg_));
-  Role peer = c->handshake(ch, /*acceptSide=*/true,
-                           {Role::Server, Role::Client});
+  Role peer =
+      c->handshake(ch, /*acceptSide=*/true, {Role::Server, Role::Client});
   auto sidBytes = ch.recv("session id", 16);
   Seed sid = seedFrom(sidBytes, 0);
   const int me = int(peer), other = 1 - me;
@@ -412,9 +368,9 @@ std::unique_ptr<Context> DealerService::join(Channel ch) {
                         "s claim session " + hex(sid) + ": refused");
   Pending mine{std::move(ch)};
   pending_[{sid, me}] = &mine;
-  bool ok = cv_.wait_for(lock,
-                         std::chrono::milliseconds(cfg_.transport.connectTimeoutMs),
-                         [&] { return mine.taken; });
+  bool ok = cv_.wait_for(
+      lock, std::chrono::milliseconds(cfg_.transport.connectTimeoutMs),
+      [&] { return mine.taken; });
   if (!ok) {
     pending_.erase({sid, me});
     throw ProtocolError("dealer: the " + std::string(roleName(peer)) +
@@ -438,16 +394,16 @@ std::unique_ptr<Context> DealerService::acceptSession(Listener &l) {
       err[i] = std::current_exception();
       break;
     }
-    th[i] = std::thread([this, i, &result, &err,
-                         c = std::make_shared<Channel>(std::move(ch))] {
-      try {
-        auto ctx = join(std::move(*c));
-        if (ctx)
-          result = std::move(ctx);
-      } catch (...) {
-        err[i] = std::current_exception();
-      }
-    });
+    th[i] = std::thread(
+        [this, i, &result, &err, c = std::make_shared<Channel>(std::move(ch))] {
+          try {
+            auto ctx = join(std::move(*c));
+            if (ctx)
+              result = std::move(ctx);
+          } catch (...) {
+            err[i] = std::current_exception();
+          }
+        });
   }
   for (auto &t : th)
     if (t.joinable())
@@ -524,7 +480,8 @@ void Context::loadOfflineBundle(uint64_t index) {
     throw ProtocolError(from + ": no such offline bundle (" +
                         std::strerror(errno) + ")");
   }
-  auto b = readFileBounded(to, kBundleHeader + cfg_.transport.maxMessageBytes);
+  std::string b = readFileBounded(
+      to, kBundleHeader + cfg_.transport.maxMessageBytes, "an offline bundle");
   size_t off = 8;
   if (b.size() < kBundleHeader || std::memcmp(b.data(), "MPCVBND1", 8))
     throw ProtocolError(to + ": not an mpcvit offline bundle");
@@ -538,8 +495,8 @@ void Context::loadOfflineBundle(uint64_t index) {
     throw ProtocolError(to + ": bundle does not belong to this material, "
                              "party, index or program");
   diskBytes_ += len;
-  bundles_.emplace_back(index,
-                        std::vector<uint8_t>(b.begin() + kBundleHeader, b.end()));
+  bundles_.emplace_back(
+      index, std::vector<uint8_t>(b.begin() + kBundleHeader, b.end()));
 }
 
 void Context::abortConnections() {

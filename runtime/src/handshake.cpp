@@ -8,12 +8,13 @@ namespace mpcvit::rt {
 
 namespace {
 constexpr char kMagic[8] = {'M', 'P', 'C', 'V', 'I', 'T', '\0', '\1'};
-std::string hex64(uint64_t v) {
+} // namespace
+
+std::string hexHash(uint64_t h) {
   char buf[24];
-  std::snprintf(buf, sizeof(buf), "%016llx", (unsigned long long)v);
+  std::snprintf(buf, sizeof(buf), "%016llx", (unsigned long long)h);
   return buf;
 }
-} // namespace
 
 Hello makeHello(const SessionConfig &cfg, Role role) {
   Hello h;
@@ -78,7 +79,7 @@ void checkHello(const Hello &mine, const Hello &peer, const std::string &who,
     fail("comparison mode (0 = a2b, 1 = dcf)", num(mine.compare),
          num(peer.compare));
   if (peer.programHash != mine.programHash)
-    fail("program hash", hex64(mine.programHash), hex64(peer.programHash));
+    fail("program hash", hexHash(mine.programHash), hexHash(peer.programHash));
 }
 
 } // namespace mpcvit::rt

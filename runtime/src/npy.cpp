@@ -9,6 +9,8 @@
 //===----------------------------------------------------------------------===//
 #include "mpcvit/runtime/npy.h"
 
+#include "mpcvit/runtime/files.h"
+
 #include <cstring>
 #include <fstream>
 #include <stdexcept>
@@ -17,8 +19,7 @@ namespace mpcvit::rt {
 
 namespace {
 [[noreturn]] void fail(const std::string &name, const std::string &msg) {
-  throw std::runtime_error("'" + name + "': not a supported .npy file: " +
-                           msg);
+  throw std::runtime_error("'" + name + "': not a supported .npy file: " + msg);
 }
 
 /// Minimal parser of the header dict: {'descr': '<f4', 'fortran_order':
@@ -60,8 +61,7 @@ struct HeaderParser {
     skipSpace();
     size_t start = pos;
     v = 0;
-    while (pos < s.size() && s[pos] >= '0' && s[pos] <= '9' &&
-           pos - start < 15)
+    while (pos < s.size() && s[pos] >= '0' && s[pos] <= '9' && pos - start < 15)
       v = v * 10 + (s[pos++] - '0');
     return pos != start && !(pos < s.size() && s[pos] >= '0' && s[pos] <= '9');
   }
@@ -181,22 +181,7 @@ NpyArray parseNpy(std::string_view bytes, const std::string &name) {
 }
 
 NpyArray readNpy(const std::string &path, uint64_t maxBytes) {
-  std::ifstream in(path, std::ios::binary | std::ios::ate);
-  if (!in)
-    throw std::runtime_error("cannot read '" + path + "': " +
-                             std::strerror(errno));
-  std::streamoff size = in.tellg();
-  if (size < 0)
-    throw std::runtime_error("cannot read '" + path + "'");
-  if (uint64_t(size) > maxBytes)
-    throw std::runtime_error("'" + path + "': " + std::to_string(size) +
-                             " bytes, more than the " +
-                             std::to_string(maxBytes) + " allowed here");
-  std::string bytes(size_t(size), '\0');
-  in.seekg(0);
-  if (!in.read(bytes.data(), size))
-    throw std::runtime_error("cannot read '" + path + "'");
-  return parseNpy(bytes, path);
+  return parseNpy(readFileBounded(path, maxBytes, "an input here"), path);
 }
 
 std::string serializeNpy(const NpyArray &array) {
@@ -235,8 +220,8 @@ std::string serializeNpy(const NpyArray &array) {
 void writeNpy(const std::string &path, const NpyArray &a) {
   std::ofstream out(path, std::ios::binary | std::ios::trunc);
   if (!out)
-    throw std::runtime_error("cannot write '" + path + "': " +
-                             std::strerror(errno));
+    throw std::runtime_error("cannot write '" + path +
+                             "': " + std::strerror(errno));
   std::string b = serializeNpy(a);
   out.write(b.data(), std::streamsize(b.size()));
   out.close();

@@ -1,23 +1,24 @@
 //===- program.cpp - The roles of a compiled private program --------------===//
 #include "mpcvit/runtime/program.h"
 
+#include "mpcvit/runtime/handshake.h"
 #include "mpcvit/runtime/npy.h"
 #include "mpcvit/runtime/weights_file.h"
 
 #include <algorithm>
-#include <cmath>
 #include <atomic>
 #include <chrono>
+#include <cmath>
 #include <condition_variable>
 #include <csignal>
-#include <functional>
-#include <mutex>
-#include <optional>
 #include <cstdio>
 #include <cstring>
 #include <dirent.h>
 #include <exception>
+#include <functional>
 #include <map>
+#include <mutex>
+#include <optional>
 #include <sstream>
 #include <sys/stat.h>
 #include <thread>
@@ -201,16 +202,14 @@ Weights zeroWeights(const ProgramInfo &info) {
 
 /// Loads and checks the server's weights file against the program.
 Weights loadWeights(const ProgramInfo &info, const std::string &path) {
-  WeightsFile f = readWeightsFile(path);
-  if (f.programHash != info.hash) {
-    char buf[160];
-    std::snprintf(buf, sizeof(buf),
-                  ": belongs to program %016llx, this is program %016llx "
-                  "(another model's weights?)",
-                  (unsigned long long)f.programHash,
-                  (unsigned long long)info.hash);
-    throw ProtocolError(path + buf);
-  }
+  std::vector<std::pair<std::string, Shape>> specs;
+  for (const WeightSpec &s : info.weights)
+    specs.emplace_back(s.name, s.shape);
+  WeightsFile f = readWeightsFile(path, weightsFileBytes(specs));
+  if (f.programHash != info.hash)
+    throw ProtocolError(path + ": belongs to program " +
+                        hexHash(f.programHash) + ", this is program " +
+                        hexHash(info.hash) + " (another model's weights?)");
   if (f.weights.size() != info.weights.size())
     throw ProtocolError(path + ": holds " + std::to_string(f.weights.size()) +
                         " weights, the program expects " +
@@ -255,8 +254,8 @@ void checkInputRange(const ProgramInfo &info,
         continue;
       char buf[96];
       std::snprintf(buf, sizeof(buf), "%.9g", v);
-      std::string where = path + ": input " + std::to_string(k) +
-                          ", element " + std::to_string(i) + " is " + buf;
+      std::string where = path + ": input " + std::to_string(k) + ", element " +
+                          std::to_string(i) + " is " + buf;
       if (!std::isfinite(v))
         throw std::runtime_error(where + ": not a finite number");
       char lim[64];
@@ -316,14 +315,15 @@ Inputs loadInputs(const ProgramInfo &info, const std::string &path) {
   for (const std::string &f : files) {
     NpyArray a = readNpy(f, maxBytes);
     Shape item(a.shape.begin() + (a.shape.empty() ? 0 : 1), a.shape.end());
-    bool ok = a.shape == info.input || // B images
-              (!a.shape.empty() && item == image) || // N images
+    bool ok = a.shape == info.input ||                  // B images
+              (!a.shape.empty() && item == image) ||    // N images
               (!a.shape.empty() && item == info.input); // N·B images
     if (!ok)
-      throw std::runtime_error(
-          f + ": shape " + shapeStr(a.shape) + " is neither the program's input " +
-          shapeStr(info.input) + ", a batch [N, " + shapeStr(image) +
-          "] of images, nor a batch of inputs");
+      throw std::runtime_error(f + ": shape " + shapeStr(a.shape) +
+                               " is neither the program's input " +
+                               shapeStr(info.input) + ", a batch [N, " +
+                               shapeStr(image) +
+                               "] of images, nor a batch of inputs");
     all.insert(all.end(), a.data.begin(), a.data.end());
   }
   Inputs in;
@@ -497,8 +497,8 @@ Report runDealerToDisk(Context &ctx, const ProgramInfo &info, size_t count,
 /// The server's side of one session; afterwards it tells the client its
 /// offline bytes and rounds.
 Report runServerSession(Context &ctx, const ProgramInfo &info,
-                        const Weights &shared, ForwardFn forward,
-                        bool offline) {
+                        const Weights &shared, ForwardFn forward) {
+  const bool offline = ctx.offlineMaterial();
   Weights w;
   w.tensors_ = shared.tensors_;
   deploy(ctx, info, w);
@@ -554,7 +554,8 @@ Report runServerSession(Context &ctx, const ProgramInfo &info,
 
 Report runClient(Context &ctx, const ProgramInfo &info,
                  const std::vector<std::vector<double>> &inputs,
-                 ForwardFn forward, bool offline, size_t padded = 0) {
+                 ForwardFn forward, size_t padded = 0) {
+  const bool offline = ctx.offlineMaterial();
   Weights w = zeroWeights(info);
   deploy(ctx, info, w);
   Report r;
@@ -714,59 +715,53 @@ size_t serve(Listener &l, const TransportOptions &topts,
       std::lock_guard<std::mutex> g(mu);
       ++handshaking;
     }
-    workers.push_back({std::thread([&, done,
-                                    c = std::make_shared<Channel>(
-                                        std::move(*ch))] {
-                         std::string peer = c->peerName();
-                         bool inSlot = false, isSession = false;
-                         auto admit = [&] {
-                           std::unique_lock<std::mutex> lock(mu);
-                           --handshaking;
-                           inSlot = true; // handshake over either way
-                           bool ok = cv.wait_for(
-                               lock, std::chrono::milliseconds(topts.ioTimeoutMs),
-                               [&] {
-                                 return sessionsRunning < limits.maxConcurrent ||
-                                        stopped();
-                               });
-                           if (stopped())
-                             throw ProtocolError("service stopping: refused");
-                           if (!ok)
-                             throw ProtocolError(
-                                 "busy: " +
-                                 std::to_string(limits.maxConcurrent) +
-                                 " sessions running (--max-sessions)");
-                           if (limits.sessions &&
-                               admittedCount >= limits.sessions)
-                             throw ProtocolError("session limit (--sessions " +
-                                                 std::to_string(limits.sessions) +
-                                                 ") reached: refused");
-                           ++admittedCount;
-                           ++sessionsRunning;
-                           isSession = true;
-                         };
-                         try {
-                           handle(*c, admit);
-                         } catch (const std::exception &e) {
-                           std::lock_guard<std::mutex> g(mu);
-                           std::fprintf(stderr, "%s %s: %s: error: %s\n",
-                                        prog.c_str(), role.c_str(),
-                                        peer.c_str(), e.what());
-                           std::fflush(stderr);
-                           if (isSession)
-                             ++failed;
-                         }
-                         {
-                           std::lock_guard<std::mutex> g(mu);
-                           if (!inSlot)
-                             --handshaking;
-                           if (isSession)
-                             --sessionsRunning;
-                         }
-                         cv.notify_all();
-                         done->store(true);
-                       }),
-                       done});
+    workers.push_back(
+        {std::thread([&, done, c = std::make_shared<Channel>(std::move(*ch))] {
+           std::string peer = c->peerName();
+           bool inSlot = false, isSession = false;
+           auto admit = [&] {
+             std::unique_lock<std::mutex> lock(mu);
+             --handshaking;
+             inSlot = true; // handshake over either way
+             bool ok = cv.wait_for(
+                 lock, std::chrono::milliseconds(topts.ioTimeoutMs), [&] {
+                   return sessionsRunning < limits.maxConcurrent || stopped();
+                 });
+             if (stopped())
+               throw ProtocolError("service stopping: refused");
+             if (!ok)
+               throw ProtocolError(
+                   "busy: " + std::to_string(limits.maxConcurrent) +
+                   " sessions running (--max-sessions)");
+             if (limits.sessions && admittedCount >= limits.sessions)
+               throw ProtocolError("session limit (--sessions " +
+                                   std::to_string(limits.sessions) +
+                                   ") reached: refused");
+             ++admittedCount;
+             ++sessionsRunning;
+             isSession = true;
+           };
+           try {
+             handle(*c, admit);
+           } catch (const std::exception &e) {
+             std::lock_guard<std::mutex> g(mu);
+             std::fprintf(stderr, "%s %s: %s: error: %s\n", prog.c_str(),
+                          role.c_str(), peer.c_str(), e.what());
+             std::fflush(stderr);
+             if (isSession)
+               ++failed;
+           }
+           {
+             std::lock_guard<std::mutex> g(mu);
+             if (!inSlot)
+               --handshaking;
+             if (isSession)
+               --sessionsRunning;
+           }
+           cv.notify_all();
+           done->store(true);
+         }),
+         done});
   }
   for (auto &w : workers)
     w.t.join();
@@ -803,19 +798,19 @@ size_t serveDealer(Listener &l, const SessionConfig &cfg,
   std::atomic<size_t> sessions{0};
   std::atomic<bool> enough{false};
   connLimits.stop = &enough;
-  size_t failed = serve(
-      l, cfg.transport, prog, "dealer", "party", connLimits,
-      [&](Channel &ch, const std::function<void()> &admit) {
-        std::unique_ptr<Context> ctx = svc.join(std::move(ch));
-        if (!ctx)
-          return; // parked; the partner's thread runs the session
-        admit();
-        Report r = runDealerSession(*ctx, info, forward);
-        if (!quiet)
-          printLocked(r, json, false);
-        if (limits.sessions && ++sessions >= limits.sessions)
-          enough.store(true);
-      });
+  size_t failed =
+      serve(l, cfg.transport, prog, "dealer", "party", connLimits,
+            [&](Channel &ch, const std::function<void()> &admit) {
+              std::unique_ptr<Context> ctx = svc.join(std::move(ch));
+              if (!ctx)
+                return; // parked; the partner's thread runs the session
+              admit();
+              Report r = runDealerSession(*ctx, info, forward);
+              if (!quiet)
+                printLocked(r, json, false);
+              if (limits.sessions && ++sessions >= limits.sessions)
+                enough.store(true);
+            });
   return failed;
 }
 
@@ -829,8 +824,7 @@ size_t serveServer(Listener &l, const SessionConfig &cfg,
                [&](Channel &ch, const std::function<void()> &admit) {
                  auto ctx =
                      Context::acceptClient(cfg, std::move(ch), dealer, admit);
-                 Report r = runServerSession(*ctx, info, weights, forward,
-                                             dealer.offline());
+                 Report r = runServerSession(*ctx, info, weights, forward);
                  if (!quiet)
                    printLocked(r, json, false);
                });
@@ -876,8 +870,8 @@ int runRole(const Options &o, const char *argv0, const ProgramInfo &info,
     size_t failed =
         o.role == "dealer"
             ? serveDealer(l, cfg, info, forward, argv0, lim, o.json, false)
-            : serveServer(l, cfg, info, w, forward, dealerSource(o), argv0,
-                          lim, o.json, false);
+            : serveServer(l, cfg, info, w, forward, dealerSource(o), argv0, lim,
+                          o.json, false);
     if (failed)
       std::fprintf(stderr, "%s %s: %zu session(s) failed\n", argv0,
                    o.role.c_str(), failed);
@@ -890,8 +884,7 @@ int runRole(const Options &o, const char *argv0, const ProgramInfo &info,
     auto [sh, sp] = hostPort(o.get("connect"), "connect");
     DealerSource d = dealerSource(o);
     auto ctx = Context::connectClient(cfg, sh, sp, d);
-    Report r = runClient(*ctx, info, in.inferences, forward, d.offline(),
-                         in.padded);
+    Report r = runClient(*ctx, info, in.inferences, forward, in.padded);
     writeOutput(info, o, r);
     printReport(r, o.json, true);
     return 0;
@@ -919,7 +912,7 @@ int runRole(const Options &o, const char *argv0, const ProgramInfo &info,
   try {
     auto ctx = Context::connectClient(cfg, "127.0.0.1", serverL.port(),
                                       {"127.0.0.1", dealerL.port(), ""});
-    r = runClient(*ctx, info, in.inferences, forward, false, in.padded);
+    r = runClient(*ctx, info, in.inferences, forward, in.padded);
   } catch (...) {
     err = std::current_exception();
     gStop.store(true); // the services stop waiting

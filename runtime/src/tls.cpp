@@ -20,22 +20,19 @@ std::string tlsErrorString(const std::string &detail) {
 
 std::string roleCertName(const std::string &role) { return "mpcvit-" + role; }
 
-namespace {
-/// The subject CN of `cert` ("" when absent), for messages.
-std::string commonName(X509 *cert) {
+std::string certCommonName(X509 *cert) {
   char buf[256] = {0};
   X509_NAME *n = X509_get_subject_name(cert);
   if (!n || X509_NAME_get_text_by_NID(n, NID_commonName, buf, sizeof(buf)) < 0)
     return "";
   return buf;
 }
-} // namespace
 
 TlsContext::TlsContext(const TlsFiles &f) {
   std::signal(SIGPIPE, SIG_IGN);
-  for (const auto &[what, path] :
-       {std::pair{"--tls-cert", f.cert}, {"--tls-key", f.key},
-        {"--tls-ca", f.ca}})
+  for (const auto &[what, path] : {std::pair{"--tls-cert", f.cert},
+                                   {"--tls-key", f.key},
+                                   {"--tls-ca", f.ca}})
     if (path.empty())
       throw TlsError(std::string("TLS needs ") + what +
                      " (or run with --insecure on a trusted network)");
@@ -49,8 +46,7 @@ TlsContext::TlsContext(const TlsFiles &f) {
       throw TlsError(tlsErrorString("cannot restrict to TLS 1.3"));
     if (SSL_CTX_use_certificate_chain_file(ctx_, f.cert.c_str()) != 1)
       throw TlsError(tlsErrorString(f.cert + ": cannot load the certificate"));
-    if (SSL_CTX_use_PrivateKey_file(ctx_, f.key.c_str(), SSL_FILETYPE_PEM) !=
-        1)
+    if (SSL_CTX_use_PrivateKey_file(ctx_, f.key.c_str(), SSL_FILETYPE_PEM) != 1)
       throw TlsError(tlsErrorString(f.key + ": cannot load the private key"));
     if (SSL_CTX_check_private_key(ctx_) != 1)
       throw TlsError(tlsErrorString(f.key + ": key does not match " + f.cert));
@@ -73,8 +69,6 @@ TlsContext::TlsContext(const TlsFiles &f) {
     // authenticated handshake.
     SSL_CTX_set_num_tickets(ctx_, 0);
     SSL_CTX_set_session_cache_mode(ctx_, SSL_SESS_CACHE_OFF);
-    if (X509 *own = SSL_CTX_get0_certificate(ctx_))
-      ownName_ = commonName(own);
   } catch (...) {
     SSL_CTX_free(ctx_);
     ctx_ = nullptr;

@@ -232,7 +232,8 @@ std::string Channel::secure(bool acceptSide,
       throw TransportError("TLS handshake with " + peer_ + " failed: " + why);
     }
     if (!waitFor(fd_, ev, deadline, "TLS handshake"))
-      throw TransportError("TLS handshake with " + peer_ + ": timed out after " +
+      throw TransportError("TLS handshake with " + peer_ +
+                           ": timed out after " +
                            std::to_string(opts_.connectTimeoutMs) + " ms");
   }
   X509 *cert = SSL_get1_peer_certificate(ssl_);
@@ -248,17 +249,14 @@ std::string Channel::secure(bool acceptSide,
     }
   }
   if (matched.empty()) {
-    char cn[256] = {0};
-    X509_NAME_get_text_by_NID(X509_get_subject_name(cert), NID_commonName, cn,
-                              sizeof(cn));
+    std::string cn = certCommonName(cert);
     X509_free(cert);
     std::string want;
     for (const std::string &r : allowedRoles)
       want += (want.empty() ? "" : " or ") + roleCertName(r);
-    throw TransportError("TLS with " + peer_ +
-                         ": the peer's certificate (CN '" + cn +
-                         "') does not name the role " + want +
-                         ": refused, nothing sent");
+    throw TransportError(
+        "TLS with " + peer_ + ": the peer's certificate (CN '" + cn +
+        "') does not name the role " + want + ": refused, nothing sent");
   }
   X509_free(cert);
   return matched;
@@ -357,7 +355,9 @@ void Channel::pump(const void *data, size_t n, bool doSend,
   };
   auto deadline = budget(sendTotal + kHeader);
   auto sending = [&] { return doSend && sent < sendTotal; };
-  auto receiving = [&] { return wantRecv && (!rhave || rgot < kHeader + rlen); };
+  auto receiving = [&] {
+    return wantRecv && (!rhave || rgot < kHeader + rlen);
+  };
   while (sending() || receiving()) {
     bool wantRead = false, wantWrite = false, progress = false;
     if (sending()) {
@@ -403,8 +403,8 @@ void Channel::pump(const void *data, size_t n, bool doSend,
       rgot += r;
       progress = progress || r > 0;
       if (!rhave && rgot == kHeader) {
-        rlen = parseFrameHeader(rhdr, recvSeq_, expected,
-                                opts_.maxMessageBytes, what, peer_);
+        rlen = parseFrameHeader(rhdr, recvSeq_, expected, opts_.maxMessageBytes,
+                                what, peer_);
         out->resize(size_t(rlen));
         rhave = true;
         deadline = budget(sendTotal + kHeader + rlen);
@@ -518,8 +518,8 @@ Channel Listener::accept(const TransportOptions &opts,
 }
 
 std::optional<Channel> Listener::tryAccept(const TransportOptions &opts,
-                                          const std::string &peerName,
-                                          int waitMs) {
+                                           const std::string &peerName,
+                                           int waitMs) {
   pollfd p{fd_, POLLIN, 0};
   int rc = ::poll(&p, 1, waitMs);
   if (rc < 0 && errno != EINTR)
@@ -528,8 +528,8 @@ std::optional<Channel> Listener::tryAccept(const TransportOptions &opts,
     return std::nullopt;
   sockaddr_in addr{};
   socklen_t len = sizeof(addr);
-  int c = ::accept4(fd_, reinterpret_cast<sockaddr *>(&addr), &len,
-                    SOCK_CLOEXEC);
+  int c =
+      ::accept4(fd_, reinterpret_cast<sockaddr *>(&addr), &len, SOCK_CLOEXEC);
   if (c < 0) {
     if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR ||
         errno == ECONNABORTED || errno == EMFILE || errno == ENFILE)
@@ -538,9 +538,9 @@ std::optional<Channel> Listener::tryAccept(const TransportOptions &opts,
   }
   char ip[INET_ADDRSTRLEN] = "?";
   inet_ntop(AF_INET, &addr.sin_addr, ip, sizeof(ip));
-  return Channel(c,
-                 peerName + " " + ip + ":" + std::to_string(ntohs(addr.sin_port)),
-                 opts);
+  return Channel(
+      c, peerName + " " + ip + ":" + std::to_string(ntohs(addr.sin_port)),
+      opts);
 }
 
 Channel connectTo(const std::string &host, uint16_t port,

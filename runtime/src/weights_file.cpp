@@ -8,10 +8,11 @@
 //===----------------------------------------------------------------------===//
 #include "mpcvit/runtime/weights_file.h"
 
+#include "mpcvit/runtime/files.h"
+
 #include <openssl/evp.h>
 
 #include <cstring>
-#include <fstream>
 #include <iterator>
 #include <memory>
 #include <stdexcept>
@@ -138,15 +139,18 @@ WeightsFile parseWeightsFile(const std::string &b, const std::string &path) {
   return f;
 }
 
-WeightsFile readWeightsFile(const std::string &path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in)
-    throw std::runtime_error(path + ": cannot open the weights file");
-  std::string b((std::istreambuf_iterator<char>(in)),
-                std::istreambuf_iterator<char>());
-  if (in.bad())
-    throw std::runtime_error(path + ": error reading the weights file");
-  return parseWeightsFile(b, path);
+uint64_t
+weightsFileBytes(const std::vector<std::pair<std::string, Shape>> &weights) {
+  uint64_t n = kWeightsHeaderBytes + kWeightsDigestBytes;
+  for (const auto &[name, shape] : weights)
+    n +=
+        4 + name.size() + 4 + 8 * shape.size() + 4 + 8 * uint64_t(numel(shape));
+  return n;
+}
+
+WeightsFile readWeightsFile(const std::string &path, uint64_t maxBytes) {
+  return parseWeightsFile(
+      readFileBounded(path, maxBytes, "this program's weights"), path);
 }
 
 } // namespace mpcvit::rt

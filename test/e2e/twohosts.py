@@ -442,14 +442,22 @@ def run_roles(net, prog, images, local_out, certdir, tmp, check):
 
     # 3. A client with a valid certificate of the CA, but the server's.
     short = ["--timeout-ms", SHORT_MS]
+
+    def tls_services(d_at, s_at):
+        """A TLS dealer and server (one session each) on fresh ports;
+        (dealer, server), each None when it did not start."""
+        dealer = start_listening(
+            net, "dealer", prog, ["--listen", "%s:%d" % d_at,
+                                  "--sessions", "1"]
+            + tls(certdir, "dealer") + short, *d_at, check, log)
+        server = dealer and start_listening(
+            net, "server", prog, ["--listen", "%s:%d" % s_at,
+                                  "--dealer", "%s:%d" % d_at, "--sessions", "1"]
+            + tls(certdir, "server") + short, *s_at, check, log)
+        return dealer, server
+
     d_at, s_at = (ADDR["dealer"], 7310), (ADDR["server"], 7311)
-    dealer = start_listening(
-        net, "dealer", prog, ["--listen", "%s:%d" % d_at, "--sessions", "1"]
-        + tls(certdir, "dealer") + short, *d_at, check, log)
-    server = dealer and start_listening(
-        net, "server", prog, ["--listen", "%s:%d" % s_at,
-                              "--dealer", "%s:%d" % d_at, "--sessions", "1"]
-        + tls(certdir, "server") + short, *s_at, check, log)
+    dealer, server = tls_services(d_at, s_at)
     if server:
         client = Proc("client", net.exec_args("client", [
             prog, "client", "--connect", "%s:%d" % s_at,
@@ -476,13 +484,7 @@ def run_roles(net, prog, images, local_out, certdir, tmp, check):
 
     # 4. A plain-TCP client against the TLS server and dealer.
     d_at, s_at = (ADDR["dealer"], 7320), (ADDR["server"], 7321)
-    dealer = start_listening(
-        net, "dealer", prog, ["--listen", "%s:%d" % d_at, "--sessions", "1"]
-        + tls(certdir, "dealer") + short, *d_at, check, log)
-    server = dealer and start_listening(
-        net, "server", prog, ["--listen", "%s:%d" % s_at,
-                              "--dealer", "%s:%d" % d_at, "--sessions", "1"]
-        + tls(certdir, "server") + short, *s_at, check, log)
+    dealer, server = tls_services(d_at, s_at)
     if server:
         client = Proc("client", net.exec_args("client", [
             prog, "client", "--connect", "%s:%d" % s_at,

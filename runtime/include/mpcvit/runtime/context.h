@@ -185,6 +185,8 @@ public:
   /// .used, so no bundle serves two inferences) and queue it. Throws
   /// ProtocolError when it is missing, used, or not this program's.
   void loadOfflineBundle(uint64_t index);
+  /// True when this party's material comes from `dealer --out` files.
+  bool offlineMaterial() const { return !offlineDir_.empty(); }
   /// The 16-byte id of the offline material this party opened (zeros with
   /// a live dealer); the server checks the client's against its own.
   const Seed &materialId() const { return materialId_; }

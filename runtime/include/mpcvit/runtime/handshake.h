@@ -30,6 +30,9 @@ struct Hello {
   uint32_t compare = 0;
 };
 
+/// A program hash as every message shows it: 16 hex digits.
+std::string hexHash(uint64_t hash);
+
 /// Size of an encoded hello in bytes.
 inline constexpr size_t kHelloBytes = 40;
 

@@ -29,6 +29,7 @@
 
 typedef struct ssl_ctx_st SSL_CTX;
 typedef struct ssl_st SSL;
+typedef struct x509_st X509;
 
 namespace mpcvit::rt {
 
@@ -59,17 +60,17 @@ public:
   TlsContext &operator=(const TlsContext &) = delete;
 
   SSL_CTX *native() const { return ctx_; }
-  /// The role names this endpoint's own certificate carries (for messages).
-  const std::string &ownName() const { return ownName_; }
 
 private:
   SSL_CTX *ctx_ = nullptr;
-  std::string ownName_;
 };
 
 /// "mpcvit-dealer", "mpcvit-server", "mpcvit-client" for role names
 /// "dealer", "server", "client".
 std::string roleCertName(const std::string &role);
+
+/// The subject CN of a certificate ("" when it has none), for messages.
+std::string certCommonName(X509 *cert);
 
 /// The OpenSSL error queue (and `detail`) as one line, queue cleared.
 std::string tlsErrorString(const std::string &detail = "");

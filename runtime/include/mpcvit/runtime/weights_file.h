@@ -37,6 +37,7 @@
 
 #include <array>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace mpcvit::rt {
@@ -63,10 +64,18 @@ struct WeightsFile {
   std::vector<WeightEntry> weights;
 };
 
-/// Reads `path`. Throws std::runtime_error naming the file on an older
-/// format, a bad magic, truncation or trailing bytes, a checksum mismatch,
-/// or sizes that do not fit the file.
-WeightsFile readWeightsFile(const std::string &path);
+/// Size in bytes of the format-2 file holding weights of these names and
+/// shapes (what the program expects: the reader's bound).
+uint64_t weightsFileBytes(
+    const std::vector<std::pair<std::string, Shape>> &weights);
+
+/// Reads `path`, refusing before reading a file over `maxBytes` (callers
+/// pass weightsFileBytes of the program's weights). Throws
+/// std::runtime_error naming the file on an older format, a bad magic,
+/// truncation or trailing bytes, a checksum mismatch, or sizes that do not
+/// fit the file.
+WeightsFile readWeightsFile(const std::string &path,
+                            uint64_t maxBytes = uint64_t(1) << 36);
 
 /// Parses the bytes of a weights file (what readWeightsFile does after
 /// reading `path`; `path` only names the file in messages). For tests and
