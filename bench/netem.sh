@@ -122,7 +122,7 @@ cost() {
 MODELS=()
 FX=$BUILD/test/e2e-fixtures
 [ -f "$FX/softmax.onnx" ] && MODELS+=("fmnist-tiny-softmax|$FX/softmax.onnx|")
-[ -f "$FX/mpcvit.onnx" ] && MODELS+=("fmnist-tiny-mpcvit-dealer|$FX/mpcvit.onnx|--arch $FX/mpcvit.arch.json --trunc dealer")
+[ -f "$FX/mpcvit.onnx" ] && MODELS+=("fmnist-tiny-mpcvit-dealer|$FX/mpcvit.onnx|--arch $FX/mpcvit.arch.json --trunc exact")
 [ -f "$FX/mpcvitplus.onnx" ] && MODELS+=("fmnist-tiny-mpcvitplus|$FX/mpcvitplus.onnx|--arch $FX/mpcvitplus.arch.json")
 V7=$(find "$BUILD/test" -name 'vit_7_4_32*.onnx' 2>/dev/null | head -1)
 [ -n "$V7" ] && MODELS+=("vit_7_4_32|$V7|")

@@ -1,9 +1,14 @@
 #!/usr/bin/python3
 """Benchmark report of the trained models (issue 9): accuracy vs latency.
 
-    bench/report.sh [--no-netem] [--count 100] [--models teacher,mpcvit_mu0.5,...]
+    bench/report.sh [--no-netem] [--count 100] [--models teacher,mpcvit_mu0.5,DIR,...]
+                    [--out bench/results]
 
-For every model under models/fmnist/ (or the ones named):
+For every model under models/fmnist/ (or the ones named: a NAME under
+models/fmnist, or any model directory, bench/model_dirs.py: one ONNX file,
+optional arch.json, metrics.json and inputs.npy/labels.npy; without its own
+data a model gets the Fashion-MNIST test images when its input is
+[1, 1, 28, 28], else random normal inputs and no accuracy):
   * compile it (mpcvit-compile with its arch.json),
   * run dealer, server and client on loopback (`NAME local --json`) on the
     first --count test images: measured online latency (median), bytes per
@@ -40,7 +45,10 @@ import numpy as np
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(ROOT, "python"))
 from mpcvit import data as fmnist  # noqa: E402
+from mpcvit.api import Program  # noqa: E402
 from mpcvit.plaintext import plaintext_logits  # noqa: E402
+
+import model_dirs  # noqa: E402  (bench/, the script's own directory)
 
 TIMEOUT_S = 1800
 
@@ -65,23 +73,48 @@ def op_type_bytes(report):
     return out
 
 
-def bench_model(name, model_dir, build, x, y, cal):
+def model_data(model_dir, prog, count, fmnist_data):
+    """(inputs, labels or None) for a model: its directory's inputs.npy, else
+    the Fashion-MNIST test images (fmnist_data(), when the input fits: every
+    models/fmnist model, as before), else its sample_input.npy, else random
+    normal inputs."""
+    x, y = model_dirs.data(model_dir, count)
+    if x is not None:
+        return x, y
+    shape = tuple(Program(prog).input_shape or ())
+    if shape == (1, 1, 28, 28):
+        return fmnist_data()
+    x, y = model_dirs.data(model_dir, count, sample=True)
+    if x is not None:
+        return x, y
+    x = np.random.default_rng(0).standard_normal((count,) + shape[1:]).astype(np.float32)
+    return x, None
+
+
+def bench_model(name, model_dir, build, count, fmnist_data, cal):
     prog_dir = os.path.join(build, "report", name)
     os.makedirs(prog_dir, exist_ok=True)
     prog = os.path.join(prog_dir, "prog")
-    cmd = [os.path.join(build, "bin", "mpcvit-compile"),
-           os.path.join(model_dir, "model.onnx"), "-o", prog]
-    arch = os.path.join(model_dir, "arch.json")
-    if os.path.isfile(arch):
+    onnx = model_dirs.onnx_file(model_dir)
+    cmd = [os.path.join(build, "bin", "mpcvit-compile"), onnx, "-o", prog]
+    arch = model_dirs.arch_file(model_dir)
+    if arch:
         cmd[2:2] = ["--arch", arch]
     run(cmd)
+    x, y = model_data(model_dir, prog, count, fmnist_data)
     xs, out = os.path.join(prog_dir, "images.npy"), os.path.join(prog_dir, "out.npy")
     np.save(xs, x)
     rep = json.loads(run([prog, "local", "--input", xs, "--output", out, "--json"])
                      .strip().splitlines()[-1])
     logits = np.load(out).reshape(len(x), -1)
-    plain = plaintext_logits(os.path.join(build, "bin"), os.path.join(model_dir, "model.onnx"),
-                             arch, xs, prog_dir, TIMEOUT_S)
+    if x.dtype == np.uint8:  # raw images: the plaintext run needs them normalised
+        pp = Program(prog).preprocess
+        xf = x.astype(np.float64) * pp["scale"]
+        c = np.arange(x.shape[1])
+        xf = (xf - np.array(pp["mean"])[c, None, None]) / np.array(pp["std"])[c, None, None]
+        xs = os.path.join(prog_dir, "images_normalised.npy")
+        np.save(xs, xf.astype(np.float32))
+    plain = plaintext_logits(os.path.join(build, "bin"), onnx, arch, xs, prog_dir, TIMEOUT_S)
     cost = json.loads(run([os.path.join(build, "bin", "mpcvit-opt"),
                            f"--mpcvit-cost-report=json calibration={cal}",
                            prog + ".mlir", "-o", os.devnull]))
@@ -94,8 +127,8 @@ def bench_model(name, model_dir, build, x, y, cal):
     return {
         "model": name,
         "plaintext_top1_10k": metrics.get("test_top1"),
-        "private_top1": float((logits.argmax(1) == y).mean() * 100),
-        "plaintext_top1": float((plain.argmax(1) == y).mean() * 100),
+        "private_top1": None if y is None else float((logits.argmax(1) == y).mean() * 100),
+        "plaintext_top1": None if y is None else float((plain.argmax(1) == y).mean() * 100),
         "agreement": int((logits.argmax(1) == plain.argmax(1)).sum()),
         "max_abs_logit_diff": float(np.abs(logits - plain).max()),
         "images": int(len(x)),
@@ -165,27 +198,39 @@ def main():
     p = argparse.ArgumentParser(description=__doc__,
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--count", type=int, default=100)
-    p.add_argument("--models", default="", help="comma list (default: all)")
+    p.add_argument("--models", default="",
+                   help="comma list of NAMEs under models/fmnist or model directories "
+                        "(default: every models/fmnist model)")
     p.add_argument("--build", default=os.environ.get("MPCVIT_BUILD_DIR",
                                                       os.path.join(ROOT, "build")))
     p.add_argument("--out", default=os.path.join(ROOT, "bench", "results"))
     args = p.parse_args()
-    base = os.path.join(ROOT, "models", "fmnist")
-    names = [n for n in args.models.split(",") if n] or sorted(
+    base = model_dirs.FMNIST
+    entries = [n for n in args.models.split(",") if n] or sorted(
         d for d in os.listdir(base) if os.path.isfile(os.path.join(base, d, "model.onnx")))
-    if not names:
+    if not entries:
         print("bench/report.py: no models under models/fmnist", file=sys.stderr)
         return 1
-    images, labels = fmnist.load_split("test")
-    x = fmnist.normalize(images[:args.count])
-    y = labels[:args.count]
+    try:
+        models = [model_dirs.resolve(e) for e in entries]
+    except ValueError as e:
+        print(f"bench/report.py: {e}", file=sys.stderr)
+        return 2
+    os.makedirs(args.out, exist_ok=True)
+    cache = []
+
+    def fmnist_data():
+        if not cache:
+            images, labels = fmnist.load_split("test")
+            cache.append((fmnist.normalize(images[:args.count]), labels[:args.count]))
+        return cache[0]
     cal = os.path.join(ROOT, "bench", "results", "cost_calibration.json")
     measured = load_netem(os.path.join(args.out, "cost_netem.json"))
     private = load_private(os.path.join(args.out, "private_full_test.json"))
     rows = []
-    for n in names:
-        print(f"== {n}", flush=True)
-        r = bench_model(n, os.path.join(base, n), args.build, x, y, cal)
+    for n, model_dir in models:
+        print(f"== {n} ({model_dir})", flush=True)
+        r = bench_model(n, model_dir, args.build, args.count, fmnist_data, cal)
         r["latency_s"], r["latency_source"] = {}, {}
         for prof in ("lan", "wan"):
             m = measured.get((n, prof))
@@ -193,8 +238,13 @@ def main():
             r["latency_source"][prof] = f"measured ({m['emulator']})" if m else "predicted"
         if n in private:
             r["top1_10k"], r["top1_10k_source"] = private[n]["private_top1"], "private (2PC)"
-        else:
+        elif r["plaintext_top1_10k"] is not None:
             r["top1_10k"], r["top1_10k_source"] = r["plaintext_top1_10k"], "plaintext"
+        elif r["private_top1"] is not None:
+            r["top1_10k"] = r["private_top1"]
+            r["top1_10k_source"] = f"private, first {r['images']} only"
+        else:
+            r["top1_10k"], r["top1_10k_source"] = None, "no labels"
         rows.append(r)
     report = {"date": datetime.date.today().isoformat(),
               "machine": f"{platform.node()} {platform.machine()}, "
@@ -219,7 +269,7 @@ def main():
                else "not measured" for p in ("lan", "wan")}
         lines.append(
             f"| {r['model']} | {r['top1_10k']} ({r['top1_10k_source']}) | "
-            f"{r['private_top1']:.1f} / {r['plaintext_top1']:.1f}, N={r['images']} "
+            f"{pct(r['private_top1'])} / {pct(r['plaintext_top1'])}, N={r['images']} "
             f"({r['agreement']}/{r['images']}) | {r['loopback_online_s_median']:.4f} | "
             f"{lat['lan']} ({r['predicted']['lan_s']:.3f}) | {lat['wan']} ({r['predicted']['wan_s']:.3f}) | "
             f"{r['online_bytes_sent_per_party'][0]:,}, {r['online_bytes_sent_per_party'][1]:,} | "
@@ -229,9 +279,13 @@ def main():
               "front), report_comm_by_op.png (online bytes per op type)."]
     with open(os.path.join(args.out, "report.md"), "w") as f:
         f.write("\n".join(lines) + "\n")
-    plots(rows, args.out)
+    plots([r for r in rows if r["top1_10k"] is not None], args.out)
     print("\n".join(lines))
     return 0
+
+
+def pct(v):
+    return "n/a" if v is None else f"{v:.1f}"
 
 
 def load_netem(path):

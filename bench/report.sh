@@ -11,7 +11,8 @@
 # separately (ViT-Base takes long); report.md includes bench/results/
 # scale.json when present.
 #
-#   bench/report.sh [--no-netem] [--count 100] [--models teacher,mpcvit_mu0.5,...]
+#   bench/report.sh [--no-netem] [--count 100] [--models NAME|DIR,...] [--out DIR]
+# (NAME: models/fmnist/NAME; DIR: any model directory, bench/model_dirs.py)
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 netem=1

@@ -4,7 +4,10 @@
     bench/scale.sh [--models vit_7_4_32,vit_base] [--networks loopback,wan]
                    [--count N] [--out bench/results/scale.json]
 
-For every model (random weights, exported by python/mpcvit/onnx_fixtures.py):
+--models also takes model directories (bench/model_dirs.py: one ONNX file,
+optional arch.json, optional inputs.npy; without it random normal inputs).
+For every built-in model (random weights, exported by
+python/mpcvit/onnx_fixtures.py):
   vit_7_4_32  ViT-Lite 7/4 on 32x32x3 (depth 7, heads 4, dim 256, MLP 512,
               patch 4, 65 tokens; DESIGN.md section 7), Softmax attention,
   vit_base    ViT-Base/16 at 224x224x3 (torchvision vit_b_16: depth 12,
@@ -45,6 +48,8 @@ import sys
 import time
 
 import numpy as np
+
+import model_dirs  # bench/, the script's own directory
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 PROFILES = {"lan": (0.5, 1000), "wan": (4.0, 400)}  # RTT ms, Mbit/s
@@ -87,12 +92,13 @@ def ensure_onnx(name, build):
     return path
 
 
-def compile_model(name, onnx, build, timeout):
+def compile_model(name, onnx, build, timeout, arch=None):
     d = os.path.join(build, "bench-scale", name)
     os.makedirs(d, exist_ok=True)
     prog = os.path.join(d, "p")
     t0 = time.monotonic()
-    p = subprocess.Popen([os.path.join(build, "bin", "mpcvit-compile"), onnx, "-o", prog],
+    p = subprocess.Popen([os.path.join(build, "bin", "mpcvit-compile"), onnx, "-o", prog]
+                         + (["--arch", arch] if arch else []),
                          stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     rc, rss = wait_rss(p, time.monotonic() + timeout)
     log = p.stdout.read()
@@ -135,11 +141,15 @@ def calibrate_relay(network, build, port):
     return link
 
 
-def run_parties(prog, network, count, build, port, timeout, link=None):
+def run_parties(prog, network, count, build, port, timeout, link=None, model_dir=None):
     d = os.path.dirname(prog)
-    x = np.random.default_rng(0).standard_normal([count] + input_shape(prog)[1:])
+    x = model_dirs.data(model_dir, count)[0] if model_dir else None
+    if x is None:
+        x = np.random.default_rng(0).standard_normal(
+            [count] + input_shape(prog)[1:]).astype(np.float32)
+    count = len(x)
     xs = os.path.join(d, "x.npy")
-    np.save(xs, x.astype(np.float32))
+    np.save(xs, x)
     tms = str(int(timeout * 1000))
     dport, sport, rport = port, port + 1, port + 2
     deadline = time.monotonic() + timeout
@@ -224,7 +234,9 @@ def run_parties(prog, network, count, build, port, timeout, link=None):
 def main():
     p = argparse.ArgumentParser(description=__doc__,
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--models", default="vit_7_4_32,vit_base")
+    p.add_argument("--models", default="vit_7_4_32,vit_base",
+                   help="comma list of built-in models (vit_7_4_32, vit_base) and model "
+                        "directories (ONNX + optional arch.json + optional inputs.npy)")
     p.add_argument("--networks", default="loopback,wan")
     p.add_argument("--count", type=int, default=2, help="images per run (1 for vit_base)")
     p.add_argument("--timeout-s", type=float, default=3600)
@@ -233,10 +245,20 @@ def main():
                                                       os.path.join(ROOT, "build")))
     p.add_argument("--out", default=os.path.join(ROOT, "bench", "results", "scale.json"))
     args = p.parse_args()
-    names = [n for n in args.models.split(",") if n]
-    for n in names:
-        if n not in MODELS:
-            p.error(f"unknown model {n!r}; expected one of {', '.join(MODELS)}")
+    names, dirs = [], {}
+    for n in (n for n in args.models.split(",") if n):
+        if n in MODELS:
+            names.append(n)
+            continue
+        if not model_dirs.is_path(n) and not os.path.isdir(n):
+            p.error(f"unknown model {n!r}; expected one of {', '.join(MODELS)} "
+                    f"or a model directory")
+        try:
+            name, d = model_dirs.resolve(n)
+        except ValueError as e:
+            p.error(str(e))
+        names.append(name)
+        dirs[name] = d
     nets = [n for n in args.networks.split(",") if n]
     for n in nets:
         if n != "loopback" and n not in PROFILES:
@@ -248,9 +270,12 @@ def main():
     links = {n: calibrate_relay(n, args.build, args.port + 100) for n in nets if n != "loopback"}
     for name in names:
         print(f"== {name}", flush=True)
-        onnx = ensure_onnx(name, args.build)
-        prog, comp = compile_model(name, onnx, args.build, args.timeout_s)
-        row = {"model": name, "description": MODELS[name], **comp,
+        d = dirs.get(name)
+        onnx = model_dirs.onnx_file(d) if d else ensure_onnx(name, args.build)
+        prog, comp = compile_model(name, onnx, args.build, args.timeout_s,
+                                   model_dirs.arch_file(d) if d else None)
+        desc = MODELS.get(name) or f"model directory {d}"
+        row = {"model": name, "description": desc, **comp,
                "predicted": predict(prog, args.build, args.timeout_s), "runs": []}
         # runs of networks not re-run now are kept from the previous file
         kept = [r for r in old.get(name, {}).get("runs", []) if r["network"] not in nets]
@@ -258,7 +283,8 @@ def main():
         for i, net in enumerate(nets):
             print(f"   {net} ({count} image(s))", flush=True)
             row["runs"].append(run_parties(prog, net, count, args.build,
-                                           args.port + 10 * i, args.timeout_s, links.get(net)))
+                                           args.port + 10 * i, args.timeout_s, links.get(net),
+                                           d))
             print("   " + json.dumps(row["runs"][-1]), flush=True)
         order = ["loopback", "lan", "wan"]
         row["runs"] = sorted(kept + row["runs"], key=lambda r: order.index(r["network"]))

@@ -4,7 +4,8 @@
 # online latency, bytes, rounds and peak memory of each party. Writes
 # bench/results/scale.json; bench/report.sh copies it into report.md.
 #
-#   bench/scale.sh [--models vit_7_4_32,vit_base] [--networks loopback,wan] [--count N]
+#   bench/scale.sh [--models vit_7_4_32,vit_base,DIR,...] [--networks loopback,wan] [--count N] [--out FILE]
+# (DIR: any model directory: ONNX + optional arch.json + optional inputs.npy)
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 exec /usr/bin/python3 "$root/bench/scale.py" "$@"

@@ -45,6 +45,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "mpcvit/dialects/mpc/HeadNorm.h"
 #include "mpcvit/dialects/mpc/MpcOps.h"
 #include "mpcvit/dialects/vit/VitOps.h"
 #include "mpcvit/passes/ConstantWeights.h"
@@ -313,32 +314,7 @@ LogicalResult FunctionLowering::lowerLinearLike(Operation *op, Value x, Value w,
 FailureOr<Value> FunctionLowering::normaliseKind(Location loc,
                                                  vit::HeadKind kind, Value x,
                                                  double eps) {
-  RingTensorType t = ty(x);
-  int64_t axis = t.getRank() - 1;
-  switch (kind) {
-  case vit::HeadKind::Softmax:
-    return mpc::SoftmaxOp::create(b, loc, t, x, b.getI64IntegerAttr(axis))
-        .getResult();
-  case vit::HeadKind::ReluSoftmax:
-    return mpc::ReluSoftmaxOp::create(b, loc, t, x, b.getI64IntegerAttr(axis),
-                                      b.getF64FloatAttr(eps))
-        .getResult();
-  case vit::HeadKind::TwoQuad:
-    return mpc::TwoQuadOp::create(b, loc, t, x, b.getI64IntegerAttr(axis))
-        .getResult();
-  case vit::HeadKind::TwoRelu:
-    return mpc::TwoReluOp::create(b, loc, t, x, b.getI64IntegerAttr(axis))
-        .getResult();
-  case vit::HeadKind::Scale: {
-    // ScaleAttn a/N: public product by 1/N, one truncation.
-    double n = double(t.getShape().back());
-    Value c = publicScalar(loc, 1.0 / n, f);
-    Value p =
-        mpc::MulPublicOp::create(b, loc, sharedType(t.getShape(), 2 * f), x, c);
-    return trunc(loc, p, f);
-  }
-  }
-  return failure();
+  return mpc::buildHeadNorm(b, loc, vit::stringifyHeadKind(kind), x, eps);
 }
 
 void FunctionLowering::tagAttention(Value r, vit::HeadKind kind,
@@ -690,11 +666,31 @@ LogicalResult FunctionLowering::lower(Operation *op) {
         return success();
       })
       .Default([&](Operation *o) -> LogicalResult {
-        return o->emitOpError("has no private (2PC) lowering")
-               << (o->getDialect() && o->getDialect()->getNamespace() == "vit"
-                       ? "; primitive ops must be raised first "
-                         "(--mpcvit-raise-patterns)"
-                       : "");
+        if (!o->getDialect() || o->getDialect()->getNamespace() != "vit")
+          return o->emitOpError("has no private (2PC) lowering");
+        // Primitives --mpcvit-raise-patterns folds into GeLU (erf, tanh),
+        // LayerNorm (sub, div, pow, sqrt, reciprocal, a last-axis mean)
+        // or attention (softmax): before raising that is the fix. Any
+        // other vit op (mean pooling over tokens, exp, ...) is not
+        // removed by raising: it simply has no private lowering yet.
+        bool lastAxisMean = false;
+        if (auto m = dyn_cast<vit::ReduceMeanOp>(o)) {
+          int64_t rank = m.getInput().getType().getRank();
+          lastAxisMean = m.getKeepdims() && m.getAxes().size() == 1 &&
+                         (m.getAxes()[0] == -1 || m.getAxes()[0] == rank - 1);
+        }
+        if (lastAxisMean ||
+            isa<vit::ErfOp, vit::TanhOp, vit::SubOp, vit::DivOp, vit::PowOp,
+                vit::SqrtOp, vit::ReciprocalOp, vit::SoftmaxOp>(o))
+          return o->emitOpError("has no private (2PC) lowering; primitive "
+                                "ops must be raised first "
+                                "(--mpcvit-raise-patterns); if they were, "
+                                "this one is not part of a GeLU, LayerNorm "
+                                "or attention pattern and has no private "
+                                "lowering yet");
+        return o->emitOpError("has no private (2PC) lowering yet (raising "
+                              "does not remove it: a model that needs '")
+               << o->getName() << "' cannot be compiled privately)";
       });
 }
 
@@ -755,27 +751,30 @@ struct LowerToMpcPass : public mpcvit::impl::LowerToMpcBase<LowerToMpcPass> {
     }
     std::optional<mpc::TruncKind> kind = mpc::symbolizeTruncKind(truncMode);
     if (!kind) {
-      module.emitError("--mpcvit-lower-to-mpc: trunc must be local or "
-                       "dealer, got '")
+      module.emitError("--mpcvit-lower-to-mpc: trunc must be probabilistic "
+                       "or exact, got '")
           << truncMode << "'";
       return signalPassFailure();
     }
-    if (compareMode != "a2b" && compareMode != "dcf") {
+    std::optional<mpc::CompareKind> compare =
+        mpc::symbolizeCompareKind(compareMode);
+    if (!compare) {
       module.emitError("--mpcvit-lower-to-mpc: compare must be a2b or dcf, "
                        "got '")
           << compareMode << "'";
       return signalPassFailure();
     }
+    // The session first: the lowering's builders read it (mpc::getSession).
+    module->setAttr(mpc::kSessionAttrName,
+                    mpc::SessionAttr::get(module.getContext(),
+                                          mpc::MpcDialect::kRingBits,
+                                          fracBits, *kind, *compare));
     llvm::StringSet<> names;
     for (auto fn : llvm::make_early_inc_range(module.getOps<func::FuncOp>())) {
       FunctionLowering lowering(fn, fracBits, *kind, names);
       if (failed(lowering.run()))
         return signalPassFailure();
     }
-    OpBuilder b(module.getContext());
-    module->setAttr("mpcvit.frac_bits", b.getI64IntegerAttr(fracBits));
-    module->setAttr("mpcvit.trunc", b.getStringAttr(truncMode));
-    module->setAttr("mpcvit.compare", b.getStringAttr(compareMode));
   }
 };
 

@@ -1,8 +1,9 @@
 //===- Pipeline.cpp - --mpcvit-pipeline -----------------------------------===//
 //
 // The MPC-friendly rewrite pipeline of DESIGN.md §1 in one flag:
-// --mpcvit-pipeline=arch=FILE runs raise (when the importer's patterns are
-// present), replace-softmax, linearize-gelu and fuse-linear with one arch.json.
+// --mpcvit-pipeline[=arch=FILE] runs raise-patterns, replace-softmax and
+// linearize-gelu with one arch.json (when given), fuse-linear and
+// canonicalize: an imported model goes straight to --mpcvit-lower-to-mpc.
 //
 //===----------------------------------------------------------------------===//
 
@@ -26,12 +27,15 @@ struct PipelineOptions : public PassPipelineOptions<PipelineOptions> {
 } // namespace
 
 void buildMpcvitPipeline(OpPassManager &pm, StringRef archFile) {
-  ReplaceSoftmaxOptions replace;
-  replace.archFile = archFile.str();
-  pm.addPass(createReplaceSoftmax(replace));
-  LinearizeGeluOptions linearize;
-  linearize.archFile = archFile.str();
-  pm.addPass(createLinearizeGelu(linearize));
+  pm.addPass(createRaisePatterns());
+  if (!archFile.empty()) {
+    ReplaceSoftmaxOptions replace;
+    replace.archFile = archFile.str();
+    pm.addPass(createReplaceSoftmax(replace));
+    LinearizeGeluOptions linearize;
+    linearize.archFile = archFile.str();
+    pm.addPass(createLinearizeGelu(linearize));
+  }
   pm.addPass(createFuseLinear());
   pm.addPass(createCanonicalizerPass());
 }
@@ -39,8 +43,8 @@ void buildMpcvitPipeline(OpPassManager &pm, StringRef archFile) {
 void registerMpcvitPipeline() {
   PassPipelineRegistration<PipelineOptions>(
       "mpcvit-pipeline",
-      "MPC-friendly rewrites driven by arch.json: replace-softmax, "
-      "linearize-gelu, fuse-linear",
+      "MPC-friendly rewrites: raise-patterns, then replace-softmax and "
+      "linearize-gelu driven by arch=FILE (when given), fuse-linear",
       [](OpPassManager &pm, const PipelineOptions &options) {
         buildMpcvitPipeline(pm, options.arch);
       });

@@ -20,7 +20,7 @@ packages=(
   libonnx-dev libonnx-testdata libprotobuf-dev protobuf-compiler libfmt-dev libssl-dev libcli11-dev
   libeigen3-dev libgtest-dev libgmock-dev libbenchmark-dev
   # Python side (training, fixtures): PyTorch and friends from apt, no PyPI
-  python3 python3-numpy python3-torch python3-torchvision python3-onnx python3-tqdm
+  python3 python3-numpy python3-torch python3-torchvision python3-onnx python3-tqdm python3-pil
   python3-matplotlib libopenblas0-pthread
   # data set used by the models and the demo
   dataset-fashion-mnist

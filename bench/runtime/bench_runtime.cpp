@@ -26,6 +26,7 @@
 #include "mpcvit/runtime/gemm.h"
 #include "mpcvit/runtime/kernels.h"
 #include "mpcvit/runtime/layernorm.h"
+#include "mpcvit/runtime/local_session.h"
 #include "mpcvit/runtime/mmul_sp.h"
 #include "mpcvit/runtime/softmax.h"
 #include "mpcvit/runtime/trunc.h"
@@ -61,48 +62,37 @@ int gOpReps = 1; // --op-reps: runs per op, best latency kept
 // setup(ctx) runs once per role (weights); body(ctx) is the measured op.
 Meas run3once(const std::function<void(Context &)> &setup,
               const std::function<void(Context &)> &body, SessionConfig cfg) {
-  Listener dl("127.0.0.1", 0), sl("127.0.0.1", 0);
   Meas m;
-  std::exception_ptr err[3];
-  auto role = [&](int r) {
-    try {
-      std::unique_ptr<Context> c = connectSessionRole(r, cfg, dl, sl);
-      setup(*c);
-      if (r == 2) {
-        auto t0 = Clock::now();
-        c->beginInference();
-        body(*c);
-        m.dealerBytes = c->pendingOfflineBytes();
-        c->dealerFlush();
-        m.offlineS = std::chrono::duration<double>(Clock::now() - t0).count();
-        return;
-      }
-      c->receiveOffline(1);
-      c->beginInference();
-      CommStats before = c->peerStats();
+  LocalErrors err = runLocalSession(cfg, [&](Context &c) {
+    setup(c);
+    if (c.isDealer()) {
       auto t0 = Clock::now();
-      body(*c);
-      double dt = std::chrono::duration<double>(Clock::now() - t0).count();
-      c->endInference();
-      (r == 0 ? m.srv : m.cli) = c->peerStats() - before;
-      if (r == 1)
-        m.onlineS = dt;
-    } catch (const std::exception &e) {
-      std::fprintf(stderr, "%s: %s\n",
-                   r == 0   ? "server"
-                   : r == 1 ? "client"
-                            : "dealer",
-                   e.what());
-      err[r] = std::current_exception();
+      c.beginInference();
+      body(c);
+      m.dealerBytes = c.pendingOfflineBytes();
+      c.dealerFlush();
+      m.offlineS = std::chrono::duration<double>(Clock::now() - t0).count();
+      return;
     }
-  };
-  std::thread th[3] = {std::thread(role, 0), std::thread(role, 1),
-                       std::thread(role, 2)};
-  for (auto &t : th)
-    t.join();
-  for (auto &e : err)
-    if (e)
-      std::rethrow_exception(e);
+    c.receiveOffline(1);
+    c.beginInference();
+    CommStats before = c.peerStats();
+    auto t0 = Clock::now();
+    body(c);
+    double dt = std::chrono::duration<double>(Clock::now() - t0).count();
+    c.endInference();
+    (c.party() == 0 ? m.srv : m.cli) = c.peerStats() - before;
+    if (c.party() == 1)
+      m.onlineS = dt;
+  });
+  for (Role r : {Role::Server, Role::Client, Role::Dealer}) {
+    try {
+      rethrowFirst(err, {r});
+    } catch (const std::exception &e) {
+      std::fprintf(stderr, "%s: %s\n", roleName(r), e.what());
+    }
+  }
+  rethrowFirst(err);
   return m;
 }
 
@@ -237,13 +227,13 @@ int calibrate(const char *path, SessionConfig cfg) {
       run3(
           none, [&](Context &c) { square(c, randShare(c, n, -2, 2, 5)); }, cfg),
       n);
-  add("trunc.local",
+  add("trunc.probabilistic",
       run3(
           none,
           [&](Context &c) { trunc_local(c, randShare(c, n, -2, 2, 5), f); },
           cfg),
       n);
-  add("trunc.dealer",
+  add("trunc.exact",
       run3(
           none,
           [&](Context &c) { trunc_dealer(c, randShare(c, n, -2, 2, 5), f); },
@@ -578,7 +568,7 @@ int main(int argc, char **argv) {
               "  \"setup\": \"server, client, dealer as threads on one "
               "machine, loopback TCP; latency = client online wall time\",\n"
               "  \"hardware_threads\": %u, \"op_reps\": %d,\n  \"ops\": [\n",
-              f, tm == TruncMode::Local ? "local" : "dealer",
+              f, tm == TruncMode::Probabilistic ? "local" : "dealer",
               compareModeName(kDefaultCompareMode),
               std::thread::hardware_concurrency(), gOpReps);
   for (size_t i = 0; i < ops.size(); ++i)

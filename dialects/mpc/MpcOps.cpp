@@ -18,7 +18,8 @@ using namespace mlir;
 using mpcvit::shapeStr;
 using namespace mpcvit::mpc;
 
-// Custom directive of mpc.trunc: the kind as a bare keyword (local, dealer).
+// Custom directive of mpc.trunc: the kind as a bare keyword (probabilistic,
+// exact).
 static ParseResult parseTruncKind(OpAsmParser &parser,
                                   TruncKindAttr &kindAttr) {
   SMLoc loc = parser.getCurrentLocation();
@@ -28,7 +29,7 @@ static ParseResult parseTruncKind(OpAsmParser &parser,
   std::optional<TruncKind> kind = symbolizeTruncKind(name);
   if (!kind)
     return parser.emitError(loc, "unknown truncation kind '")
-           << name << "' (expected local or dealer)";
+           << name << "' (expected probabilistic or exact)";
   kindAttr = TruncKindAttr::get(parser.getContext(), *kind);
   return success();
 }
@@ -122,22 +123,6 @@ FailureOr<Visibility> joinLocal(Operation *op, RingTensorType a,
   return failure();
 }
 
-/// Checks a single-axis reduction that keeps the axis with size 1.
-LogicalResult verifyKeepDimReduction(Operation *op, RingTensorType in,
-                                     RingTensorType out, int64_t axis) {
-  if (axis < 0 || axis >= in.getRank())
-    return op->emitOpError("axis ")
-           << axis << " is out of range for rank " << in.getRank();
-  SmallVector<int64_t> expected(in.getShape());
-  expected[axis] = 1;
-  if (failed(requireShape(op, out.getShape(), expected)))
-    return failure();
-  if (failed(requireFrac(op, out.getFracBits(), in.getFracBits(),
-                         "a reduction keeps the fixed-point format")))
-    return failure();
-  return requireVisibility(op, out.getVisibility(), in.getVisibility());
-}
-
 LogicalResult verifyLastAxis(Operation *op, RingTensorType t, int64_t axis) {
   if (t.getRank() < 1 || axis != t.getRank() - 1)
     return op->emitOpError("normalises the last axis only: axis must be ")
@@ -227,11 +212,6 @@ LogicalResult MulPublicOp::verify() {
                      "a product adds the operands' fractional bits");
 }
 
-LogicalResult SumOp::verify() {
-  return verifyKeepDimReduction(*this, ty(getInput()), ty(getResult()),
-                                getAxis());
-}
-
 //===----------------------------------------------------------------------===//
 // Products and truncation
 //===----------------------------------------------------------------------===//
@@ -248,25 +228,6 @@ LogicalResult MulSSOp::verify() {
       failed(requireShared(*this, getResult(), "result")))
     return failure();
   return requireFrac(*this, r.getFracBits(), a.getFracBits() + b.getFracBits(),
-                     "a product adds the operands' fractional bits");
-}
-
-LogicalResult MulSPOp::verify() {
-  RingTensorType a = ty(getLhs()), w = ty(getRhs()), r = ty(getResult());
-  if (failed(requireShared(*this, getLhs(), "lhs")) ||
-      failed(requireServerPrivate(*this, getRhs(), "rhs")))
-    return failure();
-  FailureOr<SmallVector<int64_t>> shape = broadcastShape(*this, a, w);
-  if (failed(shape))
-    return failure();
-  if (ArrayRef<int64_t>(*shape) != a.getShape())
-    return emitOpError("the weights ")
-           << shapeStr(w.getShape()) << " must broadcast to the shared operand "
-           << shapeStr(a.getShape());
-  if (failed(requireShape(*this, r.getShape(), a.getShape())) ||
-      failed(requireShared(*this, getResult(), "result")))
-    return failure();
-  return requireFrac(*this, r.getFracBits(), a.getFracBits() + w.getFracBits(),
                      "a product adds the operands' fractional bits");
 }
 
@@ -340,58 +301,10 @@ LogicalResult TruncOp::verify() {
 }
 
 //===----------------------------------------------------------------------===//
-// Comparisons
-//===----------------------------------------------------------------------===//
-
-LogicalResult DReluOp::verify() {
-  RingTensorType a = ty(getInput()), r = ty(getResult());
-  if (failed(requireShared(*this, getInput(), "input")) ||
-      failed(requireShared(*this, getResult(), "result")) ||
-      failed(requireShape(*this, r.getShape(), a.getShape())))
-    return failure();
-  return requireFrac(*this, r.getFracBits(), 0, "the result is a 0/1 bit");
-}
-
-LogicalResult SelectOp::verify() {
-  RingTensorType c = ty(getCond()), x = ty(getTrueValue()),
-                 y = ty(getFalseValue()), r = ty(getResult());
-  if (failed(requireShared(*this, getCond(), "condition")))
-    return failure();
-  if (c.getFracBits() != 0)
-    return emitOpError("condition must be a 0/1 with 0 fractional bits, got ")
-           << c.getFracBits();
-  if (x != y || x != r || !x.isShared())
-    return emitOpError("both values and the result must have one shared "
-                       "type, got ")
-           << x << ", " << y << " -> " << r;
-  if (c.getShape() != x.getShape())
-    return emitOpError("condition shape ")
-           << shapeStr(c.getShape()) << " must equal the value shape "
-           << shapeStr(x.getShape());
-  return success();
-}
-
-LogicalResult MaxOp::verify() {
-  if (failed(requireShared(*this, getInput(), "input")))
-    return failure();
-  return verifyKeepDimReduction(*this, ty(getInput()), ty(getResult()),
-                                getAxis());
-}
-
-//===----------------------------------------------------------------------===//
 // Nonlinear functions and fused normalisations
 //===----------------------------------------------------------------------===//
 
 LogicalResult ReluOp::verify() {
-  return requireShared(*this, getInput(), "input");
-}
-LogicalResult ExpOp::verify() {
-  return requireShared(*this, getInput(), "input");
-}
-LogicalResult ReciprocalOp::verify() {
-  return requireShared(*this, getInput(), "input");
-}
-LogicalResult RsqrtOp::verify() {
   return requireShared(*this, getInput(), "input");
 }
 LogicalResult GeluOp::verify() {

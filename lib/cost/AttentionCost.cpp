@@ -2,41 +2,46 @@
 
 #include "mpcvit/cost/AttentionCost.h"
 
-#include "mpcvit/runtime/kernels.h"
-#include "mpcvit/runtime/softmax.h"
-#include "mpcvit/runtime/trunc.h"
+#include "mpcvit/dialects/mpc/HeadNorm.h"
+#include "mpcvit/dialects/mpc/MpcOps.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/IR/Builders.h"
+
+using namespace mlir;
 
 namespace mpcvit::cost {
 
-llvm::ArrayRef<llvm::StringRef> headKinds() {
-  static const llvm::StringRef kinds[] = {"softmax", "relu_softmax", "scale",
-                                          "2quad", "2relu"};
-  return kinds;
-}
-
-std::optional<mpc::CommCost> headKindCost(llvm::StringRef kind, uint64_t rows,
-                                          uint64_t cols,
-                                          const mpc::CostSession &s) {
-  namespace rt = mpcvit::rt;
-  rt::TruncMode tm =
-      s.dealerTrunc ? rt::TruncMode::Dealer : rt::TruncMode::Local;
-  rt::CompareMode cm =
-      s.dcfCompare ? rt::CompareMode::DCF : rt::CompareMode::A2B;
-  int f = int(s.fracBits);
-  rt::CommCost c;
-  if (kind == "softmax")
-    c = rt::kernels::softmax_cost(tm, rows, cols, f, cm);
-  else if (kind == "relu_softmax")
-    c = rt::relu_softmax_cost(tm, rows, cols, f, cm);
-  else if (kind == "scale")
-    c = rt::trunc_cost(tm, rows * cols, f); // mul_public (local) + trunc
-  else if (kind == "2quad")
-    c = rt::two_quad_cost(tm, rows, cols, f, cm);
-  else if (kind == "2relu")
-    c = rt::two_relu_cost(tm, rows, cols, f, cm);
-  else
-    return std::nullopt;
-  return mpc::CommCost{{c.bytesServer, c.bytesClient}, c.rounds, c.dealerBytes};
+FailureOr<mpc::CommCost> headKindCost(ModuleOp program, StringRef kind,
+                                      uint64_t rows, uint64_t cols) {
+  MLIRContext *ctx = program.getContext();
+  mpc::SessionAttr session = mpc::getSession(program);
+  OpBuilder b(ctx);
+  Location loc = b.getUnknownLoc();
+  OwningOpRef<ModuleOp> scratch = ModuleOp::create(loc);
+  (*scratch)->setAttr(mpc::kSessionAttrName, session);
+  auto scores =
+      mpc::RingTensorType::get(ctx, {int64_t(rows), int64_t(cols)},
+                               mpc::Visibility::Shared, session.getFracBits());
+  b.setInsertionPointToEnd(scratch->getBody());
+  auto fn =
+      func::FuncOp::create(b, loc, "head", b.getFunctionType({scores}, {}));
+  Block *body = fn.addEntryBlock();
+  Value x = body->getArgument(0);
+  b.setInsertionPointToEnd(body);
+  if (failed(mpc::buildHeadNorm(b, loc, kind, x, /*eps=*/1e-3)))
+    return failure();
+  mpc::CommCost total;
+  for (Operation &op : *body) {
+    auto c = llvm::dyn_cast<mpc::CommCostOpInterface>(&op);
+    if (!c)
+      continue;
+    FailureOr<mpc::CommCost> oc = c.getCommCost();
+    if (failed(oc))
+      return failure();
+    total += *oc;
+  }
+  return total;
 }
 
 } // namespace mpcvit::cost

@@ -4,7 +4,6 @@
 
 #include "mpcvit/dialects/mpc/MpcOps.h"
 
-#include "llvm/ADT/TypeSwitch.h"
 #include "llvm/Support/JSON.h"
 #include "llvm/Support/MemoryBuffer.h"
 
@@ -45,54 +44,13 @@ Expected<Calibration> loadCalibration(StringRef path) {
   return c;
 }
 
-ComputeWork computeWork(Operation *op, const mpc::CostSession &s) {
+ComputeWork computeWork(Operation *op) {
   ComputeWork w;
-  auto elems = [](Value v) {
-    return llvm::cast<mpc::RingTensorType>(v.getType()).getNumElements();
-  };
-  std::string name = op->getName().stripDialect().str();
-  std::string cmp = s.dcfCompare ? "dcf" : "a2b";
-  std::string trunc = s.dealerTrunc ? "dealer" : "local";
-  auto comparing = [&](Value in) {
-    w.keys = {name + "." + cmp + "." + trunc, name + "." + cmp, name};
-    w.units = elems(in);
-  };
-  auto plain = [&](Value v) {
-    w.keys = {name};
-    w.units = elems(v);
-  };
-  llvm::TypeSwitch<Operation *>(op)
-      .Case<mpc::WeightOp, mpc::ConstantOp, mpc::ShareOp>([](auto) {})
-      .Case([&](mpc::MMulSPOp m) {
-        auto wt = llvm::cast<mpc::RingTensorType>(m.getRhs().getType());
-        uint64_t k = wt.getShape()[0], n = wt.getShape()[1];
-        w.keys = {name};
-        w.units = elems(m.getLhs()) / (k ? k : 1) * k * n;
-      })
-      .Case([&](mpc::MMulSSOp m) {
-        auto xs = llvm::cast<mpc::RingTensorType>(m.getLhs().getType());
-        auto ys = llvm::cast<mpc::RingTensorType>(m.getRhs().getType());
-        w.keys = {name};
-        w.units = xs.getNumElements() * uint64_t(ys.getShape().back());
-      })
-      .Case([&](mpc::TruncOp t) {
-        w.keys = {std::string("trunc.") +
-                  (t.getKind() == mpc::TruncKind::Local ? "local" : "dealer")};
-        w.units = elems(t.getResult());
-      })
-      .Case<mpc::ReluOp, mpc::DReluOp, mpc::MaxOp, mpc::GeluOp, mpc::SoftmaxOp,
-            mpc::ReluSoftmaxOp, mpc::TwoQuadOp, mpc::TwoReluOp,
-            mpc::LayerNormOp, mpc::ReciprocalOp, mpc::RsqrtOp, mpc::ExpOp>(
-          [&](Operation *o) { comparing(o->getOperand(0)); })
-      .Case<mpc::MulSSOp, mpc::SquareOp, mpc::SelectOp, mpc::RevealOp,
-            mpc::MulSPOp>([&](Operation *o) { plain(o->getResult(0)); })
-      .Default([&](Operation *o) {
-        if (o->getNumResults() == 1 &&
-            llvm::isa<mpc::RingTensorType>(o->getResult(0).getType())) {
-          w.keys = {"local"};
-          w.units = elems(o->getResult(0));
-        }
-      });
+  if (auto k = llvm::dyn_cast<mpc::KernelOpInterface>(op)) {
+    for (std::string &key : k.getCalibrationKeys())
+      w.keys.push_back(std::move(key));
+    w.units = k.getCalibrationUnits();
+  }
   return w;
 }
 

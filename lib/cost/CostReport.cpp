@@ -5,6 +5,7 @@
 #include "mpcvit/cost/AttentionCost.h"
 #include "mpcvit/cost/LayerAttribution.h"
 #include "mpcvit/dialects/mpc/CommCostOpInterface.h"
+#include "mpcvit/dialects/mpc/HeadNorm.h"
 #include "mpcvit/dialects/mpc/MpcOps.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -73,11 +74,8 @@ std::string layerName(std::optional<unsigned> l) {
 FailureOr<CostReport> buildCostReport(ModuleOp module,
                                       std::vector<NetworkProfile> profiles,
                                       std::optional<Calibration> calibration) {
-  FailureOr<mpc::CostSession> session = mpc::CostSession::of(module, true);
-  if (failed(session))
-    return failure();
   CostReport r;
-  r.session = *session;
+  r.session = mpc::getSession(module);
   r.profiles = std::move(profiles);
   r.calibration = std::move(calibration);
   std::map<int64_t, size_t> attentionIndex;
@@ -96,11 +94,11 @@ FailureOr<CostReport> buildCostReport(ModuleOp module,
     }
     if (llvm::isa<mpc::WeightOp, mpc::ConstantOp>(op))
       return;
-    FailureOr<mpc::CommCost> c = iface.getCommCost(64);
+    FailureOr<mpc::CommCost> c = iface.getCommCost();
     if (failed(c)) {
       op->emitError("--mpcvit-cost-report: no cost for ")
           << op->getName() << " on the runtime's ring 2^64 (expected a "
-          << "modelled protocol and well-formed session attributes)";
+          << "#mpc.session with ring = 64)";
       ok = false;
       return;
     }
@@ -119,7 +117,7 @@ FailureOr<CostReport> buildCostReport(ModuleOp module,
       }
     oc.cost = *c;
     if (r.calibration)
-      oc.computeS = computeSeconds(computeWork(op, *session), *r.calibration);
+      oc.computeS = computeSeconds(computeWork(op), *r.calibration);
     if (auto info =
             op->getAttrOfType<DictionaryAttr>("mpcvit.attention_norm")) {
       auto get = [&](StringRef k) -> int64_t {
@@ -145,10 +143,16 @@ FailureOr<CostReport> buildCostReport(ModuleOp module,
           ok = false;
           return;
         }
-        for (StringRef k : headKinds())
-          a.perKind.emplace_back(
-              k.str(),
-              *headKindCost(k, uint64_t(a.rows), uint64_t(a.cols), *session));
+        for (StringRef k : mpc::headKinds()) {
+          FailureOr<mpc::CommCost> c =
+              headKindCost(module, k, uint64_t(a.rows), uint64_t(a.cols));
+          if (failed(c)) {
+            op->emitError("--mpcvit-cost-report: no cost for head kind ") << k;
+            ok = false;
+            return;
+          }
+          a.perKind.emplace_back(k.str(), *c);
+        }
         attentionIndex[id] = r.attention.size();
         r.attention.push_back(std::move(a));
       }
@@ -163,14 +167,14 @@ FailureOr<CostReport> buildCostReport(ModuleOp module,
 namespace {
 
 bool communicates(const mpc::CommCost &c) {
-  return c.onlineBytes[0] || c.onlineBytes[1] || c.onlineRounds ||
-         c.offlineBytes;
+  return c.bytesServer || c.bytesClient || c.rounds || c.dealerBytes;
 }
 
 std::string sessionLine(const CostReport &r) {
-  return std::to_string(r.session.fracBits) + " fractional bits, " +
-         (r.session.dealerTrunc ? "dealer" : "local") + " truncation, " +
-         (r.session.dcfCompare ? "DCF" : "A2B") + " comparisons, ring 2^64";
+  return std::to_string(r.session.getFracBits()) + " fractional bits, " +
+         mpc::stringifyTruncKind(r.session.getTrunc()).str() + " truncation, " +
+         mpc::stringifyCompareKind(r.session.getCompare()).upper() +
+         " comparisons, ring 2^" + std::to_string(r.session.getRing());
 }
 
 /// "1234567 B (1.23 MB)": exact, then in decimal units from 1 kB on.
@@ -192,9 +196,9 @@ std::string bytesText(uint64_t b) {
 
 void costCols(llvm::raw_ostream &os, const mpc::CommCost &c) {
   os << llvm::format(
-      "%12llu %12llu %7llu %12llu", (unsigned long long)c.onlineBytes[0],
-      (unsigned long long)c.onlineBytes[1], (unsigned long long)c.onlineRounds,
-      (unsigned long long)c.offlineBytes);
+      "%12llu %12llu %7llu %12llu", (unsigned long long)c.bytesServer,
+      (unsigned long long)c.bytesClient, (unsigned long long)c.rounds,
+      (unsigned long long)c.dealerBytes);
 }
 
 /// "layer": the layer index, or null for ops outside any layer.
@@ -207,12 +211,13 @@ void layerJson(llvm::json::OStream &j, std::optional<unsigned> layer) {
 
 void costJson(llvm::json::OStream &j, const mpc::CommCost &c) {
   j.attributeArray("online_bytes_sent_per_party", [&] {
-    j.value(int64_t(c.onlineBytes[0]));
-    j.value(int64_t(c.onlineBytes[1]));
+    j.value(int64_t(c.bytesServer));
+    j.value(int64_t(c.bytesClient));
   });
-  j.attribute("online_bytes_sent_per_party_max", int64_t(c.maxOnlineBytes()));
-  j.attribute("online_rounds", int64_t(c.onlineRounds));
-  j.attribute("offline_bytes", int64_t(c.offlineBytes));
+  j.attribute("online_bytes_sent_per_party_max",
+              int64_t(mpc::maxOnlineBytes(c)));
+  j.attribute("online_rounds", int64_t(c.rounds));
+  j.attribute("offline_bytes", int64_t(c.dealerBytes));
 }
 
 } // namespace
@@ -289,10 +294,10 @@ void printCostReportJson(const CostReport &r, llvm::raw_ostream &os) {
   j.object([&] {
     j.attribute("format", "mpcvit.cost-report.v1");
     j.attributeObject("session", [&] {
-      j.attribute("ring_bits", 64);
-      j.attribute("frac_bits", int64_t(r.session.fracBits));
-      j.attribute("trunc", r.session.dealerTrunc ? "dealer" : "local");
-      j.attribute("compare", r.session.dcfCompare ? "dcf" : "a2b");
+      j.attribute("ring_bits", int64_t(r.session.getRing()));
+      j.attribute("frac_bits", int64_t(r.session.getFracBits()));
+      j.attribute("trunc", mpc::stringifyTruncKind(r.session.getTrunc()));
+      j.attribute("compare", mpc::stringifyCompareKind(r.session.getCompare()));
     });
     j.attributeObject("total", [&] { costJson(j, r.total()); });
     j.attributeArray("layers", [&] {
@@ -360,10 +365,10 @@ void printCostSummary(const CostReport &r, llvm::raw_ostream &os,
   mpc::CommCost t = r.total();
   double compute = r.computeSeconds();
   os << "predicted cost per inference (" << sessionLine(r) << "):\n";
-  os << "  online bytes    server " << bytesText(t.onlineBytes[0])
-     << ", client " << bytesText(t.onlineBytes[1]) << "\n";
-  os << "  online rounds   " << t.onlineRounds << "\n";
-  os << "  dealer bytes    " << bytesText(t.offlineBytes) << ", offline\n";
+  os << "  online bytes    server " << bytesText(t.bytesServer) << ", client "
+     << bytesText(t.bytesClient) << "\n";
+  os << "  online rounds   " << t.rounds << "\n";
+  os << "  dealer bytes    " << bytesText(t.dealerBytes) << ", offline\n";
   os << "  latency        ";
   for (auto [i, p] : llvm::enumerate(r.profiles))
     os << (i ? ", " : " ") << p.name << " "
@@ -398,9 +403,8 @@ void printCostSummary(const CostReport &r, llvm::raw_ostream &os,
         row.layer ? "layer " + layerName(row.layer) : layerName(row.layer);
     os << llvm::format("    %-9s %.4g s (%.1f%%)", name.c_str(), seconds(row),
                        all > 0 ? 100 * seconds(row) / all : 0.0)
-       << ", server " << row.cost.onlineBytes[0] << " B, client "
-       << row.cost.onlineBytes[1] << " B, " << row.cost.onlineRounds
-       << " rounds\n";
+       << ", server " << row.cost.bytesServer << " B, client "
+       << row.cost.bytesClient << " B, " << row.cost.rounds << " rounds\n";
   }
 }
 

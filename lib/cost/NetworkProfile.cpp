@@ -32,8 +32,8 @@ Expected<NetworkProfile> parseNetworkProfile(StringRef text) {
 }
 
 double networkSeconds(const mpc::CommCost &c, const NetworkProfile &p) {
-  return static_cast<double>(c.onlineRounds) * 0.5 * p.rttSeconds +
-         8.0 * static_cast<double>(c.maxOnlineBytes()) / p.bandwidthBps;
+  return static_cast<double>(c.rounds) * 0.5 * p.rttSeconds +
+         8.0 * static_cast<double>(mpc::maxOnlineBytes(c)) / p.bandwidthBps;
 }
 
 } // namespace mpcvit::cost

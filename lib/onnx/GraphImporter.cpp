@@ -11,8 +11,14 @@
 // Semantics follow the ONNX operator documentation (docs/Operators.md) for
 // opsets 11-20; differences between opsets handled here: Softmax axis
 // default (1 before 13, -1 from 13), Squeeze/Unsqueeze/Split/ReduceSum axes
-// as attribute (before 13) or input (13+), ReduceMean/ReduceMax axes as
-// input from 18, Slice parameters as attributes before 10.
+// as attribute (before 13) or input (13+), ReduceMean/ReduceMax/
+// ReduceSumSquare axes as input from 18, Split's num_outputs from 18, Slice
+// parameters as attributes before 10. Ops without a vit op of their own are
+// expressed through existing ones: ReduceSumSquare as a product and a sum,
+// Pow with one integer exponent as products (and a reciprocal), Sigmoid as
+// 0.5 + 0.5·tanh(x/2), HardSigmoid/HardSwish with relu, a negative Slice
+// step as a slice and a reversing gather; an empty slice or split part is
+// an empty constant.
 //
 //===----------------------------------------------------------------------===//
 
@@ -92,6 +98,9 @@ private:
   /// vit.constant of each materialised host tensor. The entry holds the
   /// tensor too: a temporary (Gemm's alpha, Neg's -1) must stay alive, or a
   /// later tensor allocated at its address would find its constant.
+  /// Names read by some node or listed as graph outputs (optional node
+  /// outputs nobody reads are not computed).
+  llvm::StringSet<> consumed;
   std::unordered_map<const HostTensor *, std::pair<HostPtr, Value>>
       materialized;
   const onnx::NodeProto *node = nullptr;
@@ -316,7 +325,9 @@ private:
   void importConstant();
   void importDropout();
   void importElementwiseBinary(llvm::StringRef op);
+  void importPow();
   void importUnary(llvm::StringRef op);
+  void importSigmoidLike(llvm::StringRef op);
   void importMatMul();
   void importGemm();
   void importConv();
@@ -336,6 +347,24 @@ private:
   void importConstantOfShape();
   void importWhere();
   void importRange();
+
+  /// A scalar float constant (f32 or f64 like the graph) as a runtime value.
+  Value scalar(double v) {
+    Val s{Value(), hostFloats({}, {v}, floatTy.isF32() ? HostTensor::Kind::F32
+                                                       : HostTensor::Kind::F64)};
+    return rt(s);
+  }
+  /// A host constant with no elements (the value of an empty slice or
+  /// split part, whatever its input): it folds like any constant.
+  HostPtr emptyHost(std::vector<int64_t> shape, bool isFloat) {
+    auto h = std::make_shared<HostTensor>();
+    h->kind = isFloat ? (floatTy.isF32() ? HostTensor::Kind::F32
+                                         : HostTensor::Kind::F64)
+                      : HostTensor::Kind::I64;
+    h->shape = std::move(shape);
+    return h;
+  }
+  bool isFloatVal(const Val &v) { return !v.isConst() || v.c->isFloat(); }
 
   /// Emits vit.reshape unless the shape is unchanged.
   Value reshape(Value v, llvm::ArrayRef<int64_t> shape) {
@@ -366,7 +395,7 @@ const llvm::StringMap<llvm::SmallVector<llvm::StringRef, 6>> &opAttributes() {
         for (const char *op :
              {"Identity", "Add", "Sub", "Mul", "Div", "Pow", "Equal", "Sqrt",
               "Reciprocal", "Erf", "Tanh", "Relu", "Exp", "Neg", "MatMul",
-              "Expand", "Where", "Range"})
+              "Expand", "Where", "Range", "Sigmoid", "HardSwish"})
           t[op] = {};
         t["Constant"] = {"value", "value_float", "value_floats", "value_int",
                          "value_ints"};
@@ -378,6 +407,7 @@ const llvm::StringMap<llvm::SmallVector<llvm::StringRef, 6>> &opAttributes() {
         t["Softmax"] = {"axis"};
         t["LayerNormalization"] = {"axis", "epsilon", "stash_type"};
         t["Gelu"] = {"approximate"};
+        t["HardSigmoid"] = {"alpha", "beta"};
         t["Transpose"] = {"perm"};
         t["Reshape"] = {"allowzero"};
         t["Flatten"] = {"axis"};
@@ -387,7 +417,8 @@ const llvm::StringMap<llvm::SmallVector<llvm::StringRef, 6>> &opAttributes() {
         t["Split"] = {"axis", "split", "num_outputs"};
         t["Slice"] = {"starts", "ends", "axes"};
         t["Gather"] = {"axis"};
-        for (const char *op : {"ReduceMean", "ReduceSum", "ReduceMax"})
+        for (const char *op :
+             {"ReduceMean", "ReduceSum", "ReduceSumSquare", "ReduceMax"})
           t[op] = {"axes", "keepdims", "noop_with_empty_axes"};
         // saturate only affects casts to float8 types, which are refused.
         t["Cast"] = {"to", "saturate"};
@@ -416,10 +447,21 @@ bool Importer::checkAttributes(llvm::StringRef op) {
   } else if (op == "ReduceSum" && opset >= 13) {
     moved = {"axes"};
     why = "axes is an input of ReduceSum since opset 13";
-  } else if ((op == "ReduceMean" || op == "ReduceMax") && opset >= 18) {
+  } else if ((op == "ReduceMean" || op == "ReduceMax" ||
+              op == "ReduceSumSquare") &&
+             opset >= 18) {
     moved = {"axes"};
     why = "axes is an input since opset 18";
+  } else if ((op == "Squeeze" || op == "Unsqueeze") && opset >= 13) {
+    moved = {"axes"};
+    why = "axes is an input since opset 13";
+  } else if (op == "Split" && opset >= 13) {
+    moved = {"split"};
+    why = "split is an input since opset 13";
   }
+  if (op == "Split" && opset < 18 && attr("num_outputs"))
+    fail("attribute 'num_outputs' is not valid at opset " + llvm::Twine(opset) +
+         " (Split has it from opset 18); it would be ignored");
   for (llvm::StringRef name : moved)
     if (attr(name))
       fail("attribute '" + name + "' is not valid at opset " +
@@ -461,6 +503,11 @@ Importer::run(const std::vector<std::vector<int64_t>> &inputShapes) {
     return llvm::createStringError(llvm::inconvertibleErrorCode(),
                                    "'" + file + "': " + msg);
   };
+  for (const onnx::NodeProto &n : g.node())
+    for (const std::string &in : n.input())
+      consumed.insert(in);
+  for (const onnx::ValueInfoProto &vi : g.output())
+    consumed.insert(vi.name());
   // Initializers.
   std::unordered_map<std::string, bool> isInit;
   for (const onnx::TensorProto &t : g.initializer()) {
@@ -496,7 +543,11 @@ Importer::run(const std::vector<std::vector<int64_t>> &inputShapes) {
     if (!floatTy)
       floatTy = elt;
     else if (floatTy != elt)
-      return fileError("inputs mix FLOAT and DOUBLE");
+      return fileError("input '" + vi->name() + "' is " +
+                       (elt.isF32() ? "FLOAT" : "DOUBLE") + " but input '" +
+                       rtInputs[0]->name() + "' is " +
+                       (floatTy.isF32() ? "FLOAT" : "DOUBLE") +
+                       " (inputs mixing FLOAT and DOUBLE are not supported)");
     argTypes.push_back(RankedTensorType::get(inputShapes[k], elt));
   }
 
@@ -601,11 +652,12 @@ void Importer::importNode() {
   if (!checkAttributes(op))
     fail("op_type '" + op +
          "' is not supported by the importer (supported: Conv, MatMul, Gemm, "
-         "Add, Sub, Mul, Div, Pow, Sqrt, Reciprocal, Erf, Gelu, Tanh, Relu, "
-         "Exp, Neg, Softmax, LayerNormalization, Transpose, Reshape, Flatten, "
-         "Concat, Split, Slice, Gather, Squeeze, Unsqueeze, Expand, Constant, "
+         "Add, Sub, Mul, Div, Pow, Sqrt, Reciprocal, Erf, Gelu, Tanh, "
+         "Sigmoid, HardSigmoid, HardSwish, Relu, Exp, Neg, Softmax, "
+         "LayerNormalization, Transpose, Reshape, Flatten, Concat, Split, "
+         "Slice, Gather, Squeeze, Unsqueeze, Expand, Constant, "
          "ConstantOfShape, Identity, Dropout, ReduceMean, ReduceSum, "
-         "ReduceMax, Cast, Shape, Equal, Where, Range)");
+         "ReduceSumSquare, ReduceMax, Cast, Shape, Equal, Where, Range)");
   if (op == "Constant")
     return importConstant();
   if (op == "Identity") {
@@ -614,9 +666,13 @@ void Importer::importNode() {
   }
   if (op == "Dropout")
     return importDropout();
-  if (op == "Add" || op == "Sub" || op == "Mul" || op == "Div" || op == "Pow" ||
+  if (op == "Pow")
+    return importPow();
+  if (op == "Add" || op == "Sub" || op == "Mul" || op == "Div" ||
       op == "Equal")
     return importElementwiseBinary(op);
+  if (op == "Sigmoid" || op == "HardSigmoid" || op == "HardSwish")
+    return importSigmoidLike(op);
   if (op == "Sqrt" || op == "Reciprocal" || op == "Erf" || op == "Tanh" ||
       op == "Relu" || op == "Exp" || op == "Neg")
     return importUnary(op);
@@ -647,7 +703,8 @@ void Importer::importNode() {
     return importGather();
   if (op == "Expand")
     return importExpand();
-  if (op == "ReduceMean" || op == "ReduceSum" || op == "ReduceMax")
+  if (op == "ReduceMean" || op == "ReduceSum" || op == "ReduceSumSquare" ||
+      op == "ReduceMax")
     return importReduce(op);
   if (op == "Cast")
     return importCast();
@@ -811,6 +868,117 @@ void Importer::importElementwiseBinary(llvm::StringRef op) {
   setOutput(0, Val{res, nullptr});
 }
 
+void Importer::importPow() {
+  Val &x = input(0), &y = input(1);
+  if (x.isConst() && y.isConst())
+    return importElementwiseBinary("Pow");
+  if (x.isConst() && !x.c->isFloat())
+    fail("an integer base with a runtime exponent is not supported");
+  std::vector<int64_t> xs = shapeOf(x), ys = shapeOf(y);
+  std::vector<int64_t> shape = broadcast(xs, ys);
+  if (y.isConst()) {
+    // A constant exponent, as exporters emit (2 in LayerNorm, 3 in tanh
+    // GeLU), may be an integer tensor (Pow-12+ allows int32/int64 Y).
+    HostTensor &h = constInput(1, "exponent Y");
+    std::vector<double> e =
+        h.isFloat() ? h.f : std::vector<double>(h.i.begin(), h.i.end());
+    // One integer exponent n with |n| <= 64 that does not broadcast X to a
+    // larger shape: x^n as repeated products (square and multiply), x^-n
+    // as the reciprocal of x^n, x^0 = 1, through ops with private
+    // lowerings; any other exponent stays vit.pow.
+    if (!e.empty() && llvm::all_equal(e) && std::isfinite(e[0]) &&
+        e[0] == std::trunc(e[0]) && std::fabs(e[0]) <= 64 && shape == xs) {
+      int64_t n = static_cast<int64_t>(e[0]);
+      if (n == 0) {
+        checkSize(numel(shape));
+        setOutput(0, Val{Value(), hostFloats(shape,
+                                             std::vector<double>(numel(shape),
+                                                                 1.0),
+                                             floatTy.isF32()
+                                                 ? HostTensor::Kind::F32
+                                                 : HostTensor::Kind::F64)});
+        return;
+      }
+      Value base = x.v;
+      Type ty = base.getType();
+      Value acc;
+      for (int64_t k = n < 0 ? -n : n; k; k >>= 1) {
+        if (k & 1)
+          acc = acc ? vit::MulOp::create(b, loc, ty, acc, base).getResult()
+                    : base;
+        if (k > 1)
+          base = vit::MulOp::create(b, loc, ty, base, base);
+      }
+      if (n < 0)
+        acc = vit::ReciprocalOp::create(b, loc, ty, acc);
+      setOutput(0, Val{acc, nullptr});
+      return;
+    }
+    if (!h.isFloat()) {
+      Val ef{Value(), hostFloats(h.shape, e,
+                                 floatTy.isF32() ? HostTensor::Kind::F32
+                                                 : HostTensor::Kind::F64)};
+      setOutput(0, Val{vit::PowOp::create(b, loc, tensorTy(shape), rt(x),
+                                          rt(ef)),
+                       nullptr});
+      return;
+    }
+  }
+  setOutput(0, Val{vit::PowOp::create(b, loc, tensorTy(shape), rt(x), rt(y)),
+                   nullptr});
+}
+
+void Importer::importSigmoidLike(llvm::StringRef op) {
+  Val &x = input(0);
+  double alpha = 0.2, beta = 0.5;
+  if (op == "HardSigmoid") {
+    alpha = attrFloat("alpha", 0.2);
+    beta = attrFloat("beta", 0.5);
+  } else if (op == "HardSwish") {
+    alpha = 1.0 / 6.0;
+  }
+  if (x.isConst()) {
+    HostTensor &h = constInput(0, "input");
+    if (!h.isFloat())
+      fail("integer input is not supported");
+    std::vector<double> out = h.f;
+    for (double &v : out) {
+      if (op == "Sigmoid")
+        v = 1.0 / (1.0 + std::exp(-v));
+      else
+        v = (op == "HardSwish" ? v : 1.0) *
+            std::max(0.0, std::min(1.0, alpha * v + beta));
+      if (h.kind == HostTensor::Kind::F32)
+        v = static_cast<float>(v);
+    }
+    setOutput(0, Val{Value(), hostFloats(h.shape, out, h.kind)});
+    return;
+  }
+  Value v = x.v;
+  Type ty = v.getType();
+  if (op == "Sigmoid") {
+    // σ(x) = 0.5 + 0.5·tanh(x/2): through vit.tanh, so that a private
+    // tanh also gives sigmoid (and SiLU = x·σ(x)).
+    Value t = vit::TanhOp::create(
+        b, loc, ty, vit::MulOp::create(b, loc, ty, v, scalar(0.5)));
+    Value h = vit::MulOp::create(b, loc, ty, t, scalar(0.5));
+    setOutput(0, Val{vit::AddOp::create(b, loc, ty, h, scalar(0.5)), nullptr});
+    return;
+  }
+  // max(0, min(1, αx + β)) = 1 − relu(1 − relu(αx + β)); HardSwish is x
+  // times HardSigmoid(x) with α = 1/6, β = 1/2.
+  Value a = vit::AddOp::create(
+      b, loc, ty, vit::MulOp::create(b, loc, ty, v, scalar(alpha)),
+      scalar(beta));
+  Value r = vit::ReluOp::create(b, loc, ty, a);
+  Value c = vit::ReluOp::create(b, loc, ty,
+                                vit::SubOp::create(b, loc, ty, scalar(1.0), r));
+  Value hs = vit::SubOp::create(b, loc, ty, scalar(1.0), c);
+  if (op == "HardSwish")
+    hs = vit::MulOp::create(b, loc, ty, v, hs);
+  setOutput(0, Val{hs, nullptr});
+}
+
 void Importer::importUnary(llvm::StringRef op) {
   Val &x = input(0);
   if (x.isConst()) {
@@ -956,18 +1124,19 @@ void Importer::importConv() {
     fail("attribute group = " + llvm::Twine(attrInt("group", 1)) +
          " is not supported (expected 1)");
   std::string autoPad = attrString("auto_pad", "NOTSET");
-  if (autoPad != "NOTSET" && autoPad != "VALID")
-    fail("auto_pad = " + autoPad +
-         " is not supported (expected NOTSET or "
-         "VALID)");
+  if (autoPad != "NOTSET" && autoPad != "VALID" && autoPad != "SAME_UPPER" &&
+      autoPad != "SAME_LOWER")
+    fail("attribute auto_pad = '" + autoPad +
+         "' is not supported (expected NOTSET, VALID, SAME_UPPER or "
+         "SAME_LOWER)");
   std::vector<int64_t> strides =
       attrInts("strides").value_or(std::vector<int64_t>{1, 1});
   std::vector<int64_t> pads =
       attrInts("pads").value_or(std::vector<int64_t>{0, 0, 0, 0});
-  if (autoPad == "VALID" &&
+  if (autoPad != "NOTSET" && attr("pads") &&
       llvm::any_of(pads, [](int64_t p) { return p != 0; }))
-    fail("pads " + shapeStr(pads) +
-         " together with auto_pad = VALID (no padding) is not supported");
+    fail("attribute pads " + shapeStr(pads) + " together with auto_pad = " +
+         autoPad + " is not supported (auto_pad sets the padding)");
   std::vector<int64_t> dil =
       attrInts("dilations").value_or(std::vector<int64_t>{1, 1});
   if (strides.size() != 2 || strides[0] < 1 || strides[1] < 1)
@@ -980,6 +1149,18 @@ void Importer::importConv() {
     if (*ks != std::vector<int64_t>{ws[2], ws[3]})
       fail("kernel_shape " + shapeStr(*ks) + " does not match W " +
            shapeStr(ws));
+  if (autoPad == "SAME_UPPER" || autoPad == "SAME_LOWER") {
+    // Output size ceil(in / stride); the total padding is split evenly,
+    // the odd one at the end (SAME_UPPER) or at the beginning (SAME_LOWER).
+    for (int i = 0; i < 2; ++i) {
+      int64_t in = xs[2 + i], k = ws[2 + i], s = strides[i];
+      int64_t out = (in + s - 1) / s;
+      int64_t total = std::max<int64_t>(0, (out - 1) * s + k - in);
+      int64_t small = total / 2, large = total - small;
+      pads[i] = autoPad == "SAME_UPPER" ? small : large;
+      pads[2 + i] = autoPad == "SAME_UPPER" ? large : small;
+    }
+  }
   if (xs[1] != ws[1])
     fail("X " + shapeStr(xs) + " has " + llvm::Twine(xs[1]) +
          " channels but W " + shapeStr(ws) + " expects " + llvm::Twine(ws[1]) +
@@ -1019,40 +1200,95 @@ void Importer::importSoftmax() {
 }
 
 void Importer::importLayerNorm() {
+  // ONNX LayerNormalization-17: normalises over the axes [axis, rank) with
+  // Scale and B broadcast to that shape; optional outputs Mean and
+  // InvStdDev (shape X[:axis] + [1, ...]). Any axis: X is viewed as
+  // X[:axis] + [D] (D the product of the normalised dimensions) for
+  // vit.layer_norm and reshaped back.
   Val &x = input(0);
   if (x.isConst())
     fail("LayerNormalization of a constant is not supported");
   std::vector<int64_t> xs = shapeOf(x);
   int64_t rank = xs.size();
   int64_t axis = normAxis(attrInt("axis", -1), rank);
-  if (axis != rank - 1)
-    fail("axis " + llvm::Twine(attrInt("axis", -1)) +
-         " is not supported (only the last axis is normalised)");
-  for (int k = 1; k < node->output_size(); ++k)
-    if (!node->output(k).empty())
-      fail("the Mean/InvStdDev outputs are not supported");
   if (int64_t st = attrInt("stash_type", onnx::TensorProto::FLOAT);
       st != onnx::TensorProto::FLOAT)
-    fail("stash_type = " + llvm::Twine(st) +
+    fail("attribute stash_type = " + llvm::Twine(st) +
          " is not supported (expected 1, float)");
-  int64_t d = xs.back();
-  auto param = [&](int i, double fill) -> Value {
-    if (!hasInput(i)) {
+  double eps = attrFloat("epsilon", 1e-5);
+  std::vector<int64_t> normShape(xs.begin() + axis, xs.end());
+  int64_t d = numel(normShape);
+  if (d <= 0)
+    fail("the normalised dimensions " + shapeStr(normShape) +
+         " are empty or too large");
+  std::vector<int64_t> flat(xs.begin(), xs.begin() + axis);
+  if (flat.empty())
+    flat.push_back(1);
+  flat.push_back(d);
+  Type ty = x.v.getType();
+  // Scale/B with D elements become the op's [D] operands; a smaller one
+  // that broadcasts to the normalised shape is applied after it (and B
+  // after a Scale applied after it: y = n·Scale + B).
+  Value postScale, postBias;
+  auto param = [&](int i, double fill, Value &post, bool forcePost) -> Value {
+    auto fillD = [&] {
       Val z{Value(), hostFloats({d}, std::vector<double>(d, fill),
                                 HostTensor::Kind::F32)};
       return rt(z);
-    }
+    };
+    if (!hasInput(i))
+      return fillD();
     Val &p = input(i);
-    std::vector<int64_t> ps = shapeOf(p);
-    if (numel(ps) != d)
-      fail((i == 1 ? "Scale " : "B ") + shapeStr(ps) + " must have " +
-           llvm::Twine(d) + " elements (the normalised axis)");
-    return reshape(rt(p), {d});
+    if (p.isConst() && !p.c->isFloat())
+      fail(llvm::Twine(i == 1 ? "Scale" : "B") + " must be a float tensor");
+    std::vector<int64_t> ps = shapeOf(p), bs;
+    if (!eval::broadcastShapes(normShape, ps, bs) || bs != normShape)
+      fail((i == 1 ? "Scale " : "B ") + shapeStr(ps) +
+           " does not broadcast to the normalised shape " +
+           shapeStr(normShape));
+    if (numel(ps) == d && !forcePost)
+      return reshape(rt(p), {d});
+    post = rt(p);
+    return fillD();
   };
-  Value g = param(1, 1.0), be = param(2, 0.0);
-  setOutput(0, Val{vit::LayerNormOp::create(
-                       b, loc, x.v.getType(), x.v, g, be,
-                       b.getF64FloatAttr(attrFloat("epsilon", 1e-5))),
+  Value g = param(1, 1.0, postScale, false);
+  Value be = param(2, 0.0, postBias, bool(postScale));
+  Value y = vit::LayerNormOp::create(b, loc, tensorTy(flat), reshape(x.v, flat),
+                                     g, be, b.getF64FloatAttr(eps));
+  y = reshape(y, xs);
+  if (postScale)
+    y = vit::MulOp::create(b, loc, ty, y, postScale);
+  if (postBias)
+    y = vit::AddOp::create(b, loc, ty, y, postBias);
+  setOutput(0, Val{y, nullptr});
+  // Mean and InvStdDev, when the graph reads them: from primitive ops
+  // (plaintext; nothing lowers reciprocal/sqrt privately).
+  auto read = [&](int k) {
+    return node->output_size() > k && !node->output(k).empty() &&
+           consumed.count(node->output(k));
+  };
+  bool wantMean = read(1), wantInv = read(2);
+  if (!wantMean && !wantInv)
+    return;
+  std::vector<int64_t> axes, statShape(xs.begin(), xs.begin() + axis);
+  for (int64_t a = axis; a < rank; ++a) {
+    axes.push_back(a);
+    statShape.push_back(1);
+  }
+  Value mean =
+      vit::ReduceMeanOp::create(b, loc, tensorTy(statShape), x.v, axes, true);
+  if (wantMean)
+    setOutput(1, Val{mean, nullptr});
+  if (!wantInv)
+    return;
+  Value dev = vit::SubOp::create(b, loc, ty, x.v, mean);
+  Value var = vit::ReduceMeanOp::create(
+      b, loc, tensorTy(statShape), vit::MulOp::create(b, loc, ty, dev, dev),
+      axes, true);
+  Value sd = vit::SqrtOp::create(
+      b, loc, var.getType(),
+      vit::AddOp::create(b, loc, var.getType(), var, scalar(eps)));
+  setOutput(2, Val{vit::ReciprocalOp::create(b, loc, var.getType(), sd),
                    nullptr});
 }
 
@@ -1266,7 +1502,17 @@ void Importer::importConcat() {
   for (size_t i = 0; i < numInputs(); ++i) {
     if (input(i).isConst() && !input(i).c->isFloat())
       fail("mixes runtime tensors with integer constants");
+    if (numel(shapeOf(input(i))) == 0)
+      continue; // an empty part adds nothing
     vs.push_back(rt(input(i)));
+  }
+  if (vs.empty()) {
+    setOutput(0, Val{Value(), emptyHost(out, true)});
+    return;
+  }
+  if (vs.size() == 1) {
+    setOutput(0, Val{vs[0], nullptr});
+    return;
   }
   setOutput(
       0, Val{vit::ConcatOp::create(b, loc, tensorTy(out), vs, axis), nullptr});
@@ -1280,6 +1526,9 @@ void Importer::importSplit() {
   if (nOut < 1)
     fail("needs at least one output");
   std::vector<int64_t> sizes;
+  if (attr("num_outputs") && hasInput(1))
+    fail("attribute 'num_outputs' and the split input are both given (ONNX "
+         "allows one of them)");
   if (opset >= 13 && hasInput(1))
     sizes = constInts(1, "split");
   else if (auto s = attrInts("split"))
@@ -1299,8 +1548,8 @@ void Importer::importSplit() {
          llvm::Twine(sizes.size()) + " split sizes");
   int64_t total = 0;
   for (int64_t s : sizes) {
-    if (s < 1)
-      fail("split sizes must be positive, got " + shapeStr(sizes));
+    if (s < 0 || s > xs[axis])
+      fail("split sizes must be non-negative, got " + shapeStr(sizes));
     total += s;
   }
   if (total != xs[axis])
@@ -1312,7 +1561,14 @@ void Importer::importSplit() {
     offs[axis] = off;
     sz[axis] = sizes[i];
     off += sizes[i];
-    if (x.isConst()) {
+    if (numel(sz) == 0) {
+      // An empty part: a constant, whatever the input's values.
+      HostPtr e = emptyHost(sz, isFloatVal(x));
+      if (x.isConst())
+        e->kind = x.c->kind;
+      offs[axis] = 0;
+      setOutput(i, Val{Value(), e});
+    } else if (x.isConst()) {
       HostTensor &h = constInput(0, "input");
       setOutput(i, Val{Value(), hostMove(h, [&](const eval::Tensor &t) {
                          return eval::slice(t, offs, sz, st);
@@ -1350,45 +1606,78 @@ void Importer::importSlice() {
   if (starts.size() != ends.size() || axes.size() != starts.size() ||
       steps.size() != starts.size())
     fail("starts, ends, axes and steps differ in length");
+  // ONNX Slice semantics: negative starts/ends count from the end; with a
+  // positive step both are clamped to [0, dim], with a negative step start
+  // to [0, dim − 1] and end to [−1, dim − 1]. A negative step is the
+  // ascending slice of the same elements followed by a reversal (a
+  // constant-index gather, free under 2PC).
   std::vector<int64_t> offs(rank, 0), sz = xs, st(rank, 1);
-  std::vector<bool> seen(rank, false);
+  std::vector<bool> seen(rank, false), reversed(rank, false);
   for (size_t i = 0; i < starts.size(); ++i) {
     int64_t a = normAxis(axes[i], rank);
     if (seen[a])
       fail("axis " + llvm::Twine(axes[i]) + " appears twice");
     seen[a] = true;
     int64_t dim = xs[a], step = steps[i];
-    if (step < 1)
-      fail("step " + llvm::Twine(step) +
-           " is not supported (only positive steps)");
-    auto clampIdx = [&](int64_t v) {
+    if (step == 0)
+      fail("step 0 along axis " + llvm::Twine(axes[i]) + " is invalid");
+    auto clampIdx = [&](int64_t v, int64_t lo, int64_t hi) {
       if (v < 0)
-        v = v < -dim ? 0 : v + dim;
-      return std::min(v, dim);
+        v += dim; // no overflow: dim >= 0
+      return std::clamp(v, lo, hi);
     };
-    int64_t s = clampIdx(starts[i]), e = clampIdx(ends[i]);
-    int64_t n = e > s ? 1 + (e - s - 1) / step : 0;
-    if (n == 0)
-      fail("the slice along axis " + llvm::Twine(a) +
-           " is empty (empty tensors are not supported)");
-    offs[a] = s;
+    int64_t n, first, stride;
+    if (step > 0) {
+      int64_t s = clampIdx(starts[i], 0, dim), e = clampIdx(ends[i], 0, dim);
+      n = e > s ? 1 + (e - s - 1) / step : 0;
+      first = s;
+      stride = step;
+    } else {
+      int64_t s = dim ? clampIdx(starts[i], 0, dim - 1) : 0,
+              e = dim ? clampIdx(ends[i], -1, dim - 1) : 0;
+      stride = step == std::numeric_limits<int64_t>::min()
+                   ? std::numeric_limits<int64_t>::max()
+                   : -step;
+      n = s > e ? 1 + (s - e - 1) / stride : 0;
+      first = n ? s - (n - 1) * stride : 0; // the lowest index read
+      reversed[a] = n > 1;
+    }
+    offs[a] = n ? first : 0;
     sz[a] = n;
-    st[a] = step;
+    st[a] = n > 1 ? stride : 1;
   }
+  if (numel(sz) == 0) {
+    // An empty result: a constant, whatever the input's values.
+    HostPtr e = emptyHost(sz, isFloatVal(x));
+    if (x.isConst())
+      e->kind = x.c->kind;
+    setOutput(0, Val{Value(), e});
+    return;
+  }
+  auto reverse = [&](int64_t a) {
+    std::vector<int64_t> idx;
+    for (int64_t j = sz[a] - 1; j >= 0; --j)
+      idx.push_back(j);
+    return idx;
+  };
   if (x.isConst()) {
     HostTensor &h = constInput(0, "data");
     setOutput(0, Val{Value(), hostMove(h, [&](const eval::Tensor &t) {
-                       return eval::slice(t, offs, sz, st);
+                       eval::Tensor r = eval::slice(t, offs, sz, st);
+                       for (int64_t a = 0; a < rank; ++a)
+                         if (reversed[a])
+                           r = eval::gather(r, a, reverse(a));
+                       return r;
                      })});
     return;
   }
-  if (sz == xs) {
-    setOutput(0, x);
-    return;
-  }
-  setOutput(0,
-            Val{vit::SliceOp::create(b, loc, tensorTy(sz), x.v, offs, sz, st),
-                nullptr});
+  Value v = x.v;
+  if (sz != xs)
+    v = vit::SliceOp::create(b, loc, tensorTy(sz), v, offs, sz, st);
+  for (int64_t a = 0; a < rank; ++a)
+    if (reversed[a])
+      v = vit::GatherOp::create(b, loc, tensorTy(sz), v, a, reverse(a));
+  setOutput(0, Val{v, nullptr});
 }
 
 void Importer::importGather() {
@@ -1465,9 +1754,10 @@ void Importer::importExpand() {
 }
 
 void Importer::importReduce(llvm::StringRef op) {
-  Val &x = input(0);
+  Val x = input(0); // a copy: ReduceSumSquare replaces it by x·x
   std::vector<int64_t> xs = shapeOf(x);
   int64_t rank = xs.size();
+  // Axes as an input: ReduceSum from opset 13, the others from 18.
   bool axesAsInput = op == "ReduceSum" ? opset >= 13 : opset >= 18;
   std::vector<int64_t> axes;
   if (axesAsInput) {
@@ -1477,8 +1767,15 @@ void Importer::importReduce(llvm::StringRef op) {
     axes = *a;
   }
   bool keep = attrInt("keepdims", 1);
+  bool square = op == "ReduceSumSquare";
+  if (square && !x.isConst()) {
+    // ReduceSumSquare(x) = ReduceSum(x·x).
+    x = Val{vit::MulOp::create(b, loc, x.v.getType(), x.v, x.v), nullptr};
+  }
   if (axes.empty()) {
     if (attrInt("noop_with_empty_axes", 0)) {
+      if (square && x.isConst())
+        fail("ReduceSumSquare of a constant without axes is not supported");
       setOutput(0, x);
       return;
     }
@@ -1499,15 +1796,18 @@ void Importer::importReduce(llvm::StringRef op) {
       out.push_back(xs[i]);
     else if (keep)
       out.push_back(1);
-  eval::ReduceKind kind = op == "ReduceMean"  ? eval::ReduceKind::Mean
-                          : op == "ReduceSum" ? eval::ReduceKind::Sum
-                                              : eval::ReduceKind::Max;
+  eval::ReduceKind kind = op == "ReduceMean" ? eval::ReduceKind::Mean
+                          : op == "ReduceMax"  ? eval::ReduceKind::Max
+                                               : eval::ReduceKind::Sum;
   if (x.isConst()) {
     HostTensor &h = constInput(0, "data");
     if (!h.isFloat())
       fail("integer reductions are not supported");
     eval::Tensor t(h.shape);
     t.data = h.f;
+    if (square)
+      for (double &v : t.data)
+        v = h.kind == HostTensor::Kind::F32 ? double(float(v * v)) : v * v;
     eval::Tensor r = eval::reduce(t, norm, keep, kind);
     setOutput(0, Val{Value(), hostFloats(r.shape, r.data, h.kind)});
     return;

@@ -9,6 +9,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "GraphImporter.h"
+#include "Metadata.h"
 
 #include "onnx/checker.h"
 #include "onnx/defs/schema.h"
@@ -286,7 +287,12 @@ static Expected<OwningOpRefModule> importModel(onnx::ModelProto &model,
     }
   }
   try {
-    return importGraph(model, file, opset, shapes, ctx, opts);
+    Expected<OwningOpRefModule> m =
+        importGraph(model, file, opset, shapes, ctx, opts);
+    if (m && opts.readMetadata)
+      if (Error e = importMetadata(model, file, **m)) // Metadata.h
+        return e;
+    return m;
   } catch (const std::exception &e) {
     return err(file, llvm::Twine("internal error: ") + e.what());
   }

@@ -22,15 +22,14 @@ FailureOr<ProgramView> getProgram(ModuleOp module) {
   }
   if (!p.fn)
     return module.emitError("expected one function with a body, found none");
-  auto frac = module->getAttrOfType<IntegerAttr>("mpcvit.frac_bits");
-  auto trunc = module->getAttrOfType<StringAttr>("mpcvit.trunc");
-  if (!frac || !trunc)
-    return module.emitError("missing the mpcvit.frac_bits / mpcvit.trunc "
-                            "module attributes: run --mpcvit-lower-to-mpc");
-  p.fracBits = unsigned(frac.getInt());
-  p.dealerTrunc = trunc.getValue() == "dealer";
-  if (auto cmp = module->getAttrOfType<StringAttr>("mpcvit.compare"))
-    p.dcfCompare = cmp.getValue() == "dcf";
+  if (!module->hasAttr(mpc::kSessionAttrName))
+    return module.emitError("missing the ")
+           << mpc::kSessionAttrName
+           << " module attribute: run --mpcvit-lower-to-mpc";
+  mpc::SessionAttr session = mpc::getSession(module);
+  p.fracBits = session.getFracBits();
+  p.trunc = session.getTrunc();
+  p.compare = session.getCompare();
   FunctionType ft = p.fn.getFunctionType();
   auto isClient = [](Type t) {
     auto r = llvm::dyn_cast<mpc::RingTensorType>(t);
@@ -72,8 +71,8 @@ uint64_t programHash(const ProgramView &p) {
   Fnv f;
   f.add("mpcvit-program-v1");
   f.add(std::to_string(p.fracBits));
-  f.add(p.dealerTrunc ? "dealer" : "local");
-  if (p.dcfCompare) // absent for A2B: hashes of A2B programs are unchanged
+  f.add(mpc::stringifyTruncKind(p.trunc));
+  if (p.compare == mpc::CompareKind::DCF) // absent for A2B
     f.add("dcf");
   DenseMap<Value, unsigned> ids;
   for (BlockArgument a : fn.getArguments())

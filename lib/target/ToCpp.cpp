@@ -1,13 +1,16 @@
 //===- ToCpp.cpp - mpc → C++ against the runtime
 //---------------------------===//
 //
-// One statement per op: `Shared vN = k::op(ctx, ...);  // mpc.op : type`.
+// One statement per op: `Shared vN = k::op(ctx, ...);  // mpc.op : type`,
+// the callee and its arguments read from the op's declaration through
+// KernelOpInterface (MpcOps.td): no op is named here.
 // Weights are `W.tensor(i)` / `W.matrix(i)` (loaded by the server from
 // NAME.weights, zeros elsewhere); public constants are encoded inline.
 //
 //===----------------------------------------------------------------------===//
 #include "mpcvit/target/ToCpp.h"
 #include "mpcvit/target/InputRange.h"
+#include "mpcvit/target/Preprocess.h"
 #include "mpcvit/target/Program.h"
 
 #include "mpcvit/dialects/mpc/MpcDialect.h"
@@ -16,7 +19,6 @@
 #include "mlir/Parser/Parser.h"
 #include "mlir/Support/FileUtilities.h"
 #include "mlir/Tools/mlir-translate/Translation.h"
-#include "llvm/ADT/TypeSwitch.h"
 #include "llvm/Support/Format.h"
 #include "llvm/Support/SourceMgr.h"
 #include "llvm/Support/ToolOutputFile.h"
@@ -55,12 +57,8 @@ private:
     return n;
   }
   LogicalResult emitOp(Operation *op);
-  LogicalResult requireSessionFrac(Operation *op, Value v) {
-    if (ty(v).getFracBits() != p.fracBits)
-      return op->emitOpError("the runtime protocol works on the session's ")
-             << p.fracBits << " fractional bits, got " << ty(v);
-    return success();
-  }
+  FailureOr<std::string> argument(Operation *op, mpc::KernelOpInterface k,
+                                  ArrayRef<Value> operands, StringRef token);
 
   ProgramView p;
   raw_ostream &os;
@@ -70,183 +68,166 @@ private:
   unsigned next = 0;
 };
 
-LogicalResult Emitter::emitOp(Operation *op) {
-  auto line = [&](Value result, const std::string &type,
-                  const std::string &expr) {
-    std::string n = define(result);
-    std::string t;
-    llvm::raw_string_ostream ts(t);
-    ts << op->getName() << " : " << result.getType();
-    os << "  " << type << " " << n << " = " << expr << "; // " << t << "\n";
-    return success();
+/// The C++ text of one argument token of an op's runtime kernel
+/// (KernelOpInterface.td lists them), or failure with an error on the op.
+FailureOr<std::string> Emitter::argument(Operation *op,
+                                         mpc::KernelOpInterface k,
+                                         ArrayRef<Value> operands,
+                                         StringRef token) {
+  auto operandOf = [&](StringRef index) -> FailureOr<Value> {
+    unsigned i;
+    if (index.getAsInteger(10, i) || i >= operands.size())
+      return op->emitOpError("kernel argument '")
+             << token << "' names no operand";
+    return operands[i];
   };
-  auto shared = [&](const std::string &expr) {
-    return line(op->getResult(0), "Shared", expr);
+  auto weightOf = [&](StringRef index,
+                      const char *what) -> FailureOr<std::string> {
+    FailureOr<Value> v = operandOf(index);
+    if (failed(v))
+      return failure();
+    auto w = v->getDefiningOp<mpc::WeightOp>();
+    if (!w)
+      return op->emitOpError("the runtime needs operand ")
+             << index << " from an mpc.weight op";
+    return std::string(what) + "(" + std::to_string(weightIndex.lookup(w)) +
+           ")";
   };
-  auto in = [&](unsigned i) { return ref(op->getOperand(i)); };
-  auto sharingOf = [&](Value v) -> char {
-    switch (ty(v).getVisibility()) {
-    case mpc::Visibility::Shared:
-      return 's';
-    case mpc::Visibility::Public:
-      return 'p';
-    case mpc::Visibility::ServerPrivate:
-      return 'w';
-    default:
-      return '?';
+  auto [kind, rest] = token.split(':');
+  if (token == "ctx")
+    return std::string("ctx");
+  if (token == "operands" || token == "ptrs") {
+    std::string s;
+    for (auto [i, v] : llvm::enumerate(operands))
+      s += std::string(i ? ", " : "") + (token == "ptrs" ? "&" : "") + ref(v);
+    return token == "ptrs" ? "{" + s + "}" : s;
+  }
+  if (kind == "in" || kind == "shared") {
+    FailureOr<Value> v = operandOf(rest);
+    if (failed(v))
+      return failure();
+    if (kind == "shared" && !ty(*v).isShared())
+      return op->emitOpError("the runtime needs a shared operand here, got ")
+             << ty(*v);
+    return ref(*v);
+  }
+  if (token == "shape")
+    return shape(op->getResult(0));
+  if (token == "frac")
+    return std::to_string(ty(op->getResult(0)).getFracBits());
+  if (token == "shift")
+    return std::to_string(int(ty(operands[0]).getFracBits()) -
+                          int(ty(op->getResult(0)).getFracBits()));
+  if (token == "code")
+    return k.getRuntimeKernelCode();
+  if (kind == "weight")
+    return weightOf(rest, "W.tensor");
+  if (kind == "matrix")
+    return weightOf(rest, "W.matrix");
+  if (kind == "sharing" || kind == "owner") {
+    FailureOr<Value> v = operandOf(rest);
+    if (failed(v))
+      return failure();
+    mpc::Visibility vis = ty(*v).getVisibility();
+    if (kind == "owner") {
+      if (vis != mpc::Visibility::ClientPrivate &&
+          vis != mpc::Visibility::ServerPrivate)
+        return op->emitOpError("operand ") << rest << " must be private";
+      return std::string(vis == mpc::Visibility::ClientPrivate ? "1" : "0");
     }
-  };
-  auto addLike = [&](const char *fn) -> LogicalResult {
-    Value a = op->getOperand(0), b = op->getOperand(1);
-    if (!ty(a).isShared() && ty(b).isShared() && StringRef(fn) == "add")
-      std::swap(a, b);
-    if (!ty(a).isShared() || sharingOf(b) == '?')
-      return op->emitOpError("the runtime needs a shared left operand and a "
-                             "shared, public or server operand");
-    return shared(std::string("k::") + fn + "(ctx, " + ref(a) + ", " + ref(b) +
-                  ", '" + sharingOf(b) + "', " + shape(op->getResult(0)) + ")");
-  };
-  return llvm::TypeSwitch<Operation *, LogicalResult>(op)
-      .Case([&](mpc::WeightOp) { return success(); }) // W.tensor(i)
-      .Case([&](mpc::ConstantOp c) -> LogicalResult {
-        auto dense = llvm::dyn_cast<DenseElementsAttr>(c.getValue());
-        if (!dense || !llvm::isa<FloatType>(dense.getElementType()))
-          return c.emitOpError("the emitter needs a dense float constant");
-        std::string vals = "{";
-        unsigned i = 0;
-        for (const APFloat &v : dense.getValues<APFloat>()) {
-          APFloat d = v;
-          bool lost;
-          d.convert(APFloat::IEEEdouble(), APFloat::rmNearestTiesToEven, &lost);
-          char buf[40];
-          std::snprintf(buf, sizeof(buf), "%.17g", d.convertToDouble());
-          vals += std::string(i++ ? ", " : "") + buf;
-        }
-        vals += "}";
-        return line(c.getResult(), "const RingTensor",
-                    "k::publicConstant(" + shape(c.getResult()) + ", " + vals +
-                        ", " + std::to_string(ty(c.getResult()).getFracBits()) +
-                        ")");
-      })
-      .Case([&](mpc::ShareOp s) -> LogicalResult {
-        auto v = ty(s.getInput()).getVisibility();
-        int owner = v == mpc::Visibility::ClientPrivate ? 1 : 0;
-        if (v != mpc::Visibility::ClientPrivate &&
-            v != mpc::Visibility::ServerPrivate)
-          return s.emitOpError("shares a private value only");
-        return shared("k::shareFrom(ctx, " + std::to_string(owner) + ", " +
-                      in(0) + ")");
-      })
-      .Case([&](mpc::RevealOp r) {
-        return line(r.getResult(), "RingTensor",
-                    "k::revealToClient(ctx, " + in(0) + ")");
-      })
-      .Case([&](mpc::AddOp) { return addLike("add"); })
-      .Case([&](mpc::SubOp) { return addLike("sub"); })
-      .Case([&](mpc::MulPublicOp) {
-        return shared("k::mulPublic(" + in(0) + ", " + in(1) + ", " +
-                      shape(op->getResult(0)) + ")");
-      })
-      .Case([&](mpc::MulSSOp) {
-        return shared("k::mulSS(ctx, " + in(0) + ", " + in(1) + ")");
-      })
-      .Case([&](mpc::SquareOp) {
-        return shared("k::square(ctx, " + in(0) + ")");
-      })
-      .Case([&](mpc::MMulSSOp) {
-        return shared("k::mmulSS(ctx, " + in(0) + ", " + in(1) + ")");
-      })
-      .Case([&](mpc::MMulSPOp m) -> LogicalResult {
-        auto w = m.getRhs().getDefiningOp<mpc::WeightOp>();
-        if (!w)
-          return m.emitOpError("the runtime needs the weights of an "
-                               "mpc.weight op");
-        unsigned i = weightIndex.lookup(w);
-        return shared("k::mmulSP(ctx, " + in(0) + ", W.matrix(" +
-                      std::to_string(i) + "))");
-      })
-      .Case([&](mpc::TruncOp t) {
-        int bits = int(ty(t.getInput()).getFracBits()) -
-                   int(ty(t.getResult()).getFracBits());
-        return shared(std::string(t.getKind() == mpc::TruncKind::Local
-                                      ? "k::truncLocal"
-                                      : "k::truncDealer") +
-                      "(ctx, " + in(0) + ", " + std::to_string(bits) + ")");
-      })
-      .Case([&](mpc::ReluOp) { return shared("k::relu(ctx, " + in(0) + ")"); })
-      .Case([&](mpc::GeluOp g) -> LogicalResult {
-        if (failed(requireSessionFrac(g, g.getInput())))
-          return failure();
-        return shared("k::gelu(ctx, " + in(0) + ")");
-      })
-      .Case([&](mpc::SoftmaxOp s) -> LogicalResult {
-        if (failed(requireSessionFrac(s, s.getInput())))
-          return failure();
-        return shared("k::softmax(ctx, " + in(0) + ")");
-      })
-      .Case([&](mpc::ReluSoftmaxOp s) -> LogicalResult {
-        if (failed(requireSessionFrac(s, s.getInput())))
-          return failure();
+    switch (vis) {
+    case mpc::Visibility::Shared:
+      return std::string("'s'");
+    case mpc::Visibility::Public:
+      return std::string("'p'");
+    case mpc::Visibility::ServerPrivate:
+      return std::string("'w'");
+    default:
+      return op->emitOpError("the runtime cannot combine the client's "
+                             "private operand ")
+             << rest << " here";
+    }
+  }
+  if (kind == "attr") {
+    Attribute a = op->getAttr(rest);
+    if (auto f = llvm::dyn_cast_or_null<FloatAttr>(a)) {
+      char buf[40];
+      std::snprintf(buf, sizeof(buf), "%.17g", f.getValueAsDouble());
+      return std::string(buf);
+    }
+    if (auto i = llvm::dyn_cast_or_null<IntegerAttr>(a))
+      return std::to_string(i.getInt());
+    if (auto arr = llvm::dyn_cast_or_null<DenseI64ArrayAttr>(a))
+      return list(arr.asArrayRef());
+    if (auto dense = llvm::dyn_cast_or_null<DenseElementsAttr>(a)) {
+      if (!llvm::isa<FloatType>(dense.getElementType()))
+        return op->emitOpError("the emitter needs dense float data in '")
+               << rest << "'";
+      std::string vals = "{";
+      unsigned n = 0;
+      for (const APFloat &v : dense.getValues<APFloat>()) {
+        APFloat d = v;
+        bool lost;
+        d.convert(APFloat::IEEEdouble(), APFloat::rmNearestTiesToEven, &lost);
         char buf[40];
-        std::snprintf(buf, sizeof(buf), "%.17g",
-                      s.getEpsilon().convertToDouble());
-        return shared("k::reluSoftmax(ctx, " + in(0) + ", " + buf + ")");
-      })
-      .Case([&](mpc::TwoQuadOp s) -> LogicalResult {
-        if (failed(requireSessionFrac(s, s.getInput())))
-          return failure();
-        return shared("k::twoQuad(ctx, " + in(0) + ")");
-      })
-      .Case([&](mpc::TwoReluOp s) -> LogicalResult {
-        if (failed(requireSessionFrac(s, s.getInput())))
-          return failure();
-        return shared("k::twoRelu(ctx, " + in(0) + ")");
-      })
-      .Case([&](mpc::LayerNormOp l) -> LogicalResult {
-        if (failed(requireSessionFrac(l, l.getInput())))
-          return failure();
-        if (!l.getGamma().getDefiningOp<mpc::WeightOp>() ||
-            !l.getBeta().getDefiningOp<mpc::WeightOp>())
-          return l.emitOpError("the runtime needs gamma and beta from "
-                               "mpc.weight ops");
-        char buf[40];
-        std::snprintf(buf, sizeof(buf), "%.17g",
-                      l.getEpsilon().convertToDouble());
-        return shared("k::layerNorm(ctx, " + in(0) + ", " + in(1) + ", " +
-                      in(2) + ", " + buf + ")");
-      })
-      .Case([&](mpc::ReshapeOp r) {
-        return shared("reshape(" + in(0) + ", " + shape(r.getResult()) + ")");
-      })
-      .Case([&](mpc::TransposeOp t) {
-        return shared("transpose(" + in(0) + ", " + list(t.getPerm()) + ")");
-      })
-      .Case([&](mpc::SliceOp s) {
-        return shared("slice(" + in(0) + ", " + list(s.getOffsets()) + ", " +
-                      list(s.getSizes()) + ", " + list(s.getStrides()) + ")");
-      })
-      .Case([&](mpc::GatherOp g) {
-        return shared("gather(" + in(0) + ", " + std::to_string(g.getAxis()) +
-                      ", " + list(g.getIndices()) + ")");
-      })
-      .Case([&](mpc::ConcatOp c) {
-        std::string args = "{";
-        for (unsigned i = 0; i < c->getNumOperands(); ++i)
-          args += std::string(i ? ", " : "") + "&" + in(i);
-        return shared("concat(" + args + "}, " + std::to_string(c.getAxis()) +
-                      ")");
-      })
-      .Case([&](mpc::Im2ColOp c) {
-        return shared("im2col(" + in(0) + ", " + list(c.getKernel()) + ", " +
-                      list(c.getStrides()) + ", " + list(c.getPads()) + ")");
-      })
-      .Case([&](func::ReturnOp r) {
-        os << "  return " << in(0) << ";\n";
-        return success();
-      })
-      .Default([&](Operation *o) {
-        return o->emitOpError("has no runtime kernel in the C++ emitter");
-      });
+        std::snprintf(buf, sizeof(buf), "%.17g", d.convertToDouble());
+        vals += std::string(n++ ? ", " : "") + buf;
+      }
+      return vals + "}";
+    }
+    return op->emitOpError("kernel argument '")
+           << token << "': no attribute the emitter can write";
+  }
+  return op->emitOpError("unknown kernel argument token '") << token << "'";
+}
+
+LogicalResult Emitter::emitOp(Operation *op) {
+  if (auto r = llvm::dyn_cast<func::ReturnOp>(op)) {
+    os << "  return " << ref(r.getOperand(0)) << ";\n";
+    return success();
+  }
+  auto k = llvm::dyn_cast<mpc::KernelOpInterface>(op);
+  if (!k)
+    return op->emitOpError("has no runtime kernel in the C++ emitter");
+  StringRef callee = k.getRuntimeKernel();
+  if (callee.empty()) // mpc.weight: referenced as W.tensor(i)
+    return success();
+  if (k.requiresSessionFrac() &&
+      ty(op->getOperand(0)).getFracBits() != p.fracBits)
+    return op->emitOpError("the runtime protocol works on the session's ")
+           << p.fracBits << " fractional bits, got "
+           << op->getOperand(0).getType();
+  SmallVector<Value> operands(op->getOperands());
+  // A commutative op takes its shared operand first.
+  if (op->hasTrait<OpTrait::IsCommutative>() && operands.size() == 2 &&
+      !ty(operands[0]).isShared() && ty(operands[1]).isShared())
+    std::swap(operands[0], operands[1]);
+  std::string call = callee.str() + "(";
+  for (auto [i, token] : llvm::enumerate(k.getRuntimeKernelArgs())) {
+    FailureOr<std::string> a = argument(op, k, operands, token);
+    if (failed(a))
+      return failure();
+    call += (i ? ", " : "") + *a;
+  }
+  call += ")";
+  Value result = op->getResult(0);
+  const char *type = "Shared";
+  switch (ty(result).getVisibility()) {
+  case mpc::Visibility::Public:
+    type = "const RingTensor";
+    break;
+  case mpc::Visibility::ClientPrivate:
+    type = "RingTensor";
+    break;
+  default:
+    break;
+  }
+  std::string n = define(result);
+  std::string t;
+  llvm::raw_string_ostream ts(t);
+  ts << op->getName() << " : " << result.getType();
+  os << "  " << type << " " << n << " = " << call << "; // " << t << "\n";
+  return success();
 }
 
 LogicalResult Emitter::emit(StringRef name) {
@@ -265,11 +246,11 @@ LogicalResult Emitter::emit(StringRef name) {
   uint64_t offlineBytes = 0;
   bool offlineKnown = true;
   p.fn.walk([&](mpc::CommCostOpInterface c) {
-    FailureOr<mpc::CommCost> cost = c.getCommCost(64);
+    FailureOr<mpc::CommCost> cost = c.getCommCost();
     if (failed(cost))
       offlineKnown = false;
     else
-      offlineBytes += cost->offlineBytes;
+      offlineBytes += cost->dealerBytes;
   });
   if (!offlineKnown)
     offlineBytes = 0;
@@ -282,9 +263,10 @@ LogicalResult Emitter::emit(StringRef name) {
   names[arg] = "input";
   os << "// " << name << ": a private 2PC program generated by "
      << "mpcvit-translate --emit-cpp (do not edit).\n"
-     << "// Program hash " << llvm::format_hex(hash, 18) << ", " << p.fracBits
-     << " fractional bits, " << (p.dealerTrunc ? "dealer" : "local")
-     << " truncation, " << (p.dcfCompare ? "DCF" : "A2B") << " comparisons.\n"
+     << "// Program hash " << llvm::format_hex_no_prefix(hash, 16) << ", "
+     << p.fracBits << " fractional bits, " << mpc::stringifyTruncKind(p.trunc)
+     << " truncation, " << mpc::stringifyCompareKind(p.compare).upper()
+     << " comparisons.\n"
      << "// Input: the client's " << shape(arg)
      << "; output: " << list(outTy.getShape()) << " revealed to the client.\n"
      << "// Weights: " << p.weights.size()
@@ -305,14 +287,16 @@ LogicalResult Emitter::emit(StringRef name) {
      << "  p.name = \"" << name << "\";\n"
      << "  p.hash = " << llvm::format_hex(hash, 18) << "ull;\n"
      << "  p.fracBits = " << p.fracBits << ";\n"
-     << "  p.trunc = TruncMode::" << (p.dealerTrunc ? "Dealer" : "Local")
-     << ";\n"
-     << "  p.compare = CompareMode::" << (p.dcfCompare ? "DCF" : "A2B") << ";\n"
+     << "  p.trunc = TruncMode::"
+     << (p.trunc == mpc::TruncKind::Exact ? "Exact" : "Probabilistic") << ";\n"
+     << "  p.compare = CompareMode::"
+     << (p.compare == mpc::CompareKind::DCF ? "DCF" : "A2B") << ";\n"
      << "  p.input = " << shape(arg) << ";\n"
      << "  p.output = " << list(outTy.getShape()) << ";\n"
      << "  p.outputFrac = " << outTy.getFracBits() << ";\n"
      << "  p.offlineBytes = " << offlineBytes << "ull;\n"
      << "  p.inputAbsMax = " << llvm::format("%.17g", inputAbsMax) << ";\n"
+     << preprocessInfo(p) // raw-image normalisation (Preprocess.cpp)
      << "  p.weights = {\n";
   for (auto [i, w] : llvm::enumerate(p.weights)) {
     auto t = ty(w.getResult());
@@ -341,6 +325,8 @@ LogicalResult emitCpp(ModuleOp module, raw_ostream &os, StringRef name) {
     for (char c : w.getName())
       if (c == '"' || c == '\\' || c == '\n')
         return w.emitOpError("weight name cannot appear in a C++ string");
+  if (failed(verifyPreprocess(*p)))
+    return failure();
   return Emitter(*p, os).emit(name);
 }
 

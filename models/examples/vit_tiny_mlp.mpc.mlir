@@ -12,11 +12,11 @@ func.func @mlp(%x: !mpc.tensor<17x64, private<client>, frac 16>,
     -> !mpc.tensor<17x64, private<client>, frac 16> {
   %xs = mpc.share %x : !mpc.tensor<17x64, private<client>, frac 16> -> !mpc.tensor<17x64, shared, frac 16>
   %h0 = mpc.mmul_sp %xs, %w1 : (!mpc.tensor<17x64, shared, frac 16>, !mpc.tensor<64x128, private<server>, frac 16>) -> !mpc.tensor<17x128, shared, frac 32>
-  %h1 = mpc.trunc local %h0 : !mpc.tensor<17x128, shared, frac 32> -> !mpc.tensor<17x128, shared, frac 16>
+  %h1 = mpc.trunc probabilistic %h0 : !mpc.tensor<17x128, shared, frac 32> -> !mpc.tensor<17x128, shared, frac 16>
   %h2 = mpc.add %h1, %b1 : (!mpc.tensor<17x128, shared, frac 16>, !mpc.tensor<128, private<server>, frac 16>) -> !mpc.tensor<17x128, shared, frac 16>
   %h = mpc.gelu %h2 : !mpc.tensor<17x128, shared, frac 16>
   %y0 = mpc.mmul_sp %h, %w2 : (!mpc.tensor<17x128, shared, frac 16>, !mpc.tensor<128x64, private<server>, frac 16>) -> !mpc.tensor<17x64, shared, frac 32>
-  %y1 = mpc.trunc local %y0 : !mpc.tensor<17x64, shared, frac 32> -> !mpc.tensor<17x64, shared, frac 16>
+  %y1 = mpc.trunc probabilistic %y0 : !mpc.tensor<17x64, shared, frac 32> -> !mpc.tensor<17x64, shared, frac 16>
   %y2 = mpc.add %y1, %b2 : (!mpc.tensor<17x64, shared, frac 16>, !mpc.tensor<64, private<server>, frac 16>) -> !mpc.tensor<17x64, shared, frac 16>
   %y = mpc.add %y2, %xs : (!mpc.tensor<17x64, shared, frac 16>, !mpc.tensor<17x64, shared, frac 16>) -> !mpc.tensor<17x64, shared, frac 16>
   %out = mpc.reveal %y : !mpc.tensor<17x64, shared, frac 16> -> !mpc.tensor<17x64, private<client>, frac 16>

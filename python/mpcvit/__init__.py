@@ -7,6 +7,7 @@ The API (``api``, docs/python-api.md)::
     prog = mpcvit.compile("model.onnx", arch="arch.json")  # -> mpcvit.Program
     prog.cost("wan")                 # predicted bytes, rounds, latency
     logits = prog.run_local(x)       # x float [N, 1, 28, 28] -> [N, classes]
+    # raw uint8 images or PNG paths, when the program records its normalisation
     # two hosts: prog.serve_dealer(...), prog.serve(...), mpcvit.Client(...).infer(x)
 
 The Python side of the mpcvit toolchain (DESIGN.md §7). Run every module with
@@ -30,7 +31,7 @@ cost, run locally or between hosts; exported here).
 __version__ = "0.1.0"
 
 from mpcvit.api import (Client, MpcvitError, Program, Service, TestCerts,  # noqa: E402
-                        TlsFiles, bin_dir, compile, load, make_test_certs)
+                        TlsFiles, bin_dir, compile, load, make_test_certs, read_images)
 
 __all__ = ["Client", "MpcvitError", "Program", "Service", "TestCerts", "TlsFiles",
-           "bin_dir", "compile", "load", "make_test_certs"]
+           "bin_dir", "compile", "load", "make_test_certs", "read_images"]

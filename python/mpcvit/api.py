@@ -46,6 +46,7 @@ import re
 import shutil
 import signal
 import subprocess
+import sys
 import tempfile
 import threading
 import time
@@ -58,7 +59,7 @@ __all__ = ["MpcvitError", "Program", "Service", "Client", "TlsFiles", "TestCerts
            "compile", "load", "make_test_certs", "bin_dir", "repo_dir"]
 
 # Compile options reachable through `protocols` (mpcvit-compile --help:
-# --compare a2b|dcf, --trunc local|dealer).
+# --compare a2b|dcf, --trunc probabilistic|exact).
 PROTOCOL_KEYS = ("compare", "trunc")
 # Most inferences written to one input file (the runtime accepts 2^16).
 MAX_INFERENCES_PER_RUN = 4096
@@ -270,23 +271,73 @@ def _shape_str(s):
     return "[" + "x".join(str(d) for d in s) + "]"
 
 
-def _prepare_inputs(program_shape, x):
+def _is_path(x):
+    return isinstance(x, (str, os.PathLike))
+
+
+def read_images(paths, program_shape):
+    """Image files (PNG, or anything PIL reads) -> uint8 ``[N, C, H, W]`` in
+    the program's layout: grey for C = 1, RGB for C = 3; each file must
+    already have the program's H x W (nothing is resized)."""
+    try:
+        from PIL import Image
+    except ImportError:
+        raise MpcvitError("reading image files needs PIL (Debian package "
+                          "python3-pil; scripts/setup.sh installs it)") from None
+    if program_shape is None or len(program_shape) != 4:
+        raise MpcvitError("image files need a program with an NCHW input [B, C, H, W]; "
+                          f"this one takes {_shape_str(program_shape or ())}")
+    c, h, w = program_shape[1:]
+    if c not in (1, 3):
+        raise MpcvitError(f"image files need 1 (grey) or 3 (RGB) channels; the program "
+                          f"takes {c}")
+    out = []
+    for p in ([paths] if _is_path(paths) else list(paths)):
+        p = os.fspath(p)
+        try:
+            with Image.open(p) as im:
+                a = np.asarray(im.convert("L" if c == 1 else "RGB"), dtype=np.uint8)
+        except (OSError, ValueError) as e:
+            raise MpcvitError(f"{p}: cannot read the image ({e})") from None
+        if a.shape[:2] != (h, w):
+            raise MpcvitError(f"{p}: image is {a.shape[1]}x{a.shape[0]} pixels, the "
+                              f"program takes {w}x{h} (resize it first)")
+        out.append(a[None] if c == 1 else a.transpose(2, 0, 1))
+    if not out:
+        raise MpcvitError("no image files given")
+    return np.stack(out)
+
+
+def _prepare_inputs(program_shape, x, preprocess=None):
     """x -> (array to write, number of images N, batch B of the program).
 
-    A single image (the program's input without its batch axis) gets a batch
-    axis; for a program of batch B > 1, N images are grouped into
-    ceil(N / B) inferences, the last padded with zeros. Anything else is
-    passed through for the runtime to accept or refuse (it names the
-    shapes)."""
+    ``x``: float (normalised) or uint8 (raw: the program normalises it on
+    the client, which needs ``preprocess``, the program's recorded
+    normalisation) array, or image file path(s). A single image (the
+    program's input without its batch axis) gets a batch axis; for a
+    program of batch B > 1, N images are grouped into ceil(N / B)
+    inferences, the last padded with zeros. Anything else is passed through
+    for the runtime to accept or refuse (it names the shapes)."""
+    if _is_path(x) or (isinstance(x, (list, tuple)) and x and all(map(_is_path, x))):
+        x = read_images(x, program_shape)
     x = np.asarray(x)
-    if x.dtype.kind not in "f":
+    if x.dtype == np.uint8:
+        if preprocess is None:
+            raise MpcvitError(
+                "the input is uint8 (raw images) but this program records no "
+                "normalisation: compile it with preprocess=... (mpcvit.compile; "
+                "mpcvit-compile --preprocess scale=1/255,mean=M,std=S), or give the "
+                "model's normalised float input (Fashion-MNIST: "
+                "mpcvit.data.normalize(images))")
+    elif x.dtype.kind not in "f":
         if x.dtype.kind in "iub":
             raise MpcvitError(
-                f"the input is {x.dtype} but the program takes the model's normalised "
-                f"float input (for Fashion-MNIST: mpcvit.data.normalize(images)); "
-                f"convert it first")
-        raise MpcvitError(f"the input has dtype {x.dtype}; expected a float array")
-    x = x.astype(np.float32 if x.dtype == np.float32 else np.float64, copy=False)
+                f"the input is {x.dtype}: give raw images as uint8 (0..255; the program "
+                f"must record its normalisation) or the model's normalised float input "
+                f"(Fashion-MNIST: mpcvit.data.normalize(images))")
+        raise MpcvitError(f"the input has dtype {x.dtype}; expected a float or uint8 array")
+    else:
+        x = x.astype(np.float32 if x.dtype == np.float32 else np.float64, copy=False)
     if program_shape is None or len(program_shape) == 0:
         return x, (len(x) if x.ndim else 1), 1
     batch = program_shape[0]
@@ -323,11 +374,24 @@ def _merge_reports(reports):
     return out
 
 
-def _run_role(cmd_for, program_shape, x, timeout_s, per_inference_s, what):
+def _progress_bar(total, progress):
+    """A tqdm bar over `total` images, or None: progress=True shows it,
+    None shows it for a long run (more than one chunk) on a terminal."""
+    if progress is False or (progress is None and not sys.stderr.isatty()):
+        return None
+    try:
+        from tqdm import tqdm
+    except ImportError:
+        return None
+    return tqdm(total=total, unit="img", desc="private inference")
+
+
+def _run_role(cmd_for, program_shape, x, timeout_s, per_inference_s, what,
+              preprocess=None, progress=None):
     """Writes x to private temporary files (chunks of at most
     MAX_INFERENCES_PER_RUN inferences), runs cmd_for(input, output) on each,
     returns (logits [N, classes] float32, merged JSON report)."""
-    arr, n, batch = _prepare_inputs(program_shape, x)
+    arr, n, batch = _prepare_inputs(program_shape, x, preprocess)
     if arr.ndim == 0:
         raise MpcvitError("the input is a scalar; expected one image or a batch [N, ...]")
     inferences = len(arr) if (program_shape is None or arr.shape != tuple(program_shape)) \
@@ -335,8 +399,9 @@ def _run_role(cmd_for, program_shape, x, timeout_s, per_inference_s, what):
     if inferences == 0 or n == 0:
         raise MpcvitError("the input holds no image (an empty batch)")
     outs, reports = [], []
+    chunks = range(0, inferences, MAX_INFERENCES_PER_RUN) if inferences > 1 else [0]
+    bar = _progress_bar(n, progress if progress is not None or len(chunks) > 1 else False)
     with tempfile.TemporaryDirectory(prefix="mpcvit-") as tmp:  # mode 0700
-        chunks = range(0, inferences, MAX_INFERENCES_PER_RUN) if inferences > 1 else [0]
         for lo in chunks:
             part = arr[lo:lo + MAX_INFERENCES_PER_RUN] if inferences > 1 else arr
             xin = os.path.join(tmp, f"x{lo}.npy")
@@ -348,6 +413,10 @@ def _run_role(cmd_for, program_shape, x, timeout_s, per_inference_s, what):
             stdout = _run(cmd, limit, what, replace={xin: "x", tmp + os.sep: ""})
             reports.append(_last_json(stdout, cmd))
             outs.append(np.load(xout).reshape(count * batch, -1))
+            if bar is not None:
+                bar.update(min(count * batch, n - bar.n))
+    if bar is not None:
+        bar.close()
     logits = np.concatenate(outs)[:n].astype(np.float32, copy=False)
     return logits, _merge_reports(reports)
 
@@ -356,10 +425,31 @@ def _run_role(cmd_for, program_shape, x, timeout_s, per_inference_s, what):
 
 _MAIN_RE = re.compile(r"func\.func @main\(%arg0: !mpc\.tensor<([0-9x]+),.*?\)\s*->\s*"
                       r"!mpc\.tensor<([0-9x]+),")
-_ATTR_RE = {"compare": re.compile(r'mpcvit\.compare = "(\w+)"'),
-            "trunc": re.compile(r'mpcvit\.trunc = "(\w+)"'),
-            "frac_bits": re.compile(r"mpcvit\.frac_bits = (\d+)")}
+# The module's session attribute, #mpc.session<ring = 64, frac_bits = F,
+# trunc = probabilistic|exact, compare = a2b|dcf>.
+_ATTR_RE = {"compare": re.compile(r"#mpc\.session<[^>]*compare = (\w+)"),
+            "trunc": re.compile(r"#mpc\.session<[^>]*trunc = (\w+)"),
+            "frac_bits": re.compile(r"#mpc\.session<[^>]*frac_bits = (\d+)")}
 _SUMMARY_RE = re.compile(r"client inputs must stay within \|x\| <= ([0-9.eE+-]+|inf)")
+_PREPROCESS_RE = re.compile(r'mpcvit\.preprocess = \{layout = "(\w+)", '
+                            r'mean = array<f64: ([^>]*)>, scale = ([^ ]+) : f64, '
+                            r'std = array<f64: ([^>]*)>\}')
+
+
+def _preprocess_spec(p):
+    """preprocess= of compile(): a spec string or a dict -> --preprocess."""
+    if isinstance(p, str):
+        return p
+    if not isinstance(p, dict) or set(p) - {"scale", "mean", "std", "layout"}:
+        raise ValueError("preprocess: expected 'scale=1/255,mean=M,std=S', 'none', or a "
+                         "dict {'scale': ..., 'mean': [...], 'std': [...]}")
+    def vals(v):
+        return ":".join(repr(float(e)) for e in np.atleast_1d(v))
+    spec = [f"scale={float(p['scale'])!r}", f"mean={vals(p['mean'])}",
+            f"std={vals(p['std'])}"]
+    if "layout" in p:
+        spec.append(f"layout={p['layout']}")
+    return ",".join(spec)
 
 
 def _dims(s):
@@ -375,7 +465,10 @@ class Program:
     ``input_shape`` (tuple, e.g. ``(1, 1, 28, 28)``; ``[0]`` is the batch B
     of one inference), ``output_shape`` (e.g. ``(1, 10)``), ``num_classes``,
     ``frac_bits``, ``protocols`` (``{"compare": "a2b"|"dcf", "trunc":
-    "local"|"dealer"}``); ``input_abs_max`` (float: the largest |x| the
+    "probabilistic"|"exact"}``), ``preprocess`` (``{"layout": "NCHW", "scale":
+    1/255, "mean": [...], "std": [...]}``: the normalisation the client
+    applies to uint8 images, or None when the program records none);
+    ``input_abs_max`` (float: the largest |x| the
     fixed-point format carries through the first layers, from the compile
     summary; None for a program loaded from disk), ``compile_log`` (the
     compiler's stdout).
@@ -406,6 +499,7 @@ class Program:
         self.input_shape = self.output_shape = None
         self.frac_bits = None
         self.protocols = {}
+        self.preprocess = None
         if self.mlir:
             self._read_mlir()
 
@@ -425,6 +519,11 @@ class Program:
                 if m:
                     self.input_shape, self.output_shape = _dims(m[1]), _dims(m[2])
                     break
+        m = _PREPROCESS_RE.search(head)
+        if m:
+            self.preprocess = {"layout": m[1], "scale": float(m[3]),
+                               "mean": [float(v) for v in m[2].split(",")],
+                               "std": [float(v) for v in m[4].split(",")]}
         for k, rx in _ATTR_RE.items():
             m = rx.search(head)
             if m:
@@ -528,13 +627,18 @@ class Program:
 
     # -- running ------------------------------------------------------------
 
-    def run_local(self, x, timeout_s=None, report=False, threads=None, timeout_ms=None):
+    def run_local(self, x, timeout_s=None, report=False, threads=None, timeout_ms=None,
+                  progress=None):
         """Private inference with the three roles as threads of one process
         (``NAME local``: loopback, no TLS needed, nothing leaves the process).
 
         ``x``: float32/float64 ndarray, one image shaped like the program's
         input without its batch axis (``[1, 28, 28]``) or a batch ``[N, ...]``
-        (``[N, 1, 28, 28]``, any N), normalised as the model expects.
+        (``[N, 1, 28, 28]``, any N), normalised as the model expects; or raw
+        uint8 images (0..255, same shapes) or image file paths (PNG; one
+        path or a list), which the client normalises with the program's
+        ``preprocess`` before sharing. ``progress``: a tqdm bar over the
+        images (None: only for runs of several chunks, on a terminal).
         Returns logits float32 ``[N, classes]``; with ``report=True``,
         ``(logits, report)`` where ``report`` is the executable's ``--json``
         line (``top1``, ``count``, ``online_s``, ``offline_s``,
@@ -552,7 +656,8 @@ class Program:
             return c + _common(timeout_ms, threads)
 
         logits, rep = _run_role(cmd, self.input_shape, x, timeout_s,
-                                self._seconds_per_inference("lan"), f"{self.name} local")
+                                self._seconds_per_inference("lan"), f"{self.name} local",
+                                self.preprocess, progress)
         return (logits, rep) if report else logits
 
     def serve(self, listen="127.0.0.1:0", dealer=None, tls=None, insecure=False,
@@ -626,18 +731,23 @@ def load(path, **kw):
 
 
 def compile(onnx, arch=None, protocols=None, out_dir=None, frac_bits=None, trunc=None,
-            input_shape=None, name=None, build_dir=None, timeout_s=1800):
+            input_shape=None, name=None, build_dir=None, timeout_s=1800, preprocess=None):
     """Compiles a ViT into a private executable (``mpcvit-compile``).
 
     ``onnx``: path of an ONNX model (or a ``.mlir`` file of ``vit`` IR), or
     an ``onnx.ModelProto``. ``arch``: the NAS result (arch.json
     ``mpcvit.arch.v1``) applied to the template network, or None.
-    ``protocols``: ``{"compare": "a2b"|"dcf", "trunc": "local"|"dealer"}``
+    ``protocols``: ``{"compare": "a2b"|"dcf", "trunc": "probabilistic"|"exact"}``
     (either key optional; ``--compare``, ``--trunc``); ``trunc`` the same as
     ``protocols["trunc"]``. ``frac_bits``: fixed-point fractional bits
     (default 16). ``input_shape``: static shape for a dynamic ONNX input,
     ``(N, C, H, W)``, ``"NxCxHxW"``, ``"NAME:NxCxHxW"``, or a dict
     ``{input name: shape}`` (a batch program: one inference runs N images).
+    ``preprocess``: the raw-image normalisation x = (u * scale - mean[c]) /
+    std[c] the client applies to uint8 images, as ``{"scale": 1/255,
+    "mean": [...], "std": [...]}`` or ``"scale=1/255,mean=M,std=S"``
+    (``--preprocess``); it overrides the one the ONNX file records
+    (``mpcvit.export`` writes it); ``"none"`` drops it.
 
     ``out_dir``: where ``NAME``, ``NAME.weights`` (the server's, never give
     it to the client), ``NAME.mlir`` and ``NAME.cpp`` go; None = a
@@ -654,7 +764,7 @@ def compile(onnx, arch=None, protocols=None, out_dir=None, frac_bits=None, trunc
     unknown = sorted(set(protocols) - set(PROTOCOL_KEYS))
     if unknown:
         raise ValueError(f"unknown protocol option(s) {unknown}: mpcvit-compile has "
-                         f"{list(PROTOCOL_KEYS)} (compare: a2b|dcf, trunc: local|dealer)")
+                         f"{list(PROTOCOL_KEYS)} (compare: a2b|dcf, trunc: probabilistic|exact)")
     if trunc is not None:
         if protocols.get("trunc", trunc) != trunc:
             raise ValueError(f"trunc={trunc!r} contradicts protocols['trunc']="
@@ -698,6 +808,8 @@ def compile(onnx, arch=None, protocols=None, out_dir=None, frac_bits=None, trunc
             for n, s in shapes:
                 s = s if isinstance(s, str) else "x".join(str(int(d)) for d in s)
                 cmd += ["--input-shape", f"{n}:{s}" if n else s]
+        if preprocess is not None:
+            cmd += ["--preprocess", _preprocess_spec(preprocess)]
         stdout = _run(cmd, timeout_s, "mpcvit-compile")
         m = _SUMMARY_RE.search(stdout)
         prog = Program(base, input_abs_max=float(m[1]) if m else None,
@@ -883,10 +995,11 @@ class Client:
         self._security = _security(tls, insecure, "client")
         self._common = _common(timeout_ms, threads)
 
-    def infer(self, x, timeout_s=None, report=False):
+    def infer(self, x, timeout_s=None, report=False, progress=None):
         """One client session: private inference of ``x`` (shapes as
-        :meth:`Program.run_local`; more than 4096 inferences run as several
-        sessions). Returns logits float32 ``[N, classes]``, or ``(logits,
+        :meth:`Program.run_local`: float, raw uint8 or image files; more than
+        4096 inferences run as several sessions, with a tqdm bar on a
+        terminal). Returns logits float32 ``[N, classes]``, or ``(logits,
         report)`` with ``report=True`` (the client's ``--json`` line).
         ``timeout_s`` bounds each session (default: 60 s + 5x the predicted
         ``wan`` latency per inference, at least 10 s each)."""
@@ -899,5 +1012,6 @@ class Client:
                 + self._security + self._common
 
         logits, rep = _run_role(cmd, p.input_shape, x, timeout_s,
-                                p._seconds_per_inference("wan"), f"{p.name} client")
+                                p._seconds_per_inference("wan"), f"{p.name} client",
+                                p.preprocess, progress)
         return (logits, rep) if report else logits

@@ -64,8 +64,8 @@ def _compiler_report(repo_root, config="fmnist-tiny"):
 
     Exports a template model of ``config`` (costs depend on shapes only),
     then ``mpcvit-translate --import-onnx`` and ``mpcvit-opt
-    --mpcvit-raise-patterns --mpcvit-fuse-linear --canonicalize
-    --mpcvit-lower-to-mpc --mpcvit-cost-report=json``; reads
+    --mpcvit-pipeline --mpcvit-lower-to-mpc --mpcvit-cost-report=json``
+    (the compiler's one pipeline definition); reads
     ``attention[0].per_head`` (one head under every kind: online bytes per
     party, rounds). GeLU/ReLU per-token costs stay on the table.
     """
@@ -86,8 +86,8 @@ def _compiler_report(repo_root, config="fmnist-tiny"):
         onnx_path, mlir = os.path.join(tmp, "m.onnx"), os.path.join(tmp, "m.mlirbc")
         export_onnx(ViTLite(config).eval(), onnx_path)
         for cmd in ([tr, "--import-onnx", onnx_path, "--emit-bytecode", "-o", mlir],
-                    [opt, mlir, "--mpcvit-raise-patterns", "--mpcvit-fuse-linear", "--canonicalize",
-                     "--mpcvit-lower-to-mpc", "--mpcvit-cost-report=json", "-o", os.devnull]):
+                    [opt, mlir, "--mpcvit-pipeline", "--mpcvit-lower-to-mpc",
+                     "--mpcvit-cost-report=json", "-o", os.devnull]):
             r = subprocess.run(cmd, capture_output=True, text=True, timeout=300)
             if r.returncode != 0:
                 raise CostSourceError(f"{' '.join(cmd)} failed: {r.stderr.strip()[:500]}")

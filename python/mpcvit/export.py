@@ -42,8 +42,23 @@ def export_onnx(model, path, opset=17):
     torch.onnx.export(tmpl, (x,), path, opset_version=opset, input_names=["input"],
                       output_names=["output"], do_constant_folding=True)
     m = onnx.load(path)
+    # The raw-image normalisation, for the compiler (mpcvit-compile records
+    # it in the program, whose client then accepts uint8 images).
+    keep = [e for e in m.metadata_props if e.key != "mpcvit.preprocess"]
+    del m.metadata_props[:]
+    m.metadata_props.extend(keep)
+    m.metadata_props.add(key="mpcvit.preprocess", value=json.dumps(preprocess_spec(cfg)))
     onnx.checker.check_model(m)
+    onnx.save(m, path)
     return shape
+
+
+def preprocess_spec(cfg):
+    """The normalisation the models are trained with (data.normalize): NCHW,
+    x = (u / 255 - MEAN) / STD, the same mean and std for every channel."""
+    c = cfg["chans"]
+    return {"layout": "NCHW", "scale": 1.0 / 255.0,
+            "mean": [data_mod.MEAN] * c, "std": [data_mod.STD] * c}
 
 
 def summarise_arch(arch):

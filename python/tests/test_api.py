@@ -102,6 +102,31 @@ class ArgumentTest(unittest.TestCase):
         with self.assertRaisesRegex(mpcvit.MpcvitError, "uint8.*normalize"):
             api._prepare_inputs(shape, np.zeros((1, 1, 28, 28), np.uint8))
 
+    def test_raw_inputs(self):
+        """uint8 arrays and image files (no tools needed)."""
+        from PIL import Image
+        pp = {"layout": "NCHW", "scale": 1 / 255, "mean": [0.5], "std": [0.5]}
+        x, n, _ = api._prepare_inputs((1, 1, 4, 4), np.zeros((3, 1, 4, 4), np.uint8), pp)
+        self.assertEqual((x.dtype, n), (np.uint8, 3))
+        with tempfile.TemporaryDirectory() as d:
+            paths = []
+            for i in range(2):
+                paths.append(os.path.join(d, f"{i}.png"))
+                Image.fromarray(np.full((4, 4), 10 * i, np.uint8)).save(paths[-1])
+            x, n, _ = api._prepare_inputs((1, 1, 4, 4), paths, pp)
+            self.assertEqual((x.shape, x.dtype, n), ((2, 1, 4, 4), np.uint8, 2))
+            self.assertEqual(int(x[1].max()), 10)
+            rgb = mpcvit.read_images(paths[0], (1, 3, 4, 4))
+            self.assertEqual(rgb.shape, (1, 3, 4, 4))
+            with self.assertRaisesRegex(mpcvit.MpcvitError, "image is 4x4 pixels, the "
+                                                            "program takes 8x8"):
+                mpcvit.read_images(paths, (1, 1, 8, 8))
+            with self.assertRaisesRegex(mpcvit.MpcvitError, "records no normalisation"):
+                api._prepare_inputs((1, 1, 4, 4), paths, None)
+        self.assertEqual(api._preprocess_spec({"scale": 0.5, "mean": [0.1, 0.2],
+                                               "std": 1}),
+                         "scale=0.5,mean=0.1:0.2,std=1.0")
+
 
 @unittest.skipIf(missing(), missing())
 class ApiTest(unittest.TestCase):
@@ -132,7 +157,7 @@ class ApiTest(unittest.TestCase):
         self.assertEqual(p.input_shape, (1, 1, 28, 28))
         self.assertEqual(p.output_shape, (1, 10))
         self.assertEqual((p.batch, p.num_classes, p.frac_bits), (1, 10, 16))
-        self.assertEqual(p.protocols, {"compare": "a2b", "trunc": "local"})
+        self.assertEqual(p.protocols, {"compare": "a2b", "trunc": "probabilistic"})
         self.assertAlmostEqual(p.input_abs_max, 515.297, places=3)
         for f in (p.executable, p.weights, p.mlir):
             self.assertTrue(os.path.isfile(f), f)
@@ -252,14 +277,14 @@ class ApiTest(unittest.TestCase):
             api._run(["sleep", "5"], 0.2)
 
     def test_protocols(self):
-        p = mpcvit.compile(ONNX, arch=ARCH, protocols={"compare": "dcf"}, trunc="dealer",
+        p = mpcvit.compile(ONNX, arch=ARCH, protocols={"compare": "dcf"}, trunc="exact",
                            out_dir=os.path.join(self.tmp, "dcf"), name="vit")
-        self.assertEqual(p.protocols, {"compare": "dcf", "trunc": "dealer"})
+        self.assertEqual(p.protocols, {"compare": "dcf", "trunc": "exact"})
         self.assertEqual(p.cost("lan")["session"]["compare"], "dcf")
         self.assertEqual(p.name, "vit")
         self.assertClose(p.run_local(self.x[:1]), self.plain[:1])
         with self.assertRaisesRegex(ValueError, "contradicts"):
-            mpcvit.compile(ONNX, protocols={"trunc": "local"}, trunc="dealer")
+            mpcvit.compile(ONNX, protocols={"trunc": "probabilistic"}, trunc="exact")
 
     def test_temporary_program(self):
         p = mpcvit.compile(ONNX, arch=ARCH)
@@ -288,6 +313,78 @@ class ApiTest(unittest.TestCase):
         self.assertIn("(1, 1, 28, 28)", text)
         self.assertIn("neither the program's input [1x1x28x28]", text)
         self.assertIn("mutual TLS 1.3", text)
+
+
+@unittest.skipIf(missing(), missing())
+class PreprocessTest(unittest.TestCase):
+    """Raw images (issue 20, item 2): the normalisation recorded in the ONNX
+    metadata by the export, or given to compile(preprocess=...), lets the
+    client take uint8 arrays and PNG files and normalise them itself."""
+
+    @classmethod
+    def setUpClass(cls):
+        import onnx
+        from mpcvit.export import preprocess_spec
+        cls.tmp = tempfile.mkdtemp(prefix="mpcvit-test-pre-")
+        m = onnx.load(ONNX)
+        spec = preprocess_spec({"chans": 1})
+        m.metadata_props.add(key="mpcvit.preprocess", value=__import__("json").dumps(spec))
+        cls.prog = mpcvit.compile(m, arch=ARCH, out_dir=os.path.join(cls.tmp, "prog"))
+        images, cls.labels = data.load_split("test")
+        cls.raw = images[:3, None]  # uint8 [3, 1, 28, 28]
+        cls.x = data.normalize(images[:3])
+
+    @classmethod
+    def tearDownClass(cls):
+        shutil.rmtree(cls.tmp, ignore_errors=True)
+
+    def test_recorded(self):
+        pp = self.prog.preprocess
+        self.assertEqual(pp["layout"], "NCHW")
+        self.assertAlmostEqual(pp["scale"], 1 / 255)
+        self.assertAlmostEqual(pp["mean"][0], data.MEAN)
+        self.assertAlmostEqual(pp["std"][0], data.STD)
+        self.assertIn("clients may also send raw uint8 images", self.prog.compile_log)
+
+    def test_raw_and_png_equal_the_float_path(self):
+        from PIL import Image
+        want = self.prog.run_local(self.x)
+        got = self.prog.run_local(self.raw)
+        self.assertLess(float(np.abs(got - want).max()), 1e-2)
+        np.testing.assert_array_equal(got.argmax(1), want.argmax(1))
+        pngs = []
+        for i, im in enumerate(self.raw[:2, 0]):
+            pngs.append(os.path.join(self.tmp, f"img{i}.png"))
+            Image.fromarray(im).save(pngs[-1])
+        np.testing.assert_array_equal(api.read_images(pngs, (1, 1, 28, 28)), self.raw[:2])
+        from_png = self.prog.run_local(pngs)
+        self.assertLess(float(np.abs(from_png - want[:2]).max()), 1e-2)
+        one = self.prog.run_local(pngs[0])  # one path
+        self.assertEqual(one.shape, (1, 10))
+        small = os.path.join(self.tmp, "small.png")
+        Image.fromarray(self.raw[0, 0, :20, :20]).save(small)
+        with self.assertRaisesRegex(mpcvit.MpcvitError, "small.png: image is 20x20 pixels, "
+                                                        "the program takes 28x28"):
+            self.prog.run_local(small)
+
+    def test_compile_option_and_errors(self):
+        p = mpcvit.compile(ONNX, arch=ARCH, out_dir=os.path.join(self.tmp, "opt"),
+                           preprocess={"scale": 1 / 255, "mean": [data.MEAN],
+                                       "std": [data.STD]})
+        self.assertAlmostEqual(p.preprocess["std"][0], data.STD)
+        with self.assertRaisesRegex(mpcvit.MpcvitError,
+                                    "mean has 3 and std 3 values but the input has 1 "
+                                    "channel"):
+            mpcvit.compile(ONNX, out_dir=os.path.join(self.tmp, "bad"),
+                           preprocess="scale=1/255,mean=0.1:0.2:0.3,std=1:1:1")
+        with self.assertRaisesRegex(ValueError, "preprocess"):
+            mpcvit.compile(ONNX, preprocess={"scale": 1, "median": [0]})
+        plain = mpcvit.load(p.executable)  # the preprocessing read back from disk
+        self.assertEqual(plain.preprocess, p.preprocess)
+        with self.assertRaisesRegex(mpcvit.MpcvitError, "records no normalisation"):
+            api._prepare_inputs((1, 1, 28, 28), self.raw, None)
+        with self.assertRaisesRegex(mpcvit.MpcvitError, "int64: give raw images as uint8"):
+            p.run_local(self.raw.astype(np.int64))
 
 
 if __name__ == "__main__":

@@ -87,6 +87,12 @@ class ExportTest(unittest.TestCase):
         self.assertEqual(ops.count("LayerNormalization"), 9)
         dims = [d.dim_value for d in m.graph.input[0].type.tensor_type.shape.dim]
         self.assertEqual(dims, [1, 1, 28, 28])      # static shapes
+        # the raw-image normalisation, for mpcvit-compile (issue 20)
+        meta = {e.key: e.value for e in m.metadata_props}
+        pre = json.loads(meta["mpcvit.preprocess"])
+        self.assertEqual(pre["layout"], "NCHW")
+        self.assertAlmostEqual(pre["scale"], 1 / 255)
+        self.assertEqual((pre["mean"], pre["std"]), ([0.2860], [0.3530]))
 
     def run_tool(self, *cmd):
         r = subprocess.run(list(cmd), capture_output=True, text=True, timeout=120)

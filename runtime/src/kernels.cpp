@@ -108,12 +108,17 @@ Shared mmulSP(Context &ctx, const Shared &x, const ServerWeight &w) {
   return withShape(mmul_sp(ctx, x, w, x.size() / k), out);
 }
 
-Shared truncLocal(Context &ctx, const Shared &x, int bits) {
+Shared truncProbabilistic(Context &ctx, const Shared &x, int bits) {
   return withShape(trunc_local(ctx, x, bits), x.shape);
 }
 
-Shared truncDealer(Context &ctx, const Shared &x, int bits) {
+Shared truncExact(Context &ctx, const Shared &x, int bits) {
   return withShape(trunc_dealer(ctx, x, bits), x.shape);
+}
+
+Shared truncate(Context &ctx, const Shared &x, int bits, TruncMode mode) {
+  return mode == TruncMode::Exact ? truncExact(ctx, x, bits)
+                                  : truncProbabilistic(ctx, x, bits);
 }
 
 Shared relu(Context &ctx, const Shared &x) {

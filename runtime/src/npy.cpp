@@ -72,7 +72,8 @@ struct HeaderParser {
 constexpr uint64_t kMaxElements = uint64_t(1) << 40;
 } // namespace
 
-NpyArray parseNpy(std::string_view bytes, const std::string &name) {
+NpyArray parseNpy(std::string_view bytes, const std::string &name,
+                  bool allowUint8) {
   if (bytes.size() < 10 || bytes.substr(0, 6) != "\x93NUMPY")
     fail(name, "missing the \\x93NUMPY magic");
   const unsigned major = static_cast<unsigned char>(bytes[6]);
@@ -148,9 +149,13 @@ NpyArray parseNpy(std::string_view bytes, const std::string &name) {
   } else if (descr == "<f8") {
     eltSize = 8;
     a.isFloat64 = true;
+  } else if (allowUint8 && (descr == "|u1" || descr == "<u1")) {
+    eltSize = 1;
+    a.isUint8 = true;
   } else {
     fail(name, "dtype '" + descr +
-                   "' (only little-endian float32 '<f4' and float64 '<f8' "
+                   "' (only little-endian float32 '<f4' and float64 '<f8' " +
+                   (allowUint8 ? "and uint8 '|u1' " : "") +
                    "are supported)");
   }
   // Overflow-checked element count: every partial product stays <= 2^40.
@@ -169,7 +174,9 @@ NpyArray parseNpy(std::string_view bytes, const std::string &name) {
   a.data.resize(count);
   const char *src = bytes.data() + dataOff;
   for (uint64_t i = 0; i < count; ++i) {
-    if (eltSize == 4) {
+    if (eltSize == 1) {
+      a.data[i] = static_cast<unsigned char>(src[i]);
+    } else if (eltSize == 4) {
       float f;
       std::memcpy(&f, src + 4 * i, 4);
       a.data[i] = f;
@@ -180,8 +187,10 @@ NpyArray parseNpy(std::string_view bytes, const std::string &name) {
   return a;
 }
 
-NpyArray readNpy(const std::string &path, uint64_t maxBytes) {
-  return parseNpy(readFileBounded(path, maxBytes, "an input here"), path);
+NpyArray readNpy(const std::string &path, uint64_t maxBytes,
+                 bool allowUint8) {
+  return parseNpy(readFileBounded(path, maxBytes, "an input here"), path,
+                  allowUint8);
 }
 
 std::string serializeNpy(const NpyArray &array) {

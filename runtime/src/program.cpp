@@ -2,6 +2,7 @@
 #include "mpcvit/runtime/program.h"
 
 #include "mpcvit/runtime/handshake.h"
+#include "mpcvit/runtime/local_session.h"
 #include "mpcvit/runtime/npy.h"
 #include "mpcvit/runtime/weights_file.h"
 
@@ -35,6 +36,44 @@ double since(Clock::time_point t0) {
 struct UsageError : std::runtime_error {
   using std::runtime_error::runtime_error;
 };
+
+/// `msg` (an error of `role`) plus what to change when it shows a swapped
+/// or wrong address: the peer at the other end of a link is not the role
+/// the link expects (certificate or hello), or nothing listens there.
+std::string withAddressHint(const std::string &role, const std::string &msg) {
+  auto has = [&](const char *s) { return msg.find(s) != std::string::npos; };
+  auto expects = [&](const std::string &peer) {
+    return has(("does not name the role mpcvit-" + peer).c_str()) ||
+           has(("this link expects the " + peer).c_str());
+  };
+  const bool noConn = has("cannot connect to ");
+  std::string hint;
+  if (role == "client" && (expects("server") ||
+                           (noConn && has("cannot connect to server")))) {
+    hint = noConn ? "is the server running, and is --connect the server's "
+                    "--listen address?"
+                  : "--connect is not the server's address: give --connect "
+                    "the server's --listen address (the dealer's goes to "
+                    "--dealer)";
+  } else if ((role == "client" || role == "server") &&
+             (expects("dealer") ||
+              (noConn && has("cannot connect to dealer")))) {
+    hint = noConn ? "is the dealer running, and is --dealer the dealer's "
+                    "--listen address?"
+                  : "--dealer is not the dealer's address: give --dealer the "
+                    "dealer's --listen address" +
+                        std::string(role == "client"
+                                        ? " (the server's goes to --connect)"
+                                        : "");
+  } else if (role == "server" && expects("client")) {
+    hint = "only clients connect to a server: the peer's --dealer names "
+           "this server's address; give it the dealer's --listen address";
+  } else if (role == "dealer" && expects("server or")) {
+    hint = "only servers (--dealer) and clients (--dealer) connect to a "
+           "dealer";
+  }
+  return hint.empty() ? msg : msg + "; " + hint;
+}
 
 /// Parsed command line: role and --key value pairs (--json is a flag).
 struct Options {
@@ -269,11 +308,40 @@ void checkInputRange(const ProgramInfo &info,
     }
 }
 
+/// Raw uint8 images (values 0..255, the program's NCHW layout) → the
+/// model's input, x = (u · scale − mean[c]) / std[c], with the
+/// normalisation the program records (ProgramInfo::preprocess).
+void normalizeRaw(const ProgramInfo &info, std::vector<double> &data,
+                  const std::string &path) {
+  const ProgramInfo::Preprocess &p = info.preprocess;
+  if (p.mean.empty())
+    throw std::runtime_error(
+        path + ": holds uint8 (raw) images, but this program records no "
+               "normalisation to turn them into the model's input: compile "
+               "it with mpcvit-compile --preprocess "
+               "scale=1/255,mean=M,std=S (or export the model with "
+               "python/mpcvit, which records it), or give normalised float "
+               "images");
+  const size_t channels = p.mean.size();
+  if (info.input.size() != 4 || info.input[1] != int64_t(channels) ||
+      p.std.size() != channels)
+    throw std::runtime_error(path + ": the program's normalisation has " +
+                             std::to_string(channels) +
+                             " channel(s), its input is " +
+                             shapeStr(info.input) + " (not NCHW)");
+  const size_t plane = size_t(info.input[2]) * size_t(info.input[3]);
+  for (size_t i = 0; i < data.size(); ++i) {
+    size_t c = (i / plane) % channels;
+    data[i] = (data[i] * p.scale - p.mean[c]) / p.std[c];
+  }
+}
+
 /// The client's inputs, one array per inference of the program's input
 /// shape [B, ...]. Files (one .npy, or a directory of them in name order)
 /// hold images: an array of the program's input shape is B images, [N, ...]
 /// with items of the per-image shape (the input without its leading B) is
-/// N images, [N, B, ...] is N·B. For a batch program (B > 1) the images are
+/// N images, [N, B, ...] is N·B; float arrays hold normalised images, uint8
+/// arrays raw ones (normalizeRaw). For a batch program (B > 1) the images are
 /// run B at a time; the last group is padded with zero images, whose
 /// outputs are dropped (`padded` tells how many).
 struct Inputs {
@@ -313,7 +381,7 @@ Inputs loadInputs(const ProgramInfo &info, const std::string &path) {
   const uint64_t maxBytes = (uint64_t(1) << 16) + uint64_t(n) * 8 * 65536;
   std::vector<double> all; // every image, row-major
   for (const std::string &f : files) {
-    NpyArray a = readNpy(f, maxBytes);
+    NpyArray a = readNpy(f, maxBytes, /*allowUint8=*/true);
     Shape item(a.shape.begin() + (a.shape.empty() ? 0 : 1), a.shape.end());
     bool ok = a.shape == info.input ||                  // B images
               (!a.shape.empty() && item == image) ||    // N images
@@ -324,6 +392,8 @@ Inputs loadInputs(const ProgramInfo &info, const std::string &path) {
                                shapeStr(info.input) + ", a batch [N, " +
                                shapeStr(image) +
                                "] of images, nor a batch of inputs");
+    if (a.isUint8)
+      normalizeRaw(info, a.data, f);
     all.insert(all.end(), a.data.begin(), a.data.end());
   }
   Inputs in;
@@ -564,7 +634,27 @@ Report runClient(Context &ctx, const ProgramInfo &info,
   CommStats d;
   uint64_t clientOffline = 0;
   double online = 0, offlineS = 0;
+  // Progress on stderr for long runs: at most one line every 2 s, and a
+  // last one once any was printed.
+  const size_t batch =
+      info.input.empty() ? 1 : size_t(std::max<int64_t>(info.input[0], 1));
+  const size_t images = inputs.size() * batch - padded;
+  const auto start = Clock::now();
+  auto lastLine = start;
+  bool progressShown = false;
+  auto progress = [&](size_t done) {
+    if (done < inputs.size() && since(lastLine) < 2.0)
+      return;
+    if (done == inputs.size() && !progressShown)
+      return;
+    lastLine = Clock::now();
+    progressShown = true;
+    std::fprintf(stderr, "client: %zu/%zu images, %.1f s\n",
+                 std::min(done * batch, images), images, since(start));
+    std::fflush(stderr);
+  };
   for (size_t i = 0; i < inputs.size(); ++i) {
+    progress(i);
     RingTensor x = codec.encode(inputs[i], info.input);
     auto t0 = Clock::now();
     uint64_t b0 = ctx.offlineBytesReceived();
@@ -598,6 +688,7 @@ Report runClient(Context &ctx, const ProgramInfo &info,
               (v.begin() + row)));
     r.logits.insert(r.logits.end(), v.begin(), v.end());
   }
+  progress(inputs.size());
   ctx.sendBytes(u64Bytes({0, 0}), kNextWhat);
   // Drop the outputs of the zero images that padded the last batch.
   if (padded && !info.output.empty()) {
@@ -746,7 +837,8 @@ size_t serve(Listener &l, const TransportOptions &topts,
            } catch (const std::exception &e) {
              std::lock_guard<std::mutex> g(mu);
              std::fprintf(stderr, "%s %s: %s: error: %s\n", prog.c_str(),
-                          role.c_str(), peer.c_str(), e.what());
+                          role.c_str(), peer.c_str(),
+                          withAddressHint(role, e.what()).c_str());
              std::fflush(stderr);
              if (isSession)
                ++failed;
@@ -894,35 +986,17 @@ int runRole(const Options &o, const char *argv0, const ProgramInfo &info,
   Inputs in = loadInputs(info, o.get("input"));
   Weights w = loadWeights(info, o.has("weights") ? o.get("weights")
                                                  : defaultWeights(argv0));
-  Listener dealerL("127.0.0.1", 0), serverL("127.0.0.1", 0);
-  ServiceLimits one;
-  one.sessions = 1;
-  std::atomic<size_t> failed{0};
-  std::thread dealerT([&] {
-    failed += serveDealer(dealerL, cfg, info, forward, argv0, one, false,
-                          /*quiet=*/true);
-  });
-  std::thread serverT([&] {
-    DealerSource d{"127.0.0.1", dealerL.port(), ""};
-    failed += serveServer(serverL, cfg, info, w, forward, d, argv0, one, false,
-                          /*quiet=*/true);
-  });
-  std::exception_ptr err;
   Report r;
-  try {
-    auto ctx = Context::connectClient(cfg, "127.0.0.1", serverL.port(),
-                                      {"127.0.0.1", dealerL.port(), ""});
-    r = runClient(*ctx, info, in.inferences, forward, in.padded);
-  } catch (...) {
-    err = std::current_exception();
-    gStop.store(true); // the services stop waiting
-  }
-  serverT.join();
-  dealerT.join();
-  if (err)
-    std::rethrow_exception(err);
-  if (failed)
-    throw ProtocolError("local: the server or the dealer failed (see above)");
+  LocalErrors err = runLocalSession(cfg, [&](Context &ctx) {
+    if (ctx.isDealer())
+      runDealerSession(ctx, info, forward);
+    else if (ctx.role() == Role::Server)
+      runServerSession(ctx, info, w, forward);
+    else
+      r = runClient(ctx, info, in.inferences, forward, in.padded);
+  });
+  // The client's error first: the others then only saw it hang up.
+  rethrowFirst(err, {Role::Client, Role::Server, Role::Dealer});
   writeOutput(info, o, r);
   printReport(r, o.json, true);
   return 0;
@@ -941,7 +1015,8 @@ int programMain(int argc, char **argv, const ProgramInfo &info,
     std::fprintf(stderr, "%s: error: %s\n%s", prog, e.what(), kUsage);
     return 2;
   } catch (const std::exception &e) {
-    std::fprintf(stderr, "%s %s: error: %s\n", prog, role.c_str(), e.what());
+    std::fprintf(stderr, "%s %s: error: %s\n", prog, role.c_str(),
+                 withAddressHint(role, e.what()).c_str());
     return 1;
   }
 }

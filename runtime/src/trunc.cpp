@@ -88,12 +88,12 @@ CommCost trunc_dealer_cost(size_t n, int bits) {
 Shared trunc(Context &ctx, const Shared &x, int bits) {
   if (bits < 0)
     bits = ctx.frac();
-  return ctx.config().trunc == TruncMode::Dealer ? trunc_dealer(ctx, x, bits)
-                                                 : trunc_local(ctx, x, bits);
+  return ctx.config().trunc == TruncMode::Exact ? trunc_dealer(ctx, x, bits)
+                                                : trunc_local(ctx, x, bits);
 }
 CommCost trunc_cost(TruncMode mode, size_t n, int bits) {
-  return mode == TruncMode::Dealer ? trunc_dealer_cost(n, bits)
-                                   : trunc_local_cost(n);
+  return mode == TruncMode::Exact ? trunc_dealer_cost(n, bits)
+                                  : trunc_local_cost(n);
 }
 
 } // namespace mpcvit::rt

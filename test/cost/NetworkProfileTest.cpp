@@ -44,7 +44,7 @@ TEST(NetworkProfile,
   // 3 rounds (message hops, one-way delay RTT/2 each), the client sends
   // 1 MB and the server 0.25 MB, on `wan`:
   // 3·(4 ms / 2) + 8·1e6 bit / 400e6 bit/s = 6 ms + 20 ms.
-  mpc::CommCost c{{250000, 1000000}, 3, 123};
+  mpc::CommCost c{250000, 1000000, 3, 123};
   EXPECT_NEAR(networkSeconds(c, parse("wan")), 0.026, 1e-12);
   EXPECT_NEAR(networkSeconds(mpc::CommCost{}, parse("lan")), 0.0, 1e-15);
 }

@@ -1,7 +1,7 @@
 // The cost report of a small program, checked against hand-computed
 // numbers (ℓ = 64: 8 bytes per element; n = 2 elements unless stated):
 //   mmul_sp [1x4]·[4x2]: client opens 1·4 → 32 B, 1 round; dealer 1·2·8 = 16
-//   trunc dealer (16 bits): 16 B each, 1 round; dealer 16 + ⌈2·17/8⌉ = 21
+//   trunc exact (16 bits): 16 B each, 1 round; dealer 16 + ⌈2·17/8⌉ = 21
 //   relu (A2B): DReLU ⌈63n/8⌉ + 2·(⌈61n/8⌉+⌈31n/8⌉+⌈15n/8⌉+⌈7n/8⌉+⌈3n/8⌉+⌈n/8⌉)
 //     + ⌈n/8⌉ = 16 + 2·32 + 1 = 81, + mul_ss 16n = 113 B each, 9 rounds;
 //     dealer ⌈63n/8⌉ + 32 + 8n + 8n = 80
@@ -15,7 +15,7 @@
 // RUN: not mpcvit-opt %s --mpcvit-cost-report="profiles=mars" -o /dev/null 2>&1 | FileCheck %s --check-prefix=PROFILE
 // RUN: not mpcvit-opt %s --mpcvit-cost-report="calibration=%t.missing" -o /dev/null 2>&1 | FileCheck %s --check-prefix=CALIB
 
-// CHECK: mpcvit cost report (16 fractional bits, dealer truncation, A2B comparisons, ring 2^64)
+// CHECK: mpcvit cost report (16 fractional bits, exact truncation, A2B comparisons, ring 2^64)
 // CHECK: per op (ops that communicate):
 // CHECK-NEXT: # op
 // CHECK-NEXT: 1 mpc.mmul_sp 0 1x2 0 32 1 16  /blocks.0/attn/qkv/MatMul
@@ -44,7 +44,7 @@
 // CHECK-NEXT: wan-slow 100.0 80.000 0.5600
 
 // JSON: "format": "mpcvit.cost-report.v1"
-// JSON: "trunc": "dealer"
+// JSON: "trunc": "exact"
 // JSON: "total": {
 // JSON-NEXT: "online_bytes_sent_per_party": [
 // JSON-NEXT: 193,
@@ -71,18 +71,18 @@
 // PROFILE: unknown network profile 'mars'
 // CALIB: calibration file {{.*}}.missing: cannot read
 
-module attributes {mpcvit.compare = "a2b", mpcvit.frac_bits = 16 : i64, mpcvit.trunc = "dealer"} {
+module attributes {mpc.session = #mpc.session<ring = 64, frac_bits = 16, trunc = exact, compare = a2b>} {
   func.func @main(%arg0: !mpc.tensor<1x4, private<client>, frac 16>) -> !mpc.tensor<1x2, private<client>, frac 16> {
     %w = mpc.weight "w_0" dense<1.0> : tensor<4x2xf32> -> !mpc.tensor<4x2, private<server>, frac 16> loc("/blocks.0/attn/qkv/MatMul")
     %x = mpc.share %arg0 : !mpc.tensor<1x4, private<client>, frac 16> -> !mpc.tensor<1x4, shared, frac 16> loc("input")
     %p = mpc.mmul_sp %x, %w : (!mpc.tensor<1x4, shared, frac 16>, !mpc.tensor<4x2, private<server>, frac 16>) -> !mpc.tensor<1x2, shared, frac 32> loc("/blocks.0/attn/qkv/MatMul")
-    %t = mpc.trunc dealer %p : !mpc.tensor<1x2, shared, frac 32> -> !mpc.tensor<1x2, shared, frac 16> loc("/blocks.0/attn/qkv/MatMul")
+    %t = mpc.trunc exact %p : !mpc.tensor<1x2, shared, frac 32> -> !mpc.tensor<1x2, shared, frac 16> loc("/blocks.0/attn/qkv/MatMul")
     %c = mpc.constant dense<0.5> : tensor<f32> -> !mpc.tensor<public, frac 16> loc("/blocks.0/attn/Mul")
     %s = mpc.mul_public %t, %c {mpcvit.attention_norm = {cols = 2 : i64, heads = 1 : i64, id = 0 : i64, kinds = ["scale"], rows = 1 : i64}} : (!mpc.tensor<1x2, shared, frac 16>, !mpc.tensor<public, frac 16>) -> !mpc.tensor<1x2, shared, frac 32> loc("/blocks.0/attn/Softmax")
-    %u = mpc.trunc dealer %s : !mpc.tensor<1x2, shared, frac 32> -> !mpc.tensor<1x2, shared, frac 16> loc("/blocks.0/attn/Softmax")
+    %u = mpc.trunc exact %s : !mpc.tensor<1x2, shared, frac 32> -> !mpc.tensor<1x2, shared, frac 16> loc("/blocks.0/attn/Softmax")
     %r = mpc.relu %u : !mpc.tensor<1x2, shared, frac 16> loc(fused["/encoder/layers/encoder_layer_1/mlp/Relu", "x.onnx":3:0])
     %q = mpc.mul_ss %r, %u : (!mpc.tensor<1x2, shared, frac 16>, !mpc.tensor<1x2, shared, frac 16>) -> !mpc.tensor<1x2, shared, frac 32> loc("/head/Mul")
-    %v = mpc.trunc local %q : !mpc.tensor<1x2, shared, frac 32> -> !mpc.tensor<1x2, shared, frac 16> loc("/head/Mul")
+    %v = mpc.trunc probabilistic %q : !mpc.tensor<1x2, shared, frac 32> -> !mpc.tensor<1x2, shared, frac 16> loc("/head/Mul")
     %o = mpc.reveal %v : !mpc.tensor<1x2, shared, frac 16> -> !mpc.tensor<1x2, private<client>, frac 16> loc("/head/Mul")
     return %o : !mpc.tensor<1x2, private<client>, frac 16>
   }

@@ -1,9 +1,9 @@
 // --mpcvit-lower-to-mpc: visibility, fixed point, truncations, protocols.
 // RUN: mpcvit-opt %s --mpcvit-lower-to-mpc | FileCheck %s
-// RUN: mpcvit-opt %s '--mpcvit-lower-to-mpc=frac-bits=12 trunc=dealer' | FileCheck %s --check-prefix=F12
+// RUN: mpcvit-opt %s '--mpcvit-lower-to-mpc=frac-bits=12 trunc=exact' | FileCheck %s --check-prefix=F12
 
-// CHECK: module attributes {mpcvit.compare = "a2b", mpcvit.frac_bits = 16 : i64, mpcvit.trunc = "local"}
-// F12: module attributes {mpcvit.compare = "a2b", mpcvit.frac_bits = 12 : i64, mpcvit.trunc = "dealer"}
+// CHECK: module attributes {mpc.session = #mpc.session<ring = 64, frac_bits = 16, trunc = probabilistic, compare = a2b>}
+// F12: module attributes {mpc.session = #mpc.session<ring = 64, frac_bits = 12, trunc = exact, compare = a2b>}
 
 // The input is the client's, shared at once; W [2, 4] becomes the server's
 // Wᵀ [4, 2]; the bias is added with 2f bits before the one truncation; the
@@ -15,12 +15,12 @@
 // CHECK: %[[S:.*]] = mpc.share %[[X]] : !mpc.tensor<1x4, private<client>, frac 16> -> !mpc.tensor<1x4, shared, frac 16>
 // CHECK: %[[P:.*]] = mpc.mmul_sp %[[S]], %[[W]] : {{.*}} -> !mpc.tensor<1x2, shared, frac 32>
 // CHECK: %[[A:.*]] = mpc.add %[[P]], %[[B]] : {{.*}} -> !mpc.tensor<1x2, shared, frac 32>
-// CHECK: %[[T:.*]] = mpc.trunc local %[[A]] : !mpc.tensor<1x2, shared, frac 32> -> !mpc.tensor<1x2, shared, frac 16>
+// CHECK: %[[T:.*]] = mpc.trunc probabilistic %[[A]] : !mpc.tensor<1x2, shared, frac 32> -> !mpc.tensor<1x2, shared, frac 16>
 // CHECK: %[[R:.*]] = mpc.reveal %[[T]] : !mpc.tensor<1x2, shared, frac 16> -> !mpc.tensor<1x2, private<client>, frac 16>
 // CHECK: return %[[R]]
 // F12-LABEL: func.func @linear
 // F12: mpc.mmul_sp {{.*}} -> !mpc.tensor<1x2, shared, frac 24>
-// F12: mpc.trunc dealer {{.*}} : !mpc.tensor<1x2, shared, frac 24> -> !mpc.tensor<1x2, shared, frac 12>
+// F12: mpc.trunc exact {{.*}} : !mpc.tensor<1x2, shared, frac 24> -> !mpc.tensor<1x2, shared, frac 12>
 func.func @linear(%x: tensor<1x4xf32>) -> tensor<1x2xf32> {
   %w = vit.constant dense<[[1.0, 2.0, 3.0, 4.0], [5.0, 6.0, 7.0, 8.0]]> : tensor<2x4xf32>
   %b = vit.constant dense<[0.5, -1.0]> : tensor<2xf32>
@@ -37,7 +37,7 @@ func.func @linear(%x: tensor<1x4xf32>) -> tensor<1x2xf32> {
 // CHECK: %[[G1:.*]] = mpc.gather %[[S]] axis 1 indices [1] : {{.*}} -> !mpc.tensor<1x1x5x5, shared, frac 16>
 // CHECK: %[[C:.*]] = mpc.constant dense<2.000000e-01> : tensor<f32> -> !mpc.tensor<public, frac 16>
 // CHECK: %[[M:.*]] = mpc.mul_public %[[G1]], %[[C]] {mpcvit.attention_norm = {{.*}}id = 0 : i64{{.*}}} : {{.*}} -> !mpc.tensor<1x1x5x5, shared, frac 32>
-// CHECK: %[[N1:.*]] = mpc.trunc local %[[M]]
+// CHECK: %[[N1:.*]] = mpc.trunc probabilistic %[[M]]
 // CHECK: %[[G2:.*]] = mpc.gather %[[S]] axis 1 indices [2] : {{.*}} -> !mpc.tensor<1x1x5x5, shared, frac 16>
 // CHECK: %[[N2:.*]] = mpc.two_quad %[[G2]] axis 3 {{.*}}: !mpc.tensor<1x1x5x5, shared, frac 16>
 // CHECK: %[[CAT:.*]] = mpc.concat %[[N0]], %[[N1]], %[[N2]] axis 1 : {{.*}} -> !mpc.tensor<1x4x5x5, shared, frac 16>
@@ -64,10 +64,10 @@ func.func @uniform_heads(%s: tensor<1x2x5x5xf32>) -> tensor<1x2x5x5xf32> {
 // public product; each is truncated once.
 // CHECK-LABEL: func.func @attention_scores
 // CHECK: %[[P:.*]] = mpc.mmul_ss %{{.*}}, %{{.*}} : (!mpc.tensor<1x2x5x4, shared, frac 16>, !mpc.tensor<1x2x4x5, shared, frac 16>) -> !mpc.tensor<1x2x5x5, shared, frac 32>
-// CHECK: %[[T:.*]] = mpc.trunc local %[[P]]
+// CHECK: %[[T:.*]] = mpc.trunc probabilistic %[[P]]
 // CHECK: %[[C:.*]] = mpc.constant dense<5.000000e-01> : tensor<f32> -> !mpc.tensor<public, frac 16>
 // CHECK: mpc.mul_public %[[T]], %[[C]] : {{.*}} -> !mpc.tensor<1x2x5x5, shared, frac 32>
-// CHECK: mpc.trunc local
+// CHECK: mpc.trunc probabilistic
 func.func @attention_scores(%q: tensor<1x2x5x4xf32>, %k: tensor<1x2x4x5xf32>) -> tensor<1x2x5x5xf32> {
   %s0 = vit.matmul %q, %k : (tensor<1x2x5x4xf32>, tensor<1x2x4x5xf32>) -> tensor<1x2x5x5xf32>
   %c = vit.constant dense<0.5> : tensor<1xf32>
@@ -78,13 +78,13 @@ func.func @attention_scores(%q: tensor<1x2x5x4xf32>, %k: tensor<1x2x4x5xf32>) ->
 // Quad GeLU: one square and one truncation after a·x² + b·x + c.
 // CHECK-LABEL: func.func @quad
 // CHECK: %[[SQ:.*]] = mpc.square %[[X:.*]] : !mpc.tensor<1x8, shared, frac 16> -> !mpc.tensor<1x8, shared, frac 32>
-// CHECK: %[[T:.*]] = mpc.trunc local %[[SQ]]
+// CHECK: %[[T:.*]] = mpc.trunc probabilistic %[[SQ]]
 // CHECK: %[[A:.*]] = mpc.mul_public %[[T]], %{{.*}} -> !mpc.tensor<1x8, shared, frac 32>
 // CHECK: %[[B:.*]] = mpc.mul_public %[[X]], %{{.*}} -> !mpc.tensor<1x8, shared, frac 32>
 // CHECK: %[[S:.*]] = mpc.add %[[A]], %[[B]]
 // CHECK: %[[C:.*]] = mpc.constant dense<5.000000e-01> : tensor<f32> -> !mpc.tensor<public, frac 32>
 // CHECK: %[[S2:.*]] = mpc.add %[[S]], %[[C]]
-// CHECK: mpc.trunc local %[[S2]] : !mpc.tensor<1x8, shared, frac 32> -> !mpc.tensor<1x8, shared, frac 16>
+// CHECK: mpc.trunc probabilistic %[[S2]] : !mpc.tensor<1x8, shared, frac 32> -> !mpc.tensor<1x8, shared, frac 16>
 // CHECK-NOT: mpc.trunc
 // CHECK: return
 func.func @quad(%x: tensor<1x8xf32>) -> tensor<1x8xf32> {

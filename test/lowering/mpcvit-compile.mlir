@@ -4,7 +4,7 @@
 // RUN: mpcvit-compile %s --emit=mlir -o %t/a/m
 // RUN: FileCheck %s --check-prefix=MLIR < %t/a/m.mlir
 // RUN: not ls %t/a/m.cpp
-// RUN: mpcvit-compile %s --emit=cpp --frac-bits 12 --trunc dealer --compare dcf -o %t/b/m
+// RUN: mpcvit-compile %s --emit=cpp --frac-bits 12 --trunc exact --compare dcf -o %t/b/m
 // RUN: FileCheck %s --check-prefix=CPP < %t/b/m.cpp
 // RUN: od -c -N 8 %t/b/m.weights | FileCheck %s --check-prefix=WEIGHTS
 // The weights file (format 2) records its size and ends with the SHA-256 of
@@ -13,7 +13,7 @@
 // The executable's measured communication equals the ops' cost formulas:
 // mmul_sp (client 32·8 B, 1 round, dealer 32·8 B), dealer truncation (32·8 B
 // each, 1 round, dealer 32·8 + ⌈32·17/8⌉ B), reveal (server 32·8 B, 1 round).
-// RUN: mpcvit-compile %s --trunc dealer -o %t/e/m
+// RUN: mpcvit-compile %s --trunc exact -o %t/e/m
 // RUN: /usr/bin/python3 -c "import numpy as np; np.save('%t/x.npy', np.linspace(0, 1, 32, dtype=np.float32).reshape(1, 32))"
 // RUN: %t/e/m local --input %t/x.npy --output %t/y.npy --json | FileCheck %s --check-prefix=COST
 // RUN: /usr/bin/python3 -c "import numpy as np; y = np.load('%t/y.npy'); assert y.shape == (1, 32) and abs(y - 8.0).max() < 1e-3, y"
@@ -24,13 +24,13 @@
 // RUN: not mpcvit-compile %s --emit=obj -o %t/c/m 2>&1 | FileCheck %s --check-prefix=EMIT
 // RUN: not mpcvit-compile %S/lower-to-mpc-errors.mlir -o %t/d/m 2>&1 | FileCheck %s --check-prefix=FAIL
 
-// MLIR: module attributes {mpcvit.compare = "a2b", mpcvit.frac_bits = 16 : i64, mpcvit.trunc = "local"}
+// MLIR: module attributes {mpc.session = #mpc.session<ring = 64, frac_bits = 16, trunc = probabilistic, compare = a2b>}
 // MLIR: mpc.weight "w_0" dense_resource<w_0>
 // MLIR: mpc.reveal
 // MLIR-NOT: 0x
-// CPP: 12 fractional bits, dealer truncation, DCF comparisons
-// CPP: k::truncDealer(ctx, {{.*}}, 12)
-// CPP: p.trunc = TruncMode::Dealer;
+// CPP: 12 fractional bits, exact truncation, DCF comparisons
+// CPP: k::truncate(ctx, {{.*}}, 12, TruncMode::Exact)
+// CPP: p.trunc = TruncMode::Exact;
 // CPP: p.compare = CompareMode::DCF;
 // WEIGHTS: M   P   C   V   I   T   W   2
 // SHA: sha256 ok

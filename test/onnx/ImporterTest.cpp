@@ -157,13 +157,46 @@ TEST(OnnxImporter, SoftmaxBeforeOpset13) {
 }
 
 TEST(OnnxImporter, LayerNormAxis) {
+  // Any axis is normalised (issue 18); a Scale that does not broadcast to
+  // the normalised shape [3, 4] is an error.
+  ModelBuilder a(17);
+  a.input("x", {2, 3, 4});
+  a.floats("g", {3, 4}, std::vector<float>(12, 1.0f));
+  ModelBuilder::attrInt(a.node("LayerNormalization", {"x", "g"}, {"y"}), "axis",
+                        1);
+  a.output("y", {2, 3, 4});
+  EXPECT_EQ(a.importError(), "");
   ModelBuilder b(17);
   b.input("x", {2, 3, 4});
-  b.floats("g", {3, 4}, std::vector<float>(12, 1.0f));
+  b.floats("g", {4, 3}, std::vector<float>(12, 1.0f));
   ModelBuilder::attrInt(b.node("LayerNormalization", {"x", "g"}, {"y"}), "axis",
                         1);
   b.output("y");
-  EXPECT_ERROR(b, "(LayerNormalization, opset 17): axis 1 is not supported");
+  EXPECT_ERROR(b, "(LayerNormalization, opset 17): Scale [4, 3] does not "
+                  "broadcast to the normalised shape [3, 4]");
+}
+
+TEST(OnnxImporter, SliceNegativeStepExtremes) {
+  // A step of INT64_MIN selects one element (no overflow in its negation);
+  // a zero step is an error.
+  ModelBuilder b;
+  b.input("x", {2, 5});
+  b.ints("st", {4});
+  b.ints("en", {INT64_MIN});
+  b.ints("ax", {1});
+  b.ints("sp", {INT64_MIN});
+  b.node("Slice", {"x", "st", "en", "ax", "sp"}, {"y"});
+  b.output("y", {2, 1});
+  EXPECT_EQ(b.importError(), "");
+  ModelBuilder c;
+  c.input("x", {2, 5});
+  c.ints("st", {0});
+  c.ints("en", {5});
+  c.ints("ax", {1});
+  c.ints("sp", {0});
+  c.node("Slice", {"x", "st", "en", "ax", "sp"}, {"y"});
+  c.output("y");
+  EXPECT_ERROR(c, "(Slice, opset 13): step 0 along axis 1 is invalid");
 }
 
 TEST(OnnxImporter, InitializerSizeMismatch) {

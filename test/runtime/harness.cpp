@@ -1,9 +1,11 @@
 //===- harness.cpp - Run server, client and dealer as threads -------------===//
 #include "harness.h"
 
+#include "mpcvit/runtime/local_session.h"
+
+#include <algorithm>
 #include <chrono>
 #include <exception>
-#include <thread>
 
 namespace mpcvit::rt::test {
 
@@ -29,42 +31,27 @@ RunResult run3(const Program &prog, SessionConfig cfg) {
 }
 
 RunResult run3(const Program &prog, const std::array<SessionConfig, 3> &cfgs) {
-  Listener dealerL("127.0.0.1", 0), serverL("127.0.0.1", 0);
   RunResult res;
-  std::array<std::exception_ptr, 3> err;
   std::array<Probe, 3> probes;
-  std::array<std::unique_ptr<Context>, 3> ctxs;
-  auto body = [&](int role) {
-    try {
-      std::unique_ptr<Context> ctx =
-          connectSessionRole(role, cfgs[role], dealerL, serverL);
-      probes[role].ctx = ctx.get();
-      if (role == 2) {
-        ctx->beginInference();
-        res.out[2] = prog(*ctx, probes[role]);
-        ctx->dealerFlush();
-      } else {
-        ctx->receiveOffline(1);
-        ctx->beginInference();
-        res.out[role] = prog(*ctx, probes[role]);
-        ctx->endInference();
-      }
-      ctxs[role] = std::move(ctx); // close after every role is done
-    } catch (...) {
-      err[role] = std::current_exception();
-    }
-  };
   auto t0 = std::chrono::steady_clock::now();
-  std::thread th[3] = {std::thread(body, 0), std::thread(body, 1),
-                       std::thread(body, 2)};
-  for (auto &t : th)
-    t.join();
+  LocalErrors err = runLocalSession(cfgs, [&](Context &ctx) {
+    const int role = int(ctx.role());
+    probes[role].ctx = &ctx;
+    if (ctx.isDealer()) {
+      ctx.beginInference();
+      res.out[role] = prog(ctx, probes[role]);
+      ctx.dealerFlush();
+    } else {
+      ctx.receiveOffline(1);
+      ctx.beginInference();
+      res.out[role] = prog(ctx, probes[role]);
+      ctx.endInference();
+    }
+  });
   res.seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - t0)
           .count();
-  for (auto &e : err)
-    if (e)
-      std::rethrow_exception(e);
+  rethrowFirst(err); // server, client, dealer
   res.measured.bytesServer = probes[0].delta.bytesSent;
   res.measured.bytesClient = probes[1].delta.bytesSent;
   res.serverRounds = probes[0].delta.rounds;
@@ -97,24 +84,20 @@ RingTensor revealOut(Context &ctx, const Shared &x) {
 
 ConnectErrors connect3(const SessionConfig &cfg,
                        const SessionConfig &clientCfg) {
-  Listener dl("127.0.0.1", 0), sl("127.0.0.1", 0);
-  ConnectErrors err;
-  auto guard = [](std::string &e, const std::function<void()> &f) {
+  LocalErrors err = runLocalSession(
+      std::array<SessionConfig, 3>{cfg, clientCfg, cfg}, [](Context &) {});
+  auto text = [](const std::exception_ptr &e) -> std::string {
+    if (!e)
+      return "";
     try {
-      f();
+      std::rethrow_exception(e);
     } catch (const std::exception &x) {
-      e = x.what();
+      return x.what();
+    } catch (...) {
+      return "unknown exception";
     }
   };
-  std::thread d([&] { guard(err.dealer, [&] { connectSessionRole(2, cfg, dl, sl); }); });
-  std::thread s([&] { guard(err.server, [&] { connectSessionRole(0, cfg, dl, sl); }); });
-  std::thread c([&] {
-    guard(err.client, [&] { connectSessionRole(1, clientCfg, dl, sl); });
-  });
-  d.join();
-  s.join();
-  c.join();
-  return err;
+  return {text(err[0]), text(err[1]), text(err[2])};
 }
 
 } // namespace mpcvit::rt::test

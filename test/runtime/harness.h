@@ -32,8 +32,9 @@ struct RunResult {
   double seconds = 0;
 };
 
-/// Runs prog once on three threads with real loopback sockets (dealer
-/// offline first, then online). Rethrows the first exception of any role.
+/// Runs prog once on three threads with real loopback sockets
+/// (runLocalSession, local_session.h; dealer offline first, then online).
+/// Rethrows the first exception in role order (server, client, dealer).
 RunResult run3(const Program &prog, SessionConfig cfg = {});
 /// Same with one config per role (server, client, dealer), e.g. each
 /// with its own TLS certificate.

@@ -170,7 +170,7 @@ TEST(Trunc, LocalAndDealerErrorAndCost) {
   v[1] = -1e-4;
   v[2] = 1e-4;
   v[3] = -32767.5;
-  for (auto mode : {TruncMode::Local, TruncMode::Dealer}) {
+  for (auto mode : {TruncMode::Probabilistic, TruncMode::Exact}) {
     SessionConfig cfg = testConfig();
     cfg.trunc = mode;
     auto r = run3(
@@ -191,14 +191,15 @@ TEST(Trunc, LocalAndDealerErrorAndCost) {
     size_t wraps = 0;
     double worst = 0;
     for (size_t i = 0; i < n; ++i) {
-      double err = std::fabs(fp.decode(r.out[1][i]) - fp.decode(fp.encode(v[i])));
-      if (mode == TruncMode::Local && err > 1e6)
+      double err =
+          std::fabs(fp.decode(r.out[1][i]) - fp.decode(fp.encode(v[i])));
+      if (mode == TruncMode::Probabilistic && err > 1e6)
         ++wraps;
       else
         worst = std::max(worst, err);
     }
     EXPECT_LE(worst, 1.0 * fp.ulp()) << int(mode);
-    EXPECT_LE(wraps, mode == TruncMode::Local ? 3u : 0u) << int(mode);
+    EXPECT_LE(wraps, mode == TruncMode::Probabilistic ? 3u : 0u) << int(mode);
   }
 }
 

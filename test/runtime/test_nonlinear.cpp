@@ -86,7 +86,8 @@ TEST(Nonlinear, ExpNeg) {
   for (size_t i = 0; i < x.size(); ++i)
     err = std::max(err, std::fabs(y[i] - std::exp(q(x[i]))));
   EXPECT_LE(err, 5e-3);
-  EXPECT_EQ(m, exp_neg_cost(TruncMode::Local, x.size(), 16, 8)) << m.str();
+  EXPECT_EQ(m, exp_neg_cost(TruncMode::Probabilistic, x.size(), 16, 8))
+      << m.str();
 }
 
 TEST(Nonlinear, ReciprocalAndRsqrtOverWideRange) {
@@ -106,9 +107,10 @@ TEST(Nonlinear, ReciprocalAndRsqrtOverWideRange) {
               return which ? rsqrt(c, s, outFrac) : reciprocal(c, s, outFrac);
             },
             &m, cfgFor(mode), outFrac);
-        EXPECT_EQ(
-            m, which ? rsqrt_cost(TruncMode::Local, n, 16, outFrac, -1, mode)
-                     : reciprocal_cost(TruncMode::Local, n, 16, outFrac, mode))
+        EXPECT_EQ(m, which ? rsqrt_cost(TruncMode::Probabilistic, n, 16,
+                                        outFrac, -1, mode)
+                           : reciprocal_cost(TruncMode::Probabilistic, n, 16,
+                                             outFrac, mode))
             << m.str();
         double rel = 0;
         for (size_t i = 0; i + 1 < n; ++i) {
@@ -161,7 +163,7 @@ TEST(Nonlinear, SoftmaxFamily) {
               }
             },
             &m, cfgFor(mode));
-        const TruncMode tl = TruncMode::Local;
+        const TruncMode tl = TruncMode::Probabilistic;
         CommCost want =
             kind == 0   ? softmax_cost(tl, c.rows, c.cols, 16, mode)
             : kind == 3 ? two_quad_cost(tl, c.rows, c.cols, 16, mode)
@@ -187,7 +189,7 @@ TEST(Nonlinear, SoftmaxFamily) {
 
 TEST(Nonlinear, SoftmaxDealerTruncCost) {
   SessionConfig cfg = testConfig();
-  cfg.trunc = TruncMode::Dealer;
+  cfg.trunc = TruncMode::Exact;
   auto c = attnCase(65, 30);
   CommCost m;
   auto y = runUnary(
@@ -196,7 +198,7 @@ TEST(Nonlinear, SoftmaxDealerTruncCost) {
         return softmax(ctx, s, c.rows, c.cols);
       },
       &m, cfg);
-  EXPECT_EQ(m, softmax_cost(TruncMode::Dealer, c.rows, c.cols, 16)) << m.str();
+  EXPECT_EQ(m, softmax_cost(TruncMode::Exact, c.rows, c.cols, 16)) << m.str();
   std::vector<double> ref;
   softmaxRef(c.x, c.rows, c.cols, 0, ref);
   for (size_t i = 0; i < ref.size(); ++i)
@@ -215,7 +217,7 @@ TEST(Nonlinear, GeLUAndQuad) {
         x, Shape{int64_t(n)},
         [](Context &c, const Shared &s) { return gelu(c, s); }, &m,
         cfgFor(mode));
-    EXPECT_EQ(m, gelu_cost(TruncMode::Local, n, 16, mode)) << m.str();
+    EXPECT_EQ(m, gelu_cost(TruncMode::Probabilistic, n, 16, mode)) << m.str();
     double err = 0;
     for (size_t i = 0; i < n; ++i) {
       double v = q(x[i]);
@@ -228,7 +230,7 @@ TEST(Nonlinear, GeLUAndQuad) {
   auto yq = runUnary(
       x, Shape{int64_t(n)},
       [](Context &c, const Shared &s) { return quad_gelu(c, s); }, &mq);
-  EXPECT_EQ(mq, quad_gelu_cost(TruncMode::Local, n, 16));
+  EXPECT_EQ(mq, quad_gelu_cost(TruncMode::Probabilistic, n, 16));
   for (size_t i = 0; i < n; ++i) {
     double v = q(x[i]);
     if (std::fabs(v) > 100)
@@ -262,8 +264,8 @@ TEST(Nonlinear, LayerNormWideVarianceRange) {
             return reveal_to_client(ctx, y);
           },
           cfgFor(mode));
-      EXPECT_EQ(r.measured,
-                layer_norm_cost(TruncMode::Local, rows, d, 16, affine, mode))
+      EXPECT_EQ(r.measured, layer_norm_cost(TruncMode::Probabilistic, rows, d,
+                                            16, affine, mode))
           << r.measured.str();
       auto y = fp.decode(r.out[1]);
       double err = 0;

@@ -423,7 +423,7 @@ TEST(Kernels, MatmulAndBroadcastAdd) {
         Shared x = shareFixed(c, 1, xv, {2, 3, 4});
         Shared y = kernels::mmulSP(c, x, sw);
         y = kernels::add(c, y, b, 'w', {2, 3, 2});
-        return revealOut(c, kernels::truncLocal(c, y, 16));
+        return revealOut(c, kernels::truncProbabilistic(c, y, 16));
       },
       testConfig());
   auto got = FixedPoint(16).decode(res.out[1]);

@@ -315,7 +315,7 @@ TEST_F(Tls, ClientCertificateCannotActAsTheDealer) {
   } catch (const std::exception &e) {
     ADD_FAILURE() << "attacker could not even connect: " << e.what();
   }
-  // The hello of context.cpp, written out by hand: magic, version, ring
+  // The hello of handshake.cpp, written out by hand: magic, version, ring
   // bits, fractional bits, role (0 = server), truncation, program hash,
   // comparison mode.
   std::vector<uint8_t> hello(40, 0);

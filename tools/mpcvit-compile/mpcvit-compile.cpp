@@ -2,7 +2,7 @@
 //
 //   mpcvit-compile model.onnx|model.mlir [--arch arch.json] [--frac-bits N]
 //       [--trunc local|dealer] [--compare a2b|dcf] [--emit=mlir|cpp|exe]
-//       [--calibration FILE|none]
+//       [--calibration FILE|none] [--preprocess SPEC|none]
 //       -o DIR/NAME
 //
 // In one command (DESIGN.md §1): import (ONNX) or parse (vit IR), raise,
@@ -19,6 +19,10 @@
 // bytes per party, rounds, dealer bytes, latency under lan and wan and the
 // three costliest layers; the compute term from --calibration (default: the
 // committed bench/results/cost_calibration.json when the source tree has it).
+// The raw-image normalisation recorded in the ONNX file (metadata_props
+// "mpcvit.preprocess", mpcvit/support/Preprocess.h), or given or removed by
+// --preprocess, goes into the program: its client then also accepts uint8
+// images and normalises them before sharing.
 // Errors go to stderr as "mpcvit-compile: error: ..." with exit status 1
 // (2 for usage errors).
 //
@@ -31,6 +35,7 @@
 #include "mpcvit/dialects/vit/VitDialect.h"
 #include "mpcvit/onnx/Importer.h"
 #include "mpcvit/passes/Passes.h"
+#include "mpcvit/support/Preprocess.h"
 #include "mpcvit/support/ToolOptions.h"
 #include "mpcvit/target/InputRange.h"
 #include "mpcvit/target/Program.h"
@@ -68,9 +73,12 @@ static cl::opt<std::string> archFile("arch",
 static cl::opt<unsigned> fracBits("frac-bits",
                                   cl::desc("Fractional bits (default 16)"),
                                   cl::init(16), cl::cat(toolOptions));
-static cl::opt<std::string> truncMode("trunc",
-                                      cl::desc("Truncation: local or dealer"),
-                                      cl::init("local"), cl::cat(toolOptions));
+static cl::opt<std::string>
+    truncMode("trunc",
+              cl::desc("Truncation after products: probabilistic (default; "
+                       "local, wrong with tiny probability) or exact (dealer, "
+                       "1 round)"),
+              cl::init("probabilistic"), cl::cat(toolOptions));
 static cl::opt<std::string>
     compareMode("compare", cl::desc("Comparison backend: a2b (default) or dcf"),
                 cl::init("a2b"), cl::cat(toolOptions));
@@ -88,6 +96,15 @@ static cl::opt<std::string> calibrationFile(
              "the source tree's bench/results/cost_calibration.json; "
              "'none': network only)"),
     cl::value_desc("file"), cl::init(""), cl::cat(toolOptions));
+
+static cl::opt<std::string> preprocessSpec(
+    "preprocess",
+    cl::desc("Raw-image normalisation x = (u*scale - mean[c]) / std[c] the "
+             "client applies to uint8 images, e.g. "
+             "scale=1/255,mean=0.2860,std=0.3530 (per channel: "
+             "mean=M0:M1:M2); overrides the ONNX file's metadata; 'none' "
+             "drops it"),
+    cl::value_desc("spec"), cl::init(""), cl::cat(toolOptions));
 
 static int fail(const Twine &msg) {
   errs() << "mpcvit-compile: error: " << msg << "\n";
@@ -157,14 +174,34 @@ int main(int argc, char **argv) {
     errs() << "mpcvit-compile: error: --compare must be a2b or dcf\n";
     return 2;
   }
-  if (truncMode != "local" && truncMode != "dealer") {
-    errs() << "mpcvit-compile: error: --trunc must be local or dealer\n";
+  if (truncMode != "probabilistic" && truncMode != "exact") {
+    errs() << "mpcvit-compile: error: --trunc must be probabilistic or exact"
+           << (truncMode == "local" || truncMode == "dealer"
+                   ? " (renamed: local is now probabilistic, dealer exact)"
+                   : "")
+           << ", got '" << truncMode << "'\n";
     return 2;
   }
   Expected<std::optional<mpcvit::cost::Calibration>> calibration =
       summaryCalibration();
   if (!calibration)
     return fail("--calibration: " + toString(calibration.takeError()));
+  // -o DIR/ (a trailing separator) or -o DIR (an existing directory): the
+  // outputs go inside DIR, named after the model (DIR/MODEL.mlir, ...).
+  if (!outputBase.empty() &&
+      (sys::path::is_separator(outputBase.getValue().back()) ||
+       sys::fs::is_directory(outputBase))) {
+    SmallString<256> inside(outputBase.getValue());
+    StringRef stem = sys::path::stem(inputFile);
+    if (stem.empty() || stem == "." || stem == "..")
+      stem = "model";
+    sys::path::append(inside, stem);
+    std::string mlirOut = std::string(inside.str()) + ".mlir";
+    if (sys::fs::equivalent(mlirOut, inputFile))
+      return fail("-o " + outputBase + " would write " + mlirOut +
+                  " over the input; give -o DIR/NAME");
+    outputBase.setValue(std::string(inside));
+  }
   std::string name = sys::path::filename(outputBase).str();
   if (name.empty())
     return fail("-o needs DIR/NAME, got '" + outputBase + "'");
@@ -179,6 +216,7 @@ int main(int argc, char **argv) {
   mlir::OwningOpRef<mlir::ModuleOp> module;
   if (StringRef(inputFile).ends_with(".onnx")) {
     mpcvit::onnx_import::ImportOptions opts;
+    opts.readMetadata = preprocessSpec.empty(); // else --preprocess decides
     for (const std::string &s : inputShapes) {
       auto parsed = mpcvit::onnx_import::parseInputShape(s);
       if (!parsed)
@@ -195,18 +233,52 @@ int main(int argc, char **argv) {
       return fail("cannot parse " + inputFile);
   }
 
-  // The pipeline of DESIGN.md §1, as registered pass names.
-  std::string pipeline = "mpcvit-raise-patterns";
-  if (!archFile.empty())
-    pipeline += ",mpcvit-replace-softmax{arch=" + archFile +
-                "},mpcvit-linearize-gelu{arch=" + archFile + "}";
-  pipeline +=
-      ",mpcvit-fuse-linear,canonicalize,mpcvit-lower-to-mpc{frac-bits=" +
-      std::to_string(fracBits) + " trunc=" + truncMode +
-      " compare=" + compareMode + "},mpcvit-check-reveal";
+  // The raw-image normalisation: --preprocess over the file's own record.
+  if (preprocessSpec == "none") {
+    (*module)->removeAttr(mpcvit::kPreprocessAttr);
+  } else if (!preprocessSpec.empty()) {
+    Expected<mpcvit::Preprocess> p =
+        mpcvit::parsePreprocessSpec(preprocessSpec);
+    if (!p) {
+      errs() << "mpcvit-compile: error: --preprocess '" << preprocessSpec
+             << "': " << toString(p.takeError()) << "\n";
+      return 2;
+    }
+    if (Error e = mpcvit::setModulePreprocess(*module, *p))
+      return fail("--preprocess '" + preprocessSpec + "' does not fit " +
+                  inputFile + ": " + toString(std::move(e)));
+  } else if (Expected<std::optional<mpcvit::Preprocess>> p =
+                 mpcvit::modulePreprocess(*module);
+             !p) {
+    return fail(inputFile + ": " + toString(p.takeError()));
+  } else if (*p) {
+    if (Error e = mpcvit::setModulePreprocess(*module, **p))
+      return fail(inputFile + ": module attribute 'mpcvit.preprocess': " +
+                  toString(std::move(e)));
+  }
+
+  // An arch.json beside the model that --arch does not name is most likely
+  // meant for it: say so (the model compiles as exported, all softmax and
+  // exact GeLU).
+  if (archFile.empty()) {
+    SmallString<256> beside(sys::path::parent_path(inputFile));
+    sys::path::append(beside, "arch.json");
+    if (sys::fs::exists(beside))
+      errs() << "mpcvit-compile: warning: " << beside
+             << " lies beside the model but --arch was not given; compiling "
+                "without it (pass --arch "
+             << beside << " to apply its softmax/GeLU choices)\n";
+  }
+
+  // DESIGN.md §1: --mpcvit-pipeline, then the lowering and its check.
   mlir::PassManager pm(&ctx, mlir::ModuleOp::getOperationName());
-  if (mlir::failed(mlir::parsePassPipeline(pipeline, pm, errs())))
-    return fail("bad pass pipeline " + pipeline);
+  mpcvit::buildMpcvitPipeline(pm, archFile);
+  mpcvit::LowerToMpcOptions lowering;
+  lowering.fracBits = fracBits;
+  lowering.truncMode = truncMode;
+  lowering.compareMode = compareMode;
+  pm.addPass(mpcvit::createLowerToMpc(lowering));
+  pm.addPass(mpcvit::createCheckReveal());
   if (std::getenv("MPCVIT_COMPILE_DEBUG"))
     pm.printAsTextualPipeline(errs());
   if (mlir::failed(pm.run(*module)))
@@ -262,6 +334,14 @@ int main(int argc, char **argv) {
                  << "within |x| <= " << llvm::format("%.6g", range->absMax)
                  << " (" << program->fracBits << " fractional bits; limited "
                  << "by " << range->limitBy << ")\n";
+  if (Expected<std::optional<mpcvit::Preprocess>> p =
+          mpcvit::modulePreprocess(*module);
+      p && *p)
+    outs() << "mpcvit-compile: " << base << ": clients may also send raw "
+           << "uint8 images, normalised on the client: "
+           << mpcvit::formatPreprocess(**p) << "\n";
+  else if (!p)
+    consumeError(p.takeError());
   if (emitKind == "cpp") {
     printSummary();
     return 0;

@@ -11,23 +11,23 @@
 //    "loopback_round_s": 3.1e-05,
 //    "seconds_per_unit": {"mmul_sp": 1.9e-10, "softmax.a2b": 2.1e-06, ...}}
 //
-// Keys and units (computeKey / computeUnits):
-//   mmul_sp, mmul_ss           multiply-accumulates (rows·k·n, batch·m·k·n)
-//   trunc.local, trunc.dealer  elements
-//   relu, drelu, max, gelu, softmax, relu_softmax, two_quad, two_relu,
-//   layer_norm, reciprocal, rsqrt  + ".a2b" / ".dcf": input elements
-//   mul_ss, square, select, exp, reveal  elements
-//   local (add, sub, mul_public, sum, layout ops)  result elements
-// mpc.weight, mpc.constant and mpc.share take no online compute.
-// A key may also carry the truncation mode (".local" / ".dealer" after the
-// comparison mode); the lookup tries the most specific key first.
+// Keys and units are declared with each op (MpcOps.td `calibration`,
+// `calibrationUnits`, read through KernelOpInterface): e.g. mmul_sp and
+// mmul_ss per multiply-accumulate; trunc.probabilistic / trunc.exact per
+// element; the comparison-based protocols (relu, gelu, softmax,
+// relu_softmax, two_quad, two_relu, layer_norm) per input element under
+// MNEMONIC.CMP (".a2b" / ".dcf", optionally followed by the truncation
+// kind); mul_ss, square, reveal per element; `local` (add, sub,
+// mul_public, layout ops) per result element. mpc.weight, mpc.constant and
+// mpc.share take no online compute. The lookup tries the most specific key
+// first.
 //
 //===----------------------------------------------------------------------===//
 
 #ifndef MPCVIT_COST_CALIBRATION_H
 #define MPCVIT_COST_CALIBRATION_H
 
-#include "mpcvit/dialects/mpc/CostSession.h"
+#include "mlir/IR/Operation.h"
 
 #include "llvm/ADT/StringRef.h"
 #include "llvm/Support/Error.h"
@@ -52,7 +52,7 @@ struct ComputeWork {
   std::vector<std::string> keys;
   uint64_t units = 0;
 };
-ComputeWork computeWork(mlir::Operation *op, const mpc::CostSession &s);
+ComputeWork computeWork(mlir::Operation *op);
 
 /// Seconds of compute of `w` under `c`, or nullopt when no key is
 /// calibrated (the report marks the op uncalibrated and counts 0).

@@ -19,6 +19,7 @@
 #include "mpcvit/cost/Calibration.h"
 #include "mpcvit/cost/NetworkProfile.h"
 #include "mpcvit/dialects/mpc/CommCost.h"
+#include "mpcvit/dialects/mpc/MpcAttrs.h"
 
 #include "mlir/IR/BuiltinOps.h"
 #include "llvm/Support/raw_ostream.h"
@@ -56,8 +57,8 @@ struct LayerCost {
 };
 
 struct CostReport {
-  mpc::CostSession session;
-  std::vector<OpCost> ops; ///< program order, weights/constants excluded
+  mpc::SessionAttr session; ///< the module's #mpc.session
+  std::vector<OpCost> ops;  ///< program order, weights/constants excluded
   std::vector<AttentionHeads> attention;
   std::optional<Calibration> calibration;
   std::vector<NetworkProfile> profiles;

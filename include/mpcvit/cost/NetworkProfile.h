@@ -38,7 +38,7 @@ struct NetworkProfile {
 llvm::Expected<NetworkProfile> parseNetworkProfile(llvm::StringRef text);
 
 /// Seconds spent on the network by a protocol of cost `c` under `p`:
-/// c.onlineRounds · RTT/2 + 8 · c.maxOnlineBytes() / bandwidth (seconds).
+/// c.rounds · RTT/2 + 8 · mpc::maxOnlineBytes(c) / bandwidth (seconds).
 double networkSeconds(const mpc::CommCost &c, const NetworkProfile &p);
 
 } // namespace mpcvit::cost

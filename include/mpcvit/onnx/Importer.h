@@ -44,6 +44,9 @@ struct ImportOptions {
   /// Largest tensor (in elements) the importer folds or materialises; a
   /// guard against hostile files.
   int64_t maxElements = int64_t(1) << 27;
+  /// Read the model's metadata_props into module attributes (lib/onnx/
+  /// Metadata.h: "mpcvit.preprocess"); off when the caller overrides them.
+  bool readMetadata = true;
 };
 
 /// Parses an --input-shape value: "NAME:D0xD1x..." or "D0xD1x..." (the

@@ -22,8 +22,11 @@ namespace mpcvit {
 #define GEN_PASS_REGISTRATION
 #include "mpcvit/passes/Passes.h.inc"
 
-/// Adds --mpcvit-pipeline's passes to `pm`: replace-softmax and
-/// linearize-gelu with `archFile`, then fuse-linear and canonicalize.
+/// Adds --mpcvit-pipeline's passes to `pm` (DESIGN.md §1, the one
+/// definition used by mpcvit-opt, mpcvit-compile and the Python cost query):
+/// raise-patterns (a no-op on raised IR), replace-softmax and
+/// linearize-gelu with `archFile` (skipped when it is empty: the model's own
+/// kinds), fuse-linear and canonicalize.
 void buildMpcvitPipeline(mlir::OpPassManager &pm, llvm::StringRef archFile);
 
 /// Registers --mpcvit-pipeline=arch=FILE.

@@ -182,8 +182,9 @@ def LowerToMpc : Pass<"mpcvit-lower-to-mpc", "mlir::ModuleOp"> {
       revealed to the client (`mpc.reveal`), the only plain value.
     - Fixed point with `frac-bits` f (default 16, 10 to 18: the range the
       runtime's fused protocols are validated for): a product has 2f bits and
-      is followed by one `mpc.trunc` of kind `trunc` (`local`, default, or
-      `dealer`). Truncations are merged where provably safe: the bias of a
+      is followed by one `mpc.trunc` of kind `trunc` (`probabilistic`,
+      default: local share truncation, wrong with probability ≈ 2^(k+1−64)
+      per element; or `exact`: dealer-assisted, 1 round, never wrong). Truncations are merged where provably safe: the bias of a
       linear / patch convolution is encoded with 2f bits and added before
       the truncation, and a·x² + b·x + c (`vit.quad`) is truncated once
       after the sum.
@@ -200,8 +201,9 @@ def LowerToMpc : Pass<"mpcvit-lower-to-mpc", "mlir::ModuleOp"> {
       and put back in head order by the inverse permutation; no head
       computes two kinds.
 
-    The module gets `mpcvit.frac_bits`, `mpcvit.trunc` and `mpcvit.compare`
-    attributes (the session parameters the handshake checks; `compare` picks
+    The module gets the session attribute `mpc.session =
+    #mpc.session<ring = 64, frac_bits = f, trunc = ..., compare = ...>`
+    (the parameters the handshake checks; `compare` picks
     the runtime's comparison backend for every comparison-based protocol:
     `a2b`, default, or `dcf` function secret sharing, fewer rounds and bytes
     online, much larger dealer keys). Errors name the op: primitive
@@ -222,15 +224,16 @@ def LowerToMpc : Pass<"mpcvit-lower-to-mpc", "mlir::ModuleOp"> {
     %b = mpc.weight "b_1" dense<...> : tensor<2xf32>
         -> !mpc.tensor<2, private<server>, frac 32>
     %s = mpc.add %p, %b : ... -> !mpc.tensor<1x2, shared, frac 32>
-    %y = mpc.trunc local %s : !mpc.tensor<1x2, shared, frac 32>
+    %y = mpc.trunc probabilistic %s : !mpc.tensor<1x2, shared, frac 32>
         -> !mpc.tensor<1x2, shared, frac 16>
     ```
   }];
   let options = [
     Option<"fracBits", "frac-bits", "unsigned", /*default=*/"16",
            "fractional bits of the fixed-point encoding (10..18)">,
-    Option<"truncMode", "trunc", "std::string", /*default=*/"\"local\"",
-           "truncation protocol after products: local or dealer">,
+    Option<"truncMode", "trunc", "std::string",
+           /*default=*/"\"probabilistic\"",
+           "truncation protocol after products: probabilistic or exact">,
     Option<"compareMode", "compare", "std::string", /*default=*/"\"a2b\"",
            "comparison backend of the runtime protocols: a2b or dcf">
   ];
@@ -267,7 +270,7 @@ def CostReport : Pass<"mpcvit-cost-report", "mlir::ModuleOp"> {
     sent by the server and by the client, online rounds and offline bytes
     sent by the dealer, per inference (`CommCostOpInterface`: the runtime's
     closed-form cost functions of the kernels the emitter calls, for the
-    module's `mpcvit.frac_bits` / `mpcvit.trunc` / `mpcvit.compare`); for
+    module's `#mpc.session`); for
     every attention normalisation (ops tagged `mpcvit.attention_norm` by the
     lowering) the cost of one head under each kind (softmax, relu_softmax,
     scale, 2quad, 2relu); and the estimated online latency per network

@@ -4,7 +4,7 @@
 // one function of a module lowered by --mpcvit-lower-to-mpc, its server
 // weights in order (the `mpc.weight` ops in program order; weight i is
 // entry i of NAME.weights and `W.tensor(i)` in the emitted code) and the
-// session parameters (module attributes `mpcvit.frac_bits`, `mpcvit.trunc`).
+// session parameters (the module's `#mpc.session`).
 //
 //===----------------------------------------------------------------------===//
 #ifndef MPCVIT_TARGET_PROGRAM_H
@@ -22,9 +22,10 @@ namespace mpcvit::target {
 struct ProgramView {
   mlir::func::FuncOp fn;
   llvm::SmallVector<mpc::WeightOp> weights;
+  // The module's #mpc.session (mpc::getSession).
   unsigned fracBits = 16;
-  bool dealerTrunc = false; ///< session truncation mode (fused protocols)
-  bool dcfCompare = false;  ///< comparison backend: DCF (else A2B)
+  mpc::TruncKind trunc = mpc::TruncKind::Probabilistic;
+  mpc::CompareKind compare = mpc::CompareKind::A2B;
 };
 
 /// The program of `module`, or failure with an error on the module naming

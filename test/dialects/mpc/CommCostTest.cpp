@@ -12,6 +12,7 @@
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/BuiltinOps.h"
+#include "mlir/IR/Diagnostics.h"
 #include "mlir/IR/MLIRContext.h"
 #include "mlir/Parser/Parser.h"
 
@@ -34,9 +35,14 @@ protected:
   /// Parses `body` inside a function with the given argument list and
   /// returns the first op of type OpTy.
   template <typename OpTy>
-  OpTy parseOp(const std::string &args, const std::string &body) {
+  OpTy parseOp(const std::string &args, const std::string &body,
+               const std::string &session = "") {
     std::string src =
-        "func.func @f(" + args + ") {\n" + body + "\n  return\n}\n";
+        (session.empty()
+             ? std::string()
+             : "module attributes {mpc.session = " + session + "} {\n") +
+        "func.func @f(" + args + ") {\n" + body + "\n  return\n}\n" +
+        (session.empty() ? "" : "}\n");
     module = parseSourceString<ModuleOp>(src, &ctx);
     EXPECT_TRUE(module) << "failed to parse:\n" << src;
     OpTy found;
@@ -50,11 +56,11 @@ protected:
     return found;
   }
 
-  static CommCost cost(Operation *op, unsigned ringBits = 64) {
+  static CommCost cost(Operation *op) {
     auto iface = llvm::dyn_cast<CommCostOpInterface>(op);
     EXPECT_TRUE(iface) << op->getName().getStringRef().str()
                        << " does not implement CommCostOpInterface";
-    FailureOr<CommCost> c = iface.getCommCost(ringBits);
+    FailureOr<CommCost> c = iface.getCommCost();
     EXPECT_TRUE(succeeded(c));
     return succeeded(c) ? *c : CommCost{};
   }
@@ -79,7 +85,7 @@ TEST_F(CommCostTest, AddIsLocal) {
   ASSERT_TRUE(op);
   CommCost c = cost(op);
   EXPECT_EQ(c, CommCost{});
-  EXPECT_EQ(c.maxOnlineBytes(), 0u);
+  EXPECT_EQ(maxOnlineBytes(c), 0u);
 }
 
 TEST_F(CommCostTest, MulSSOpensTwoMaskedTensors) {
@@ -91,15 +97,10 @@ TEST_F(CommCostTest, MulSSOpensTwoMaskedTensors) {
                            sh("65x512") + ") -> " + sh("65x512", 32));
   ASSERT_TRUE(op);
   CommCost c = cost(op);
-  EXPECT_EQ(c.onlineBytes[0], 2 * n * 8);
-  EXPECT_EQ(c.onlineBytes[1], 2 * n * 8);
-  EXPECT_EQ(c.onlineRounds, 1u);
-  EXPECT_EQ(c.offlineBytes, n * 8);
-  // A 32-bit ring halves every byte count and keeps the rounds.
-  CommCost c32 = cost(op, 32);
-  EXPECT_EQ(c32.onlineBytes[0], 2 * n * 4);
-  EXPECT_EQ(c32.offlineBytes, n * 4);
-  EXPECT_EQ(c32.onlineRounds, 1u);
+  EXPECT_EQ(c.bytesServer, 2 * n * 8);
+  EXPECT_EQ(c.bytesClient, 2 * n * 8);
+  EXPECT_EQ(c.rounds, 1u);
+  EXPECT_EQ(c.dealerBytes, n * 8);
 }
 
 TEST_F(CommCostTest, MMulSSPerBatchMatrixTriple) {
@@ -111,10 +112,10 @@ TEST_F(CommCostTest, MMulSSPerBatchMatrixTriple) {
                             sh("4x64x65") + ") -> " + sh("4x65x65", 32));
   ASSERT_TRUE(op);
   CommCost c = cost(op);
-  EXPECT_EQ(c.onlineBytes[0], h * (m * k + k * n) * 8);
-  EXPECT_EQ(c.onlineBytes[1], h * (m * k + k * n) * 8);
-  EXPECT_EQ(c.onlineRounds, 1u);
-  EXPECT_EQ(c.offlineBytes, h * m * n * 8);
+  EXPECT_EQ(c.bytesServer, h * (m * k + k * n) * 8);
+  EXPECT_EQ(c.bytesClient, h * (m * k + k * n) * 8);
+  EXPECT_EQ(c.rounds, 1u);
+  EXPECT_EQ(c.dealerBytes, h * m * n * 8);
 }
 
 TEST_F(CommCostTest, MMulSPOpensOnlyTheClientActivation) {
@@ -126,31 +127,32 @@ TEST_F(CommCostTest, MMulSPOpensOnlyTheClientActivation) {
                             srv("256x512") + ") -> " + sh("1x65x512", 32));
   ASSERT_TRUE(op);
   CommCost c = cost(op);
-  EXPECT_EQ(c.onlineBytes[0], 0u) << "the server sends nothing online";
-  EXPECT_EQ(c.onlineBytes[1], m * k * 8);
-  EXPECT_EQ(c.maxOnlineBytes(), m * k * 8);
-  EXPECT_EQ(c.onlineRounds, 1u);
-  EXPECT_EQ(c.offlineBytes, m * n * 8);
+  EXPECT_EQ(c.bytesServer, 0u) << "the server sends nothing online";
+  EXPECT_EQ(c.bytesClient, m * k * 8);
+  EXPECT_EQ(maxOnlineBytes(c), m * k * 8);
+  EXPECT_EQ(c.rounds, 1u);
+  EXPECT_EQ(c.dealerBytes, m * n * 8);
 }
 
 TEST_F(CommCostTest, TruncLocalIsFreeDealerPairCostsOneOpening) {
   const uint64_t n = 7 * 11;
-  auto local = parseOp<TruncOp>("%x: " + sh("7x11", 32),
-                                "%0 = mpc.trunc local %x : " + sh("7x11", 32) +
-                                    " -> " + sh("7x11"));
+  auto local =
+      parseOp<TruncOp>("%x: " + sh("7x11", 32),
+                       "%0 = mpc.trunc probabilistic %x : " + sh("7x11", 32) +
+                           " -> " + sh("7x11"));
   ASSERT_TRUE(local);
   EXPECT_EQ(cost(local), CommCost{});
 
-  auto dealer = parseOp<TruncOp>(
-      "%x: " + sh("7x11", 32),
-      "%0 = mpc.trunc dealer %x : " + sh("7x11", 32) + " -> " + sh("7x11"));
+  auto dealer = parseOp<TruncOp>("%x: " + sh("7x11", 32),
+                                 "%0 = mpc.trunc exact %x : " + sh("7x11", 32) +
+                                     " -> " + sh("7x11"));
   ASSERT_TRUE(dealer);
   CommCost c = cost(dealer);
-  EXPECT_EQ(c.onlineBytes[0], n * 8);
-  EXPECT_EQ(c.onlineBytes[1], n * 8);
-  EXPECT_EQ(c.onlineRounds, 1u);
+  EXPECT_EQ(c.bytesServer, n * 8);
+  EXPECT_EQ(c.bytesClient, n * 8);
+  EXPECT_EQ(c.rounds, 1u);
   // r ≫ 16 correction (n ring elements) + a 17-bit carry per element.
-  EXPECT_EQ(c.offlineBytes, n * 8 + (n * 17 + 7) / 8);
+  EXPECT_EQ(c.dealerBytes, n * 8 + (n * 17 + 7) / 8);
 }
 
 TEST_F(CommCostTest, RevealToClientIsSentByServer) {
@@ -160,9 +162,9 @@ TEST_F(CommCostTest, RevealToClientIsSentByServer) {
                             " -> !mpc.tensor<1x10, private<client>, frac 16>");
   ASSERT_TRUE(op);
   CommCost c = cost(op);
-  EXPECT_EQ(c.onlineBytes[0], 10u * 8);
-  EXPECT_EQ(c.onlineBytes[1], 0u);
-  EXPECT_EQ(c.onlineRounds, 1u);
+  EXPECT_EQ(c.bytesServer, 10u * 8);
+  EXPECT_EQ(c.bytesClient, 0u);
+  EXPECT_EQ(c.rounds, 1u);
 }
 
 TEST_F(CommCostTest, LinearLayerSumsMatchPaperReferencePoint) {
@@ -182,65 +184,73 @@ TEST_F(CommCostTest, LinearLayerSumsMatchPaperReferencePoint) {
   ASSERT_TRUE(parseOp<MMulSPOp>(args, body));
   CommCost total;
   module->walk([&](CommCostOpInterface op) { total += cost(op); });
-  EXPECT_EQ(total.onlineBytes[1], 83200u * 8);
-  EXPECT_EQ(total.onlineBytes[0], 0u);
-  EXPECT_EQ(total.onlineRounds, 4u);
+  EXPECT_EQ(total.bytesClient, 83200u * 8);
+  EXPECT_EQ(total.bytesServer, 0u);
+  EXPECT_EQ(total.rounds, 4u);
 }
 
-TEST_F(CommCostTest, RuntimeProtocolsFailOnAnotherRing) {
-  // Composite protocols are the runtime's (ℓ = 64 only); exp_neg with
-  // r = 8 at the default session (f = 16, local truncation): 8 squarings of
-  // 4 elements, 8 rounds (test/cost checks every op against the runtime).
-  auto op = parseOp<ExpOp>("%x: " + sh("4"), "%0 = mpc.exp %x : " + sh("4"));
-  ASSERT_TRUE(op);
-  EXPECT_TRUE(failed(op.getCommCost(32)));
-  CommCost c = cost(op);
-  EXPECT_EQ(c.onlineRounds, 8u);
-  EXPECT_EQ(c.onlineBytes[0], 8u * 4 * 8);
+TEST_F(CommCostTest, CompositeCostsFollowTheModuleSession) {
+  // The comparison backend and the truncation kind come from the module's
+  // #mpc.session (PROTOCOLS.md): ReLU of n elements under A2B is a DReLU
+  // (8 rounds) plus one Beaver product (1 round); under DCF one masked
+  // opening of n elements whose two-output DCF gives ReLU itself (1 round).
+  const uint64_t n = 6;
+  const std::string args = "%x: " + sh("2x3");
+  const std::string body = "%0 = mpc.relu %x : " + sh("2x3");
+  auto a2b = parseOp<ReluOp>(args, body);
+  ASSERT_TRUE(a2b);
+  CommCost ca = cost(a2b);
+  EXPECT_EQ(ca.rounds, 8u + 1u);
+  auto dcf = parseOp<ReluOp>(args, body,
+                             "#mpc.session<ring = 64, frac_bits = 16, trunc = "
+                             "exact, compare = dcf>");
+  ASSERT_TRUE(dcf);
+  CommCost cd = cost(dcf);
+  EXPECT_EQ(cd.rounds, 1u);
+  EXPECT_EQ(cd.bytesServer, n * 8);
+  EXPECT_EQ(cd.bytesClient, n * 8);
+  auto keys =
+      llvm::cast<KernelOpInterface>(dcf.getOperation()).getCalibrationKeys();
+  ASSERT_EQ(keys.size(), 3u);
+  EXPECT_EQ(keys[0], "relu.dcf.exact");
+  EXPECT_EQ(keys[1], "relu.dcf");
+  EXPECT_EQ(keys[2], "relu");
 }
 
-/// The compiler's closed forms for the simple protocols equal the runtime's
-/// own cost functions (which test/runtime checks against measured
-/// counters) at ℓ = 64.
-TEST_F(CommCostTest, SimpleFormulasEqualTheRuntimesAtRing64) {
-  auto same = [](const CommCost &c, const mpcvit::rt::CommCost &r) {
-    EXPECT_EQ(c.onlineBytes[0], r.bytesServer);
-    EXPECT_EQ(c.onlineBytes[1], r.bytesClient);
-    EXPECT_EQ(c.onlineRounds, r.rounds);
-    EXPECT_EQ(c.offlineBytes, r.dealerBytes);
-  };
-  auto mul = parseOp<MulSSOp>("%a: " + sh("6x7") + ", %b: " + sh("6x7"),
-                              "%0 = mpc.mul_ss %a, %b : (" + sh("6x7") + ", " +
-                                  sh("6x7") + ") -> " + sh("6x7", 32));
-  ASSERT_TRUE(mul);
-  same(cost(mul), mpcvit::rt::mul_ss_cost(42));
-  auto sq = parseOp<SquareOp>("%a: " + sh("6x7"),
-                              "%0 = mpc.square %a : " + sh("6x7") + " -> " +
-                                  sh("6x7", 32));
-  ASSERT_TRUE(sq);
-  same(cost(sq), mpcvit::rt::square_cost(42));
-  auto mm =
-      parseOp<MMulSSOp>("%q: " + sh("3x5x4") + ", %k: " + sh("3x4x6"),
-                        "%0 = mpc.mmul_ss %q, %k : (" + sh("3x5x4") + ", " +
-                            sh("3x4x6") + ") -> " + sh("3x5x6", 32));
-  ASSERT_TRUE(mm);
-  same(cost(mm), mpcvit::rt::mmul_ss_cost(5, 4, 6, 3));
-  auto sp = parseOp<MMulSPOp>("%x: " + sh("9x4") + ", %w: " + srv("4x6"),
-                              "%0 = mpc.mmul_sp %x, %w : (" + sh("9x4") + ", " +
-                                  srv("4x6") + ") -> " + sh("9x6", 32));
-  ASSERT_TRUE(sp);
-  same(cost(sp), mpcvit::rt::mmul_sp_cost(9, 4, 6));
-  auto tr = parseOp<TruncOp>("%x: " + sh("7x11", 32),
-                             "%0 = mpc.trunc dealer %x : " + sh("7x11", 32) +
-                                 " -> " + sh("7x11"));
-  ASSERT_TRUE(tr);
-  same(cost(tr), mpcvit::rt::trunc_dealer_cost(77, 16));
-  auto rv =
-      parseOp<RevealOp>("%x: " + sh("1x10"),
-                        "%0 = mpc.reveal %x : " + sh("1x10") +
-                            " -> !mpc.tensor<1x10, private<client>, frac 16>");
-  ASSERT_TRUE(rv);
-  same(cost(rv), mpcvit::rt::reveal_cost(10));
+TEST_F(CommCostTest, SessionAttributeIsVerified) {
+  // Unknown values are parse errors; a ring other than the runtime's and
+  // fractional bits out of range are verifier errors.
+  for (const char *bad :
+       {"#mpc.session<ring = 32, frac_bits = 16, trunc = exact, compare = a2b>",
+        "#mpc.session<ring = 64, frac_bits = 0, trunc = exact, compare = a2b>",
+        "#mpc.session<ring = 64, frac_bits = 16, trunc = dealer, compare = "
+        "a2b>",
+        "#mpc.session<ring = 64, frac_bits = 16, trunc = exact, compare = "
+        "dpf>"}) {
+    ScopedDiagnosticHandler quiet(&ctx, [](Diagnostic &) { return success(); });
+    std::string src =
+        std::string("module attributes {mpc.session = ") + bad + "} {}";
+    EXPECT_FALSE(parseSourceString<ModuleOp>(src, &ctx)) << bad;
+  }
+  {
+    ScopedDiagnosticHandler quiet(&ctx, [](Diagnostic &) { return success(); });
+    EXPECT_FALSE(parseSourceString<ModuleOp>(
+        "module attributes {mpc.session = 16 : i64} {}", &ctx));
+  }
+  auto ok = parseSourceString<ModuleOp>(
+      "module attributes {mpc.session = #mpc.session<ring = 64, frac_bits = "
+      "12, trunc = exact, compare = dcf>} {}",
+      &ctx);
+  ASSERT_TRUE(ok);
+  SessionAttr s = getSession(*ok);
+  EXPECT_EQ(s.getFracBits(), 12u);
+  EXPECT_EQ(s.getTrunc(), TruncKind::Exact);
+  EXPECT_EQ(s.getCompare(), CompareKind::DCF);
+  // No attribute: the runtime's defaults.
+  auto none = parseSourceString<ModuleOp>("module {}", &ctx);
+  ASSERT_TRUE(none);
+  EXPECT_EQ(getSession(*none).getFracBits(), 16u);
+  EXPECT_EQ(getSession(*none).getTrunc(), TruncKind::Probabilistic);
 }
 
 } // namespace

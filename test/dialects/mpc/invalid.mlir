@@ -166,22 +166,6 @@ func.func @mul_public_frac(%x: !mpc.tensor<4, shared, frac 16>, %c: !mpc.tensor<
 
 // -----
 
-func.func @sum_axis(%x: !mpc.tensor<4x8, shared, frac 16>) {
-  // expected-error @+1 {{axis 2 is out of range for rank 2}}
-  %0 = mpc.sum %x axis 2 : !mpc.tensor<4x8, shared, frac 16> -> !mpc.tensor<4x1, shared, frac 16>
-  return
-}
-
-// -----
-
-func.func @sum_keeps_axis(%x: !mpc.tensor<4x8, shared, frac 16>) {
-  // expected-error @+1 {{result shape [4] does not match the expected [4, 1]}}
-  %0 = mpc.sum %x axis 1 : !mpc.tensor<4x8, shared, frac 16> -> !mpc.tensor<4, shared, frac 16>
-  return
-}
-
-// -----
-
 func.func @mul_ss_public(%x: !mpc.tensor<4, shared, frac 16>, %y: !mpc.tensor<4, public, frac 16>) {
   // expected-error @+1 {{rhs must be shared, got public}}
   %0 = mpc.mul_ss %x, %y : (!mpc.tensor<4, shared, frac 16>, !mpc.tensor<4, public, frac 16>) -> !mpc.tensor<4, shared, frac 32>
@@ -201,22 +185,6 @@ func.func @mul_ss_shapes(%x: !mpc.tensor<4, shared, frac 16>, %y: !mpc.tensor<1,
 func.func @mul_ss_frac(%x: !mpc.tensor<4, shared, frac 16>, %y: !mpc.tensor<4, shared, frac 16>) {
   // expected-error @+1 {{result has 16 fractional bits, expected 32 (a product adds the operands' fractional bits)}}
   %0 = mpc.mul_ss %x, %y : (!mpc.tensor<4, shared, frac 16>, !mpc.tensor<4, shared, frac 16>) -> !mpc.tensor<4, shared, frac 16>
-  return
-}
-
-// -----
-
-func.func @mul_sp_client_weights(%x: !mpc.tensor<4, shared, frac 16>, %w: !mpc.tensor<4, private<client>, frac 16>) {
-  // expected-error @+1 {{rhs must be private<server> (the server's weights), got private<client>}}
-  %0 = mpc.mul_sp %x, %w : (!mpc.tensor<4, shared, frac 16>, !mpc.tensor<4, private<client>, frac 16>) -> !mpc.tensor<4, shared, frac 32>
-  return
-}
-
-// -----
-
-func.func @mul_sp_broadcast(%x: !mpc.tensor<4, shared, frac 16>, %w: !mpc.tensor<2x4, private<server>, frac 16>) {
-  // expected-error @+1 {{the weights [2, 4] must broadcast to the shared operand [4]}}
-  %0 = mpc.mul_sp %x, %w : (!mpc.tensor<4, shared, frac 16>, !mpc.tensor<2x4, private<server>, frac 16>) -> !mpc.tensor<4, shared, frac 32>
   return
 }
 
@@ -304,15 +272,15 @@ func.func @mmul_sp_result(%x: !mpc.tensor<3x4, shared, frac 16>, %w: !mpc.tensor
 
 func.func @trunc_up(%x: !mpc.tensor<4, shared, frac 16>) {
   // expected-error @+1 {{must lower the fractional bits, got 16 -> 16}}
-  %0 = mpc.trunc local %x : !mpc.tensor<4, shared, frac 16> -> !mpc.tensor<4, shared, frac 16>
+  %0 = mpc.trunc probabilistic %x : !mpc.tensor<4, shared, frac 16> -> !mpc.tensor<4, shared, frac 16>
   return
 }
 
 // -----
 
 func.func @trunc_kind(%x: !mpc.tensor<4, shared, frac 32>) {
-  // expected-error @+1 {{unknown truncation kind 'exact' (expected local or dealer)}}
-  %0 = mpc.trunc exact %x : !mpc.tensor<4, shared, frac 32> -> !mpc.tensor<4, shared, frac 16>
+  // expected-error @+1 {{unknown truncation kind 'dealer' (expected probabilistic or exact)}}
+  %0 = mpc.trunc dealer %x : !mpc.tensor<4, shared, frac 32> -> !mpc.tensor<4, shared, frac 16>
   return
 }
 
@@ -320,79 +288,7 @@ func.func @trunc_kind(%x: !mpc.tensor<4, shared, frac 32>) {
 
 func.func @trunc_public(%x: !mpc.tensor<4, public, frac 32>) {
   // expected-error @+1 {{input must be shared, got public}}
-  %0 = mpc.trunc local %x : !mpc.tensor<4, public, frac 32> -> !mpc.tensor<4, shared, frac 16>
-  return
-}
-
-// -----
-
-func.func @drelu_frac(%x: !mpc.tensor<4, shared, frac 16>) {
-  // expected-error @+1 {{result has 16 fractional bits, expected 0 (the result is a 0/1 bit)}}
-  %0 = mpc.drelu %x : !mpc.tensor<4, shared, frac 16> -> !mpc.tensor<4, shared, frac 16>
-  return
-}
-
-// -----
-
-func.func @select_cond_frac(%c: !mpc.tensor<4, shared, frac 16>, %x: !mpc.tensor<4, shared, frac 16>) {
-  // expected-error @+1 {{condition must be a 0/1 with 0 fractional bits, got 16}}
-  %0 = mpc.select %c, %x, %x : (!mpc.tensor<4, shared, frac 16>, !mpc.tensor<4, shared, frac 16>, !mpc.tensor<4, shared, frac 16>) -> !mpc.tensor<4, shared, frac 16>
-  return
-}
-
-// -----
-
-func.func @select_types(%c: !mpc.tensor<4, shared, frac 0>, %x: !mpc.tensor<4, shared, frac 16>, %y: !mpc.tensor<4, shared, frac 12>) {
-  // expected-error @+1 {{both values and the result must have one shared type}}
-  %0 = mpc.select %c, %x, %y : (!mpc.tensor<4, shared, frac 0>, !mpc.tensor<4, shared, frac 16>, !mpc.tensor<4, shared, frac 12>) -> !mpc.tensor<4, shared, frac 16>
-  return
-}
-
-// -----
-
-func.func @select_cond_shape(%c: !mpc.tensor<1, shared, frac 0>, %x: !mpc.tensor<4, shared, frac 16>) {
-  // expected-error @+1 {{condition shape [1] must equal the value shape [4]}}
-  %0 = mpc.select %c, %x, %x : (!mpc.tensor<1, shared, frac 0>, !mpc.tensor<4, shared, frac 16>, !mpc.tensor<4, shared, frac 16>) -> !mpc.tensor<4, shared, frac 16>
-  return
-}
-
-// -----
-
-func.func @select_cond_private(%c: !mpc.tensor<4, private<server>, frac 0>, %x: !mpc.tensor<4, shared, frac 16>) {
-  // expected-error @+1 {{condition must be shared, got private<server>}}
-  %0 = mpc.select %c, %x, %x : (!mpc.tensor<4, private<server>, frac 0>, !mpc.tensor<4, shared, frac 16>, !mpc.tensor<4, shared, frac 16>) -> !mpc.tensor<4, shared, frac 16>
-  return
-}
-
-// -----
-
-func.func @max_format(%x: !mpc.tensor<4x8, shared, frac 16>) {
-  // expected-error @+1 {{result has 12 fractional bits, expected 16 (a reduction keeps the fixed-point format)}}
-  %0 = mpc.max %x axis 1 : !mpc.tensor<4x8, shared, frac 16> -> !mpc.tensor<4x1, shared, frac 12>
-  return
-}
-
-// -----
-
-func.func @max_visibility(%x: !mpc.tensor<4x8, private<client>, frac 16>) {
-  // expected-error @+1 {{input must be shared, got private<client>}}
-  %0 = mpc.max %x axis 1 : !mpc.tensor<4x8, private<client>, frac 16> -> !mpc.tensor<4x1, private<client>, frac 16>
-  return
-}
-
-// -----
-
-func.func @sum_visibility(%x: !mpc.tensor<4x8, shared, frac 16>) {
-  // expected-error @+1 {{result visibility public should be shared}}
-  %0 = mpc.sum %x axis 1 : !mpc.tensor<4x8, shared, frac 16> -> !mpc.tensor<4x1, public, frac 16>
-  return
-}
-
-// -----
-
-func.func @exp_private(%x: !mpc.tensor<4, private<client>, frac 16>) {
-  // expected-error @+1 {{input must be shared, got private<client>}}
-  %0 = mpc.exp %x : !mpc.tensor<4, private<client>, frac 16>
+  %0 = mpc.trunc probabilistic %x : !mpc.tensor<4, public, frac 32> -> !mpc.tensor<4, shared, frac 16>
   return
 }
 
@@ -401,22 +297,6 @@ func.func @exp_private(%x: !mpc.tensor<4, private<client>, frac 16>) {
 func.func @relu_public(%x: !mpc.tensor<4, public, frac 16>) {
   // expected-error @+1 {{input must be shared, got public}}
   %0 = mpc.relu %x : !mpc.tensor<4, public, frac 16>
-  return
-}
-
-// -----
-
-func.func @reciprocal_public(%x: !mpc.tensor<4, public, frac 16>) {
-  // expected-error @+1 {{input must be shared, got public}}
-  %0 = mpc.reciprocal %x : !mpc.tensor<4, public, frac 16>
-  return
-}
-
-// -----
-
-func.func @rsqrt_public(%x: !mpc.tensor<4, public, frac 16>) {
-  // expected-error @+1 {{input must be shared, got public}}
-  %0 = mpc.rsqrt %x : !mpc.tensor<4, public, frac 16>
   return
 }
 
@@ -667,3 +547,20 @@ func.func @two_relu_vis(%x: !mpc.tensor<2x4x4, private<client>, frac 16>) {
   %0 = mpc.two_relu %x axis 2 : !mpc.tensor<2x4x4, private<client>, frac 16>
   return
 }
+
+// -----
+
+// The session attribute: only the runtime's ring.
+// expected-error @+1 {{#mpc.session: ring must be 64 (the runtime's Z_2^64), got 32}}
+module attributes {mpc.session = #mpc.session<ring = 32, frac_bits = 16, trunc = exact, compare = a2b>} {}
+
+// -----
+
+// expected-error @+1 {{mpc.session must be a #mpc.session<ring = 64, frac_bits = F, trunc = probabilistic|exact, compare = a2b|dcf>, got 16 : i64}}
+module attributes {mpc.session = 16 : i64} {}
+
+// -----
+
+// expected-error @+2 {{expected ::mpcvit::mpc::TruncKind to be one of: probabilistic, exact}}
+// expected-error @+1 {{failed to parse Mpc_SessionAttr parameter 'trunc'}}
+module attributes {mpc.session = #mpc.session<ring = 64, frac_bits = 16, trunc = dealer, compare = a2b>} {}

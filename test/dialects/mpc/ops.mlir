@@ -37,8 +37,6 @@ func.func @local(%x: !mpc.tensor<65x256, shared, frac 16>,
   %1 = mpc.sub %0, %m : (!mpc.tensor<65x256, shared, frac 16>, !mpc.tensor<65x1, shared, frac 16>) -> !mpc.tensor<65x256, shared, frac 16>
   // CHECK: mpc.mul_public %{{.*}}, %{{.*}} : (!mpc.tensor<65x256, shared, frac 16>, !mpc.tensor<1, public, frac 16>) -> !mpc.tensor<65x256, shared, frac 32>
   %2 = mpc.mul_public %1, %c : (!mpc.tensor<65x256, shared, frac 16>, !mpc.tensor<1, public, frac 16>) -> !mpc.tensor<65x256, shared, frac 32>
-  // CHECK: mpc.sum %{{.*}} axis 1 : !mpc.tensor<65x256, shared, frac 16> -> !mpc.tensor<65x1, shared, frac 16>
-  %3 = mpc.sum %1 axis 1 : !mpc.tensor<65x256, shared, frac 16> -> !mpc.tensor<65x1, shared, frac 16>
   return
 }
 
@@ -51,32 +49,23 @@ func.func @products(%x: !mpc.tensor<65x256, shared, frac 16>,
                     %k: !mpc.tensor<4x64x65, shared, frac 16>) {
   // CHECK: mpc.mul_ss %{{.*}}, %{{.*}} : (!mpc.tensor<65x256, shared, frac 16>, !mpc.tensor<65x256, shared, frac 16>) -> !mpc.tensor<65x256, shared, frac 32>
   %0 = mpc.mul_ss %x, %y : (!mpc.tensor<65x256, shared, frac 16>, !mpc.tensor<65x256, shared, frac 16>) -> !mpc.tensor<65x256, shared, frac 32>
-  // CHECK: mpc.mul_sp %{{.*}}, %{{.*}} : (!mpc.tensor<65x256, shared, frac 16>, !mpc.tensor<256, private<server>, frac 16>) -> !mpc.tensor<65x256, shared, frac 32>
-  %1 = mpc.mul_sp %x, %g : (!mpc.tensor<65x256, shared, frac 16>, !mpc.tensor<256, private<server>, frac 16>) -> !mpc.tensor<65x256, shared, frac 32>
   // CHECK: mpc.square %{{.*}} : !mpc.tensor<65x256, shared, frac 16> -> !mpc.tensor<65x256, shared, frac 32>
   %2 = mpc.square %x : !mpc.tensor<65x256, shared, frac 16> -> !mpc.tensor<65x256, shared, frac 32>
   // CHECK: mpc.mmul_ss %{{.*}}, %{{.*}} : (!mpc.tensor<4x65x64, shared, frac 16>, !mpc.tensor<4x64x65, shared, frac 16>) -> !mpc.tensor<4x65x65, shared, frac 32>
   %3 = mpc.mmul_ss %q, %k : (!mpc.tensor<4x65x64, shared, frac 16>, !mpc.tensor<4x64x65, shared, frac 16>) -> !mpc.tensor<4x65x65, shared, frac 32>
   // CHECK: mpc.mmul_sp %{{.*}}, %{{.*}} : (!mpc.tensor<65x256, shared, frac 16>, !mpc.tensor<256x512, private<server>, frac 16>) -> !mpc.tensor<65x512, shared, frac 32>
   %4 = mpc.mmul_sp %x, %w : (!mpc.tensor<65x256, shared, frac 16>, !mpc.tensor<256x512, private<server>, frac 16>) -> !mpc.tensor<65x512, shared, frac 32>
-  // CHECK: mpc.trunc local %{{.*}} : !mpc.tensor<65x512, shared, frac 32> -> !mpc.tensor<65x512, shared, frac 16>
-  %5 = mpc.trunc local %4 : !mpc.tensor<65x512, shared, frac 32> -> !mpc.tensor<65x512, shared, frac 16>
-  // CHECK: mpc.trunc dealer %{{.*}} : !mpc.tensor<65x256, shared, frac 32> -> !mpc.tensor<65x256, shared, frac 16>
-  %6 = mpc.trunc dealer %0 : !mpc.tensor<65x256, shared, frac 32> -> !mpc.tensor<65x256, shared, frac 16>
+  // CHECK: mpc.trunc probabilistic %{{.*}} : !mpc.tensor<65x512, shared, frac 32> -> !mpc.tensor<65x512, shared, frac 16>
+  %5 = mpc.trunc probabilistic %4 : !mpc.tensor<65x512, shared, frac 32> -> !mpc.tensor<65x512, shared, frac 16>
+  // CHECK: mpc.trunc exact %{{.*}} : !mpc.tensor<65x256, shared, frac 32> -> !mpc.tensor<65x256, shared, frac 16>
+  %6 = mpc.trunc exact %0 : !mpc.tensor<65x256, shared, frac 32> -> !mpc.tensor<65x256, shared, frac 16>
   return
 }
 
 // CHECK-LABEL: func.func @comparisons
-func.func @comparisons(%x: !mpc.tensor<4x65x65, shared, frac 16>,
-                       %y: !mpc.tensor<4x65x65, shared, frac 16>) {
-  // CHECK: mpc.drelu %{{.*}} : !mpc.tensor<4x65x65, shared, frac 16> -> !mpc.tensor<4x65x65, shared, frac 0>
-  %0 = mpc.drelu %x : !mpc.tensor<4x65x65, shared, frac 16> -> !mpc.tensor<4x65x65, shared, frac 0>
-  // CHECK: mpc.select %{{.*}}, %{{.*}}, %{{.*}} : (!mpc.tensor<4x65x65, shared, frac 0>, !mpc.tensor<4x65x65, shared, frac 16>, !mpc.tensor<4x65x65, shared, frac 16>) -> !mpc.tensor<4x65x65, shared, frac 16>
-  %1 = mpc.select %0, %x, %y : (!mpc.tensor<4x65x65, shared, frac 0>, !mpc.tensor<4x65x65, shared, frac 16>, !mpc.tensor<4x65x65, shared, frac 16>) -> !mpc.tensor<4x65x65, shared, frac 16>
-  // CHECK: mpc.max %{{.*}} axis 2 : !mpc.tensor<4x65x65, shared, frac 16> -> !mpc.tensor<4x65x1, shared, frac 16>
-  %2 = mpc.max %x axis 2 : !mpc.tensor<4x65x65, shared, frac 16> -> !mpc.tensor<4x65x1, shared, frac 16>
+func.func @comparisons(%x: !mpc.tensor<4x65x65, shared, frac 16>) {
   // CHECK: mpc.relu %{{.*}} : !mpc.tensor<4x65x65, shared, frac 16>
-  %3 = mpc.relu %x : !mpc.tensor<4x65x65, shared, frac 16>
+  %0 = mpc.relu %x : !mpc.tensor<4x65x65, shared, frac 16>
   return
 }
 
@@ -85,12 +74,6 @@ func.func @nonlinear(%x: !mpc.tensor<4x65x65, shared, frac 16>,
                      %h: !mpc.tensor<65x256, shared, frac 16>,
                      %g: !mpc.tensor<256, private<server>, frac 16>,
                      %b: !mpc.tensor<256, private<server>, frac 16>) {
-  // CHECK: mpc.exp %{{.*}} : !mpc.tensor<4x65x65, shared, frac 16>
-  %0 = mpc.exp %x : !mpc.tensor<4x65x65, shared, frac 16>
-  // CHECK: mpc.reciprocal %{{.*}} : !mpc.tensor<4x65x65, shared, frac 16>
-  %1 = mpc.reciprocal %0 : !mpc.tensor<4x65x65, shared, frac 16>
-  // CHECK: mpc.rsqrt %{{.*}} : !mpc.tensor<4x65x65, shared, frac 16>
-  %2 = mpc.rsqrt %1 : !mpc.tensor<4x65x65, shared, frac 16>
   // CHECK: mpc.gelu %{{.*}} : !mpc.tensor<65x256, shared, frac 16>
   %3 = mpc.gelu %h : !mpc.tensor<65x256, shared, frac 16>
   // CHECK: mpc.softmax %{{.*}} axis 2 : !mpc.tensor<4x65x65, shared, frac 16>

@@ -31,6 +31,7 @@ def Mpc_Dialect : Dialect {
   }];
   let useDefaultTypePrinterParser = 1;
   let useDefaultAttributePrinterParser = 1;
+  let hasOperationAttrVerify = 1;
   let extraClassDeclaration = [{
     /// Ring size ℓ in bits used by the runtime (Z_2^64).
     static constexpr unsigned kRingBits = 64;

@@ -11,6 +11,8 @@
 #include "mlir/Interfaces/SideEffectInterfaces.h"
 
 #include "mpcvit/dialects/mpc/CommCostOpInterface.h"
+#include "mpcvit/dialects/mpc/KernelCost.h"
+#include "mpcvit/dialects/mpc/KernelOpInterface.h"
 #include "mpcvit/dialects/mpc/MpcAttrs.h"
 #include "mpcvit/dialects/mpc/MpcDialect.h"
 #include "mpcvit/dialects/mpc/MpcTypes.h"

@@ -1,8 +1,12 @@
 //===- MpcOps.td - secret-shared 2PC ops -------------------*- tablegen -*-===//
 //
-// One op per runtime protocol (DESIGN.md §3). Every op implements
-// CommCostOpInterface; costs and sources are in CommCostOpInterface.cpp and
-// PROTOCOLS.md. Visibility and fixed-point rules are checked by verifiers.
+// One op per runtime protocol (DESIGN.md §3), each declared once here: its
+// types and verifier, the runtime kernel the C++ emitter calls, its exact
+// cost (a runtime `*_cost` function, so the model and the counters cannot
+// drift apart) and its calibration key. The emitter, the cost interface and
+// the calibration read these fields through KernelOpInterface and
+// CommCostOpInterface; none of them lists ops. The recipe for a new
+// protocol: docs/adding-a-protocol.md.
 //
 //===----------------------------------------------------------------------===//
 
@@ -13,20 +17,85 @@ include "mpcvit/dialects/mpc/MpcDialect.td"
 include "mpcvit/dialects/mpc/MpcTypes.td"
 include "mpcvit/dialects/mpc/MpcAttrs.td"
 include "mpcvit/dialects/mpc/CommCostOpInterface.td"
+include "mpcvit/dialects/mpc/KernelOpInterface.td"
 include "mlir/IR/BuiltinAttributeInterfaces.td"
 include "mlir/IR/CommonAttrConstraints.td"
 include "mlir/Interfaces/InferTypeOpInterface.td"
 include "mlir/Interfaces/SideEffectInterfaces.td"
 
-class Mpc_CostOp<string mnemonic, list<Trait> traits = []>
+// An mpc op backed by one runtime kernel. A def sets:
+//   kernel        the emitted callee (`k::relu`: runtime/include/mpcvit/
+//                 runtime/kernels.h; `reshape`: layout.h; "" = no statement)
+//   kernelArgs    its arguments as tokens (KernelOpInterface.td)
+//   kernelCode    the C++ text of the `code` token (op-specific)
+//   sessionFrac   1 when the kernel works on the session's fractional bits
+//   cost          a C++ expression of type rt::CommCost: the runtime's cost
+//                 function of exactly that kernel, in terms of `a`
+//                 (KernelCost.h: a.n elements of operand 0, a.out of the
+//                 result, a.rows × a.cols operand 0 over its last axis,
+//                 a.shift, a.s.{frac, trunc, cmp} of the session) and the
+//                 op's accessors (dim(v, i) is a dimension, negative from
+//                 the back). Required: a missing cost is a TableGen error.
+//   calibration   "none" (no local work), "local" (data movement, key
+//                 `local`), "plain" (key = mnemonic), "session" (keys
+//                 MNEMONIC.CMP.TRUNC, MNEMONIC.CMP, MNEMONIC)
+//   calibrationKey  a C++ string expression tried before those keys
+//   calibrationUnits  units of work the seconds are per (default a.n)
+class Mpc_KernelOp<string mnemonic, list<Trait> traits = []>
     : Mpc_Op<mnemonic, !listconcat([Pure,
-        DeclareOpInterfaceMethods<CommCostOpInterface>], traits)>;
+        DeclareOpInterfaceMethods<CommCostOpInterface>,
+        DeclareOpInterfaceMethods<KernelOpInterface>], traits)> {
+  string kernel = ?;
+  list<string> kernelArgs = ["ctx", "operands"];
+  code kernelCode = [{ std::string() }];
+  bit sessionFrac = 0;
+  code cost = ?;
+  string calibration = "plain";
+  code calibrationKey = [{ std::string() }];
+  code calibrationUnits = [{ a.n }];
+
+  let extraClassDefinition = [{
+    ::llvm::StringRef $cppClass::getRuntimeKernel() { return "}] # kernel # [{"; }
+    ::llvm::ArrayRef<::llvm::StringRef> $cppClass::getRuntimeKernelArgs() {
+      static const ::llvm::SmallVector<::llvm::StringRef> args = {}] #
+        !interleave(!foreach(t, kernelArgs, "\"" # t # "\""), ", ") # [{};
+      return args;
+    }
+    bool $cppClass::requiresSessionFrac() { return }] #
+        !if(sessionFrac, "true", "false") # [{; }
+    std::string $cppClass::getRuntimeKernelCode() { return }] # kernelCode # [{; }
+    ::mlir::FailureOr<::mpcvit::mpc::CommCost> $cppClass::getCommCost() {
+      ::mlir::FailureOr<::mpcvit::mpc::KernelCostArgs> args =
+          ::mpcvit::mpc::KernelCostArgs::of(getOperation());
+      if (::mlir::failed(args))
+        return ::mlir::failure();
+      [[maybe_unused]] const ::mpcvit::mpc::KernelCostArgs &a = *args;
+      return }] # cost # [{;
+    }
+    ::llvm::SmallVector<std::string> $cppClass::getCalibrationKeys() {
+      return ::mpcvit::mpc::calibrationKeys(getOperation(), "}] #
+        calibration # [{", }] # calibrationKey # [{);
+    }
+    uint64_t $cppClass::getCalibrationUnits() {
+      ::mlir::FailureOr<::mpcvit::mpc::KernelCostArgs> args =
+          ::mpcvit::mpc::KernelCostArgs::of(getOperation());
+      if (::mlir::failed(args))
+        return 0;
+      [[maybe_unused]] const ::mpcvit::mpc::KernelCostArgs &a = *args;
+      return }] # calibrationUnits # [{;
+    }
+  }];
+}
 
 //===----------------------------------------------------------------------===//
 // Values entering and leaving the secret domain
 //===----------------------------------------------------------------------===//
 
-def Mpc_ConstantOp : Mpc_CostOp<"constant", [ConstantLike]> {
+def Mpc_ConstantOp : Mpc_KernelOp<"constant", [ConstantLike]> {
+  let kernel = "k::publicConstant";
+  let kernelArgs = ["shape", "attr:value", "frac"];
+  let cost = [{ rt::local_cost() }];
+  let calibration = "none";
   let summary = "a public fixed-point constant";
   let description = [{
     A constant known to both parties (part of the program), encoded with the
@@ -45,7 +114,11 @@ def Mpc_ConstantOp : Mpc_CostOp<"constant", [ConstantLike]> {
   let hasVerifier = 1;
 }
 
-def Mpc_ShareOp : Mpc_CostOp<"share"> {
+def Mpc_ShareOp : Mpc_KernelOp<"share"> {
+  let kernel = "k::shareFrom";
+  let kernelArgs = ["ctx", "owner:0", "in:0"];
+  let cost = [{ rt::share_cost(a.n) }];
+  let calibration = "none";
   let summary = "secret-share a party's private input";
   let description = [{
     Turns a `private<p>` value into additive shares. With a PRG seed k01
@@ -65,7 +138,10 @@ def Mpc_ShareOp : Mpc_CostOp<"share"> {
   let hasVerifier = 1;
 }
 
-def Mpc_RevealOp : Mpc_CostOp<"reveal"> {
+def Mpc_RevealOp : Mpc_KernelOp<"reveal"> {
+  let kernel = "k::revealToClient";
+  let kernelArgs = ["ctx", "shared:0"];
+  let cost = [{ rt::reveal_cost(a.n) }];
   let summary = "open a shared value to one party";
   let description = [{
     The other party sends its share (n·ℓ/8 bytes, 1 round) and the receiver
@@ -89,8 +165,9 @@ def Mpc_RevealOp : Mpc_CostOp<"reveal"> {
 // Local linear ops
 //===----------------------------------------------------------------------===//
 
-class Mpc_LocalBinaryOp<string mnemonic, string what>
-    : Mpc_CostOp<mnemonic> {
+class Mpc_LocalBinaryOp<string mnemonic, string what,
+                        list<Trait> traits = []>
+    : Mpc_KernelOp<mnemonic, traits> {
   let summary = what # " of ring tensors, computed locally";
   let arguments = (ins Mpc_AnyTensor:$lhs, Mpc_AnyTensor:$rhs);
   let results = (outs Mpc_AnyTensor:$result);
@@ -100,7 +177,11 @@ class Mpc_LocalBinaryOp<string mnemonic, string what>
   let hasVerifier = 1;
 }
 
-def Mpc_AddOp : Mpc_LocalBinaryOp<"add", "elementwise sum"> {
+def Mpc_AddOp : Mpc_LocalBinaryOp<"add", "elementwise sum", [Commutative]> {
+  let kernel = "k::add";
+  let kernelArgs = ["ctx", "shared:0", "in:1", "sharing:1", "shape"];
+  let cost = [{ rt::local_cost() }];
+  let calibration = "local";
   let description = [{
     x + y with NumPy broadcasting. Local: each party adds its shares; a
     public or the owner's private operand is added by one party only (the
@@ -119,6 +200,10 @@ def Mpc_AddOp : Mpc_LocalBinaryOp<"add", "elementwise sum"> {
 }
 
 def Mpc_SubOp : Mpc_LocalBinaryOp<"sub", "elementwise difference"> {
+  let kernel = "k::sub";
+  let kernelArgs = ["ctx", "shared:0", "in:1", "sharing:1", "shape"];
+  let cost = [{ rt::local_cost() }];
+  let calibration = "local";
   let description = [{
     x − y with the rules of `mpc.add`. Cost: 0 bytes, 0 rounds.
 
@@ -133,6 +218,10 @@ def Mpc_SubOp : Mpc_LocalBinaryOp<"sub", "elementwise difference"> {
 
 def Mpc_MulPublicOp : Mpc_LocalBinaryOp<"mul_public",
                                         "product with a public tensor"> {
+  let kernel = "k::mulPublic";
+  let kernelArgs = ["shared:0", "in:1", "shape"];
+  let cost = [{ rt::local_cost() }];
+  let calibration = "local";
   let description = [{
     x · c with c public (e.g. 1/N of ScaleAttn, 0.125 of Quad GeLU): each
     party multiplies its share by c. NumPy broadcasting. The result has
@@ -148,31 +237,14 @@ def Mpc_MulPublicOp : Mpc_LocalBinaryOp<"mul_public",
   }];
 }
 
-def Mpc_SumOp : Mpc_CostOp<"sum"> {
-  let summary = "sum along one axis, computed locally";
-  let description = [{
-    Sums `axis` and keeps it with size 1 (the row sums of softmax-like
-    normalisations). Cost: 0 bytes, 0 rounds.
-
-    Example:
-    ```mlir
-    %s = mpc.sum %x axis 2 : !mpc.tensor<4x65x65, shared, frac 16>
-        -> !mpc.tensor<4x65x1, shared, frac 16>
-    ```
-  }];
-  let arguments = (ins Mpc_AnyTensor:$input, I64Attr:$axis);
-  let results = (outs Mpc_AnyTensor:$result);
-  let assemblyFormat = [{
-    $input `axis` $axis attr-dict `:` type($input) `->` type($result)
-  }];
-  let hasVerifier = 1;
-}
-
 //===----------------------------------------------------------------------===//
 // Products (Beaver) and truncation
 //===----------------------------------------------------------------------===//
 
-def Mpc_MulSSOp : Mpc_CostOp<"mul_ss"> {
+def Mpc_MulSSOp : Mpc_KernelOp<"mul_ss"> {
+  let kernel = "k::mulSS";
+  let kernelArgs = ["ctx", "in:0", "in:1"];
+  let cost = [{ rt::mul_ss_cost(a.n) }];
   let summary = "elementwise product of two shared tensors (Beaver)";
   let description = [{
     Beaver multiplication (Beaver 1991; CrypTen `beaver.py`): with a dealer
@@ -196,31 +268,10 @@ def Mpc_MulSSOp : Mpc_CostOp<"mul_ss"> {
   let hasVerifier = 1;
 }
 
-def Mpc_MulSPOp : Mpc_CostOp<"mul_sp"> {
-  let summary = "elementwise product of a shared and a server-private tensor";
-  let description = [{
-    x · w with w the server's weights (e.g. a LayerNorm gamma), broadcast to
-    x's shape. As `mmul_sp`: a per-deployment mask B with F = w − B held by
-    the client; online the client opens x₁ − a to the server. Cost: 1
-    round, the client sends n·ℓ/8 bytes and the server 0, n·ℓ/8 offline
-    (n = elements of x). The result has f_x + f_w fractional bits.
-
-    Example:
-    ```mlir
-    %z = mpc.mul_sp %x, %g : (!mpc.tensor<65x256, shared, frac 16>,
-                              !mpc.tensor<256, private<server>, frac 16>)
-        -> !mpc.tensor<65x256, shared, frac 32>
-    ```
-  }];
-  let arguments = (ins Mpc_AnyTensor:$lhs, Mpc_AnyTensor:$rhs);
-  let results = (outs Mpc_AnyTensor:$result);
-  let assemblyFormat = [{
-    $lhs `,` $rhs attr-dict `:` functional-type(operands, results)
-  }];
-  let hasVerifier = 1;
-}
-
-def Mpc_SquareOp : Mpc_CostOp<"square"> {
+def Mpc_SquareOp : Mpc_KernelOp<"square"> {
+  let kernel = "k::square";
+  let kernelArgs = ["ctx", "in:0"];
+  let cost = [{ rt::square_cost(a.n) }];
   let summary = "elementwise square of a shared tensor";
   let description = [{
     x² with a dealer pair (a, a²): open x − a (CrypTen `square`). The result
@@ -239,7 +290,11 @@ def Mpc_SquareOp : Mpc_CostOp<"square"> {
   let hasVerifier = 1;
 }
 
-def Mpc_MMulSSOp : Mpc_CostOp<"mmul_ss"> {
+def Mpc_MMulSSOp : Mpc_KernelOp<"mmul_ss"> {
+  let kernel = "k::mmulSS";
+  let kernelArgs = ["ctx", "in:0", "in:1"];
+  let cost = [{ rt::mmul_ss_cost(dim(getLhs(), -2), dim(getLhs(), -1), dim(getRhs(), -1), a.n / (dim(getLhs(), -2) * dim(getLhs(), -1))) }];
+  let calibrationUnits = [{ a.n * dim(getRhs(), -1) }];
   let summary = "batched product of two shared matrices (matrix Beaver)";
   let description = [{
     X [..., m, k] · Y [..., k, n] with identical batch dimensions, using a
@@ -263,7 +318,11 @@ def Mpc_MMulSSOp : Mpc_CostOp<"mmul_ss"> {
   let hasVerifier = 1;
 }
 
-def Mpc_MMulSPOp : Mpc_CostOp<"mmul_sp"> {
+def Mpc_MMulSPOp : Mpc_KernelOp<"mmul_sp"> {
+  let kernel = "k::mmulSP";
+  let kernelArgs = ["ctx", "in:0", "matrix:1"];
+  let cost = [{ rt::mmul_sp_cost(a.n / dim(getRhs(), 0), dim(getRhs(), 0), dim(getRhs(), 1)) }];
+  let calibrationUnits = [{ a.n * dim(getRhs(), 1) }];
   let summary = "shared activations times server-private weights";
   let description = [{
     X [..., m, k] shared times W [k, n] held by the server (leading
@@ -291,7 +350,15 @@ def Mpc_MMulSPOp : Mpc_CostOp<"mmul_sp"> {
   let hasVerifier = 1;
 }
 
-def Mpc_TruncOp : Mpc_CostOp<"trunc"> {
+def Mpc_TruncOp : Mpc_KernelOp<"trunc"> {
+  let kernel = "k::truncate";
+  let kernelArgs = ["ctx", "in:0", "shift", "code"];
+  let cost = [{ rt::trunc_cost(truncMode(getKind()), a.n, a.shift) }];
+  let kernelCode = [{
+    std::string("TruncMode::") +
+        (getKind() == TruncKind::Exact ? "Exact" : "Probabilistic")
+  }];
+  let calibrationKey = [{ "trunc." + stringifyTruncKind(getKind()).str() }];
   let summary = "fixed-point truncation (arithmetic shift of a shared value)";
   let description = [{
     Divides by 2^(f_in − f_out): the result has f_out < f_in fractional bits
@@ -321,126 +388,41 @@ def Mpc_TruncOp : Mpc_CostOp<"trunc"> {
 // Comparisons
 //===----------------------------------------------------------------------===//
 
-def Mpc_DReluOp : Mpc_CostOp<"drelu"> {
-  let summary = "sign bit: 1 where x ≥ 0, else 0, as a shared ring element";
-  let description = [{
-    DReLU (the derivative of ReLU) of a shared value; the result is a shared
-    0/1 with 0 fractional bits and the shape of the input. Protocol options
-    and costs (A2B + B2A, or a DCF key from the dealer) are in PROTOCOLS.md.
-
-    Example:
-    ```mlir
-    %b = mpc.drelu %x : !mpc.tensor<65x512, shared, frac 16>
-        -> !mpc.tensor<65x512, shared, frac 0>
-    ```
-  }];
-  let arguments = (ins Mpc_AnyTensor:$input);
-  let results = (outs Mpc_AnyTensor:$result);
-  let assemblyFormat = "$input attr-dict `:` type($input) `->` type($result)";
-  let hasVerifier = 1;
-}
-
-def Mpc_SelectOp : Mpc_CostOp<"select"> {
-  let summary = "choose elementwise by a shared 0/1";
-  let description = [{
-    c ? x : y = c·(x − y) + y with c a shared 0/1 (0 fractional bits, the
-    output of `mpc.drelu`) and x, y shared of the result's type.
-
-    Example:
-    ```mlir
-    %z = mpc.select %c, %x, %y : (!mpc.tensor<8, shared, frac 0>,
-                                  !mpc.tensor<8, shared, frac 16>,
-                                  !mpc.tensor<8, shared, frac 16>)
-        -> !mpc.tensor<8, shared, frac 16>
-    ```
-  }];
-  let arguments = (ins Mpc_AnyTensor:$cond, Mpc_AnyTensor:$true_value,
-                       Mpc_AnyTensor:$false_value);
-  let results = (outs Mpc_AnyTensor:$result);
-  let assemblyFormat = [{
-    $cond `,` $true_value `,` $false_value attr-dict `:`
-    functional-type(operands, results)
-  }];
-  let hasVerifier = 1;
-}
-
-def Mpc_MaxOp : Mpc_CostOp<"max"> {
-  let summary = "maximum along one axis of a shared tensor";
-  let description = [{
-    Tree of L − 1 comparisons in ⌈log₂ L⌉ rounds of comparison over an axis
-    of length L; the axis is kept with size 1 (the max subtracted before
-    exp in softmax).
-
-    Example:
-    ```mlir
-    %m = mpc.max %x axis 2 : !mpc.tensor<4x65x65, shared, frac 16>
-        -> !mpc.tensor<4x65x1, shared, frac 16>
-    ```
-  }];
-  let arguments = (ins Mpc_AnyTensor:$input, I64Attr:$axis);
-  let results = (outs Mpc_AnyTensor:$result);
-  let assemblyFormat = [{
-    $input `axis` $axis attr-dict `:` type($input) `->` type($result)
-  }];
-  let hasVerifier = 1;
-}
-
 //===----------------------------------------------------------------------===//
 // Elementwise nonlinear functions (shared in, shared out, same type)
 //===----------------------------------------------------------------------===//
 
-class Mpc_SharedUnaryOp<string mnemonic, string what, string doc>
-    : Mpc_CostOp<mnemonic, [SameOperandsAndResultType]> {
+class Mpc_SharedUnaryOp<string mnemonic, string what>
+    : Mpc_KernelOp<mnemonic, [SameOperandsAndResultType]> {
   let summary = what;
-  let description = doc;
   let arguments = (ins Mpc_AnyTensor:$input);
   let results = (outs Mpc_AnyTensor:$result);
   let assemblyFormat = "$input attr-dict `:` type($result)";
   let hasVerifier = 1;
 }
 
-def Mpc_ReluOp : Mpc_SharedUnaryOp<"relu", "max(x, 0) of a shared tensor", [{
+def Mpc_ReluOp : Mpc_SharedUnaryOp<"relu", "max(x, 0) of a shared tensor"> {
+  let kernel = "k::relu";
+  let kernelArgs = ["ctx", "in:0"];
+  let cost = [{ rt::relu_cost(a.n, a.s.cmp) }];
+  let calibration = "session";
+  let description = [{
     ReLU(x) = DReLU(x) · x; see PROTOCOLS.md for the comparison protocol.
 
     Example:
     ```mlir
     %y = mpc.relu %x : !mpc.tensor<65x512, shared, frac 16>
     ```
-  }]>;
+  }];
+}
 
-def Mpc_ExpOp : Mpc_SharedUnaryOp<"exp", "exp(x) of a shared tensor", [{
-    Accurate for x ≤ 0 (after max-subtraction). Options: (1 + x/2^r)^(2^r)
-    with r squarings (CrypTen `approximations.py`), or lookup tables (SIGMA
-    nExp). See PROTOCOLS.md.
-
-    Example:
-    ```mlir
-    %e = mpc.exp %x : !mpc.tensor<4x65x65, shared, frac 16>
-    ```
-  }]>;
-
-def Mpc_ReciprocalOp : Mpc_SharedUnaryOp<"reciprocal",
-    "1/x of a positive shared tensor", [{
-    Newton–Raphson (CrypTen) or Goldschmidt after normalisation (SPU
-    `fxp_approx.cc`); used once per row by softmax-like normalisations.
-
-    Example:
-    ```mlir
-    %r = mpc.reciprocal %s : !mpc.tensor<4x65x1, shared, frac 16>
-    ```
-  }]>;
-
-def Mpc_RsqrtOp : Mpc_SharedUnaryOp<"rsqrt",
-    "1/√x of a positive shared tensor", [{
-    Used by LayerNorm; SPU's normalise + polynomial or SIGMA's 13-bit table.
-
-    Example:
-    ```mlir
-    %r = mpc.rsqrt %v : !mpc.tensor<65x1, shared, frac 16>
-    ```
-  }]>;
-
-def Mpc_GeluOp : Mpc_SharedUnaryOp<"gelu", "GeLU of a shared tensor", [{
+def Mpc_GeluOp : Mpc_SharedUnaryOp<"gelu", "GeLU of a shared tensor"> {
+  let kernel = "k::gelu";
+  let kernelArgs = ["ctx", "in:0"];
+  let sessionFrac = 1;
+  let cost = [{ rt::gelu_cost(a.s.trunc, a.n, a.s.frac, a.s.cmp) }];
+  let calibration = "session";
+  let description = [{
     Fused GeLU protocol, max error ≤ 1e-3 on [−8, 8] (PUMA piecewise
     polynomial or SIGMA ReLU − LUT; PROTOCOLS.md).
 
@@ -448,13 +430,19 @@ def Mpc_GeluOp : Mpc_SharedUnaryOp<"gelu", "GeLU of a shared tensor", [{
     ```mlir
     %y = mpc.gelu %x : !mpc.tensor<65x512, shared, frac 16>
     ```
-  }]>;
+  }];
+}
 
 //===----------------------------------------------------------------------===//
 // Fused normalisations
 //===----------------------------------------------------------------------===//
 
-def Mpc_SoftmaxOp : Mpc_CostOp<"softmax", [SameOperandsAndResultType]> {
+def Mpc_SoftmaxOp : Mpc_KernelOp<"softmax", [SameOperandsAndResultType]> {
+  let kernel = "k::softmax";
+  let kernelArgs = ["ctx", "in:0"];
+  let sessionFrac = 1;
+  let cost = [{ rt::kernels::softmax_cost(a.s.trunc, a.rows, a.cols, a.s.frac, a.s.cmp) }];
+  let calibration = "session";
   let summary = "max-subtracted softmax of a shared tensor along one axis";
   let description = [{
     max, subtract (local), exp, row sum (local), one reciprocal per row,
@@ -471,8 +459,13 @@ def Mpc_SoftmaxOp : Mpc_CostOp<"softmax", [SameOperandsAndResultType]> {
   let hasVerifier = 1;
 }
 
-def Mpc_ReluSoftmaxOp : Mpc_CostOp<"relu_softmax",
+def Mpc_ReluSoftmaxOp : Mpc_KernelOp<"relu_softmax",
                                    [SameOperandsAndResultType]> {
+  let kernel = "k::reluSoftmax";
+  let kernelArgs = ["ctx", "in:0", "attr:epsilon"];
+  let sessionFrac = 1;
+  let cost = [{ rt::relu_softmax_cost(a.s.trunc, a.rows, a.cols, a.s.frac, a.s.cmp) }];
+  let calibration = "session";
   let summary = "RSAttn normalisation ReLU(x)/(Σ ReLU(x) + ε) of a shared tensor";
   let description = [{
     MPCViT (Zeng et al., ICCV 2023) §3.2: ReLU, row sum (local), one
@@ -493,7 +486,12 @@ def Mpc_ReluSoftmaxOp : Mpc_CostOp<"relu_softmax",
   let hasVerifier = 1;
 }
 
-def Mpc_LayerNormOp : Mpc_CostOp<"layer_norm"> {
+def Mpc_LayerNormOp : Mpc_KernelOp<"layer_norm"> {
+  let kernel = "k::layerNorm";
+  let kernelArgs = ["ctx", "in:0", "weight:1", "weight:2", "attr:epsilon"];
+  let sessionFrac = 1;
+  let cost = [{ rt::layer_norm_cost(a.s.trunc, a.rows, a.cols, a.s.frac, true, a.s.cmp) }];
+  let calibration = "session";
   let summary = "LayerNorm over the last axis with server-private affine";
   let description = [{
     (x − mean)·rsqrt(var + epsilon)·gamma + beta over the last axis D;
@@ -523,7 +521,11 @@ def Mpc_LayerNormOp : Mpc_CostOp<"layer_norm"> {
 // Server weights and data movement (lowering of vit, issue 6)
 //===----------------------------------------------------------------------===//
 
-def Mpc_WeightOp : Mpc_CostOp<"weight"> {
+def Mpc_WeightOp : Mpc_KernelOp<"weight"> {
+  let kernel = "";
+  let kernelArgs = [];
+  let cost = [{ rt::local_cost() }];
+  let calibration = "none";
   let summary = "a server-private weight tensor of the weights file";
   let description = [{
     A model weight (a `vit.constant` of the plaintext model) known only to
@@ -548,7 +550,11 @@ def Mpc_WeightOp : Mpc_CostOp<"weight"> {
   let hasVerifier = 1;
 }
 
-def Mpc_ReshapeOp : Mpc_CostOp<"reshape"> {
+def Mpc_ReshapeOp : Mpc_KernelOp<"reshape"> {
+  let kernel = "reshape";
+  let kernelArgs = ["in:0", "shape"];
+  let cost = [{ rt::local_cost() }];
+  let calibration = "local";
   let summary = "row-major reshape, computed locally";
   let description = [{
     Each party reshapes its share. Element count, visibility and fractional
@@ -566,7 +572,11 @@ def Mpc_ReshapeOp : Mpc_CostOp<"reshape"> {
   let hasVerifier = 1;
 }
 
-def Mpc_TransposeOp : Mpc_CostOp<"transpose"> {
+def Mpc_TransposeOp : Mpc_KernelOp<"transpose"> {
+  let kernel = "transpose";
+  let kernelArgs = ["in:0", "attr:perm"];
+  let cost = [{ rt::local_cost() }];
+  let calibration = "local";
   let summary = "permute the axes, computed locally";
   let description = [{
     Result axis i is input axis `perm[i]` (as `vit.transpose`). Each party
@@ -587,7 +597,11 @@ def Mpc_TransposeOp : Mpc_CostOp<"transpose"> {
   let hasVerifier = 1;
 }
 
-def Mpc_SliceOp : Mpc_CostOp<"slice"> {
+def Mpc_SliceOp : Mpc_KernelOp<"slice"> {
+  let kernel = "slice";
+  let kernelArgs = ["in:0", "attr:offsets", "attr:sizes", "attr:strides"];
+  let cost = [{ rt::local_cost() }];
+  let calibration = "local";
   let summary = "strided static slice, computed locally";
   let description = [{
     result[i…] = input[offsets + i·strides] (as `vit.slice`); `sizes` is
@@ -610,7 +624,11 @@ def Mpc_SliceOp : Mpc_CostOp<"slice"> {
   let hasVerifier = 1;
 }
 
-def Mpc_GatherOp : Mpc_CostOp<"gather"> {
+def Mpc_GatherOp : Mpc_KernelOp<"gather"> {
+  let kernel = "gather";
+  let kernelArgs = ["in:0", "attr:axis", "attr:indices"];
+  let cost = [{ rt::local_cost() }];
+  let calibration = "local";
   let summary = "select entries along one axis by public indices";
   let description = [{
     result[..., i, ...] = input[..., indices[i], ...] along `axis`
@@ -635,7 +653,11 @@ def Mpc_GatherOp : Mpc_CostOp<"gather"> {
   let hasVerifier = 1;
 }
 
-def Mpc_ConcatOp : Mpc_CostOp<"concat"> {
+def Mpc_ConcatOp : Mpc_KernelOp<"concat"> {
+  let kernel = "concat";
+  let kernelArgs = ["ptrs", "attr:axis"];
+  let cost = [{ rt::local_cost() }];
+  let calibration = "local";
   let summary = "concatenate shared tensors along one axis, locally";
   let description = [{
     All operands are shared with the same fractional bits and rank and agree
@@ -658,7 +680,11 @@ def Mpc_ConcatOp : Mpc_CostOp<"concat"> {
   let hasVerifier = 1;
 }
 
-def Mpc_Im2ColOp : Mpc_CostOp<"im2col"> {
+def Mpc_Im2ColOp : Mpc_KernelOp<"im2col"> {
+  let kernel = "im2col";
+  let kernelArgs = ["in:0", "attr:kernel", "attr:strides", "attr:pads"];
+  let cost = [{ rt::local_cost() }];
+  let calibration = "local";
   let summary = "patches of an NCHW image as rows, computed locally";
   let description = [{
     input [B, C, H, W] → [B, Ho·Wo, C·kh·kw]: row p = (oy, ox) holds the
@@ -686,7 +712,12 @@ def Mpc_Im2ColOp : Mpc_CostOp<"im2col"> {
   let hasVerifier = 1;
 }
 
-def Mpc_TwoQuadOp : Mpc_CostOp<"two_quad", [SameOperandsAndResultType]> {
+def Mpc_TwoQuadOp : Mpc_KernelOp<"two_quad", [SameOperandsAndResultType]> {
+  let kernel = "k::twoQuad";
+  let kernelArgs = ["ctx", "in:0"];
+  let sessionFrac = 1;
+  let cost = [{ rt::two_quad_cost(a.s.trunc, a.rows, a.cols, a.s.frac, a.s.cmp) }];
+  let calibration = "session";
   let summary = "2Quad normalisation (x + c)²/Σ_row (x + c)² of a shared tensor";
   let description = [{
     MPCFormer (Li et al., ICLR 2023) §3.2 with c = 5: one square, row sum
@@ -704,7 +735,12 @@ def Mpc_TwoQuadOp : Mpc_CostOp<"two_quad", [SameOperandsAndResultType]> {
   let hasVerifier = 1;
 }
 
-def Mpc_TwoReluOp : Mpc_CostOp<"two_relu", [SameOperandsAndResultType]> {
+def Mpc_TwoReluOp : Mpc_KernelOp<"two_relu", [SameOperandsAndResultType]> {
+  let kernel = "k::twoRelu";
+  let kernelArgs = ["ctx", "in:0"];
+  let sessionFrac = 1;
+  let cost = [{ rt::two_relu_cost(a.s.trunc, a.rows, a.cols, a.s.frac, a.s.cmp) }];
+  let calibration = "session";
   let summary = "2ReLU normalisation ReLU(x)/Σ_row ReLU(x) of a shared tensor";
   let description = [{
     MPCFormer 2ReLU: `mpc.relu_softmax` with ε = 0 (runtime `two_relu`); a

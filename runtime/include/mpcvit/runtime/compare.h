@@ -1,9 +1,9 @@
 //===- compare.h - Comparison family: DReLU, ReLU, max ---------*- C++ -*-===//
 //
-// Two backends, chosen per session by SessionConfig::compare (context.h,
+// Two backends, chosen per session by SessionConfig::compare (session.h,
 // part of the handshake); drelu / relu / max_rows and every protocol built
 // on them dispatch on it, and every *_cost function takes the mode
-// (default kDefaultCompareMode = A2B, context.h).
+// (default kDefaultCompareMode = A2B, session.h).
 //
 // ---- CompareMode::DCF: function secret sharing -----------------------------
 // Boyle, Chandran, Gilboa, Gupta, Ishai, Kohl, Ryffel, Tenzin, "Function

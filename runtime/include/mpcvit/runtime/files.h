@@ -3,7 +3,7 @@
 //
 // One place for the runtime's file I/O: the client's .npy inputs
 // (npy.h), the server's weights file (weights_file.h) and offline
-// correlated randomness (context.h). A file is read only when its size is
+// correlated randomness (correlated.h). A file is read only when its size is
 // at most the caller's bound, which the caller derives from the program,
 // never from the file's own header; private material is written owner-only.
 //

@@ -9,13 +9,13 @@
 //   u64 program hash | u32 comparison mode            (little-endian)
 //
 // The hello carries nothing secret. decodeHello/checkHello are the decoder
-// that bench/fuzz/HandshakeFuzzer.cpp feeds arbitrary bytes.
+// that runtime/fuzz/HandshakeFuzzer.cpp feeds arbitrary bytes.
 //
 //===----------------------------------------------------------------------===//
 #ifndef MPCVIT_RUNTIME_HANDSHAKE_H
 #define MPCVIT_RUNTIME_HANDSHAKE_H
 
-#include "mpcvit/runtime/context.h"
+#include "mpcvit/runtime/session.h"
 
 #include <cstdint>
 #include <string>

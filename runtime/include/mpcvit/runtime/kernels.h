@@ -42,9 +42,14 @@ Shared square(Context &ctx, const Shared &x);
 Shared mmulSS(Context &ctx, const Shared &x, const Shared &y);
 /// mpc.mmul_sp: X[..., k] · W[k, n] → [..., n].
 Shared mmulSP(Context &ctx, const Shared &x, const ServerWeight &w);
-/// mpc.trunc by `bits` (local or dealer).
-Shared truncLocal(Context &ctx, const Shared &x, int bits);
-Shared truncDealer(Context &ctx, const Shared &x, int bits);
+/// mpc.trunc by `bits` (the op's kind, named by what it guarantees):
+/// truncProbabilistic is SecureML §4.1 local share truncation
+/// (trunc_local: 0 bytes, wrong with probability ≈ 2^(k+1-64) per element
+/// for |x| < 2^k), truncExact the dealer's exact-wrap pair (trunc_dealer:
+/// 1 round, never wrong for |x| < 2^62); truncate picks one by `mode`.
+Shared truncProbabilistic(Context &ctx, const Shared &x, int bits);
+Shared truncExact(Context &ctx, const Shared &x, int bits);
+Shared truncate(Context &ctx, const Shared &x, int bits, TruncMode mode);
 /// Elementwise nonlinear ops (same shape out).
 Shared relu(Context &ctx, const Shared &x);
 Shared gelu(Context &ctx, const Shared &x);

@@ -10,12 +10,14 @@
 //               [--weights NAME.weights] [--sessions N] [--max-sessions K]
 //   NAME client --connect H:P (--dealer H:P | --offline DIR)
 //               --input x.npy|DIR [--output logits.npy]
+//               (x.npy float: normalised images; uint8: raw images, when
+//               the program records its normalisation, ProgramInfo)
 //   NAME local  --input x.npy|DIR [--weights NAME.weights]
 //               [--output logits.npy]
 //   every networked role: --tls-cert F --tls-key F --tls-ca F, or --insecure
 //   common: [--json] [--timeout-ms MS] [--threads T]
 //
-// Topology (context.h): the dealer is a service; the server is a service
+// Topology (session_setup.h): the dealer is a service; the server is a service
 // that serves client sessions one after another and concurrently (at most
 // --max-sessions at once, default 4) until SIGTERM/SIGINT (running sessions
 // finish, exit 0) or until --sessions N sessions have run; for each session
@@ -81,7 +83,7 @@ struct ProgramInfo {
   std::string name;
   uint64_t hash = 0; ///< program hash (structure, ring, f, trunc, version)
   int fracBits = kDefaultFracBits;
-  TruncMode trunc = TruncMode::Local;
+  TruncMode trunc = TruncMode::Probabilistic;
   CompareMode compare = kDefaultCompareMode;
   Shape input, output; ///< the client's input and the revealed output
   int outputFrac = kDefaultFracBits;
@@ -94,6 +96,15 @@ struct ProgramInfo {
   /// the client refuses larger values. 0 = not analysed (only NaN/Inf and
   /// the encodable range are checked).
   double inputAbsMax = 0;
+  /// The raw-image normalisation recorded at compile time (module attribute
+  /// `mpcvit.preprocess`): the client also accepts uint8 images (values
+  /// 0..255, the program's NCHW layout) and computes, before sharing,
+  /// x[n, c, ...] = (u · scale − mean[c]) / std[c]. Empty mean: none (a
+  /// uint8 input is then refused).
+  struct Preprocess {
+    double scale = 0;
+    std::vector<double> mean, std;
+  } preprocess;
 };
 
 /// The server's weights (loaded from the file) or, on the client and the

@@ -28,6 +28,7 @@
 #define MPCVIT_RUNTIME_TRANSPORT_H
 
 #include "mpcvit/runtime/tls.h"
+#include "mpcvit/runtime/transport_options.h"
 
 #include <cstddef>
 #include <cstdint>
@@ -43,22 +44,6 @@ namespace mpcvit::rt {
 /// reset, receive timeout, malformed frame.
 struct TransportError : std::runtime_error {
   using std::runtime_error::runtime_error;
-};
-
-/// Timeouts (milliseconds) and limits of a channel.
-struct TransportOptions {
-  int connectTimeoutMs = 10000; ///< connect / accept / TLS handshake deadline
-  /// Base deadline of one send/recv/exchange call (total, not idle time).
-  int ioTimeoutMs = 30000;
-  /// Slowest transfer rate a message is allowed (bytes per second): a call
-  /// moving B bytes must finish within ioTimeoutMs + B / minBytesPerSecond.
-  uint64_t minBytesPerSecond = uint64_t(1) << 20;
-  /// Largest frame accepted when the caller expects no exact size (offline
-  /// bundles): set from the program (ProgramInfo::offlineBytes), never
-  /// from the peer.
-  uint64_t maxMessageBytes = uint64_t(1) << 30;
-  /// Mutual TLS for Channel::secure(); null = plain TCP.
-  std::shared_ptr<const TlsContext> tls;
 };
 
 /// Exact traffic counters of one channel (this endpoint's view).
@@ -134,8 +119,8 @@ private:
   /// *wantRead / *wantWrite), throws on EOF or error.
   size_t writeSome(const uint8_t *p, size_t n, const std::string &what,
                    bool *wantRead, bool *wantWrite);
-  size_t readSome(uint8_t *p, size_t n, const std::string &what,
-                  bool *wantRead, bool *wantWrite);
+  size_t readSome(uint8_t *p, size_t n, const std::string &what, bool *wantRead,
+                  bool *wantWrite);
   int fd_ = -1;
   SSL *ssl_ = nullptr;
   std::vector<uint8_t> stage_; // TLS: header + small payload, one record
