@@ -45,6 +45,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "mpcvit/dialects/ShapeFormat.h"
 #include "mpcvit/dialects/mpc/HeadNorm.h"
 #include "mpcvit/dialects/mpc/MpcOps.h"
 #include "mpcvit/dialects/vit/VitOps.h"
@@ -63,6 +64,7 @@
 #include <cstdio>
 #include <limits>
 #include <optional>
+#include <type_traits>
 
 namespace mpcvit {
 #define GEN_PASS_DEF_LOWERTOMPC
@@ -263,6 +265,67 @@ private:
     return mpc::TruncOp::create(
         b, loc, sharedType(ty(x).getShape(), toFrac), x,
         mpc::TruncKindAttr::get(b.getContext(), truncKind));
+  }
+
+  /// A constant operand of a sum or difference: a public scalar, else the
+  /// server's tensor (both with f bits).
+  FailureOr<Value> addend(Operation *user, Value c) {
+    FailureOr<std::vector<double>> v = values(user, c);
+    if (failed(v))
+      return failure();
+    if (v->size() == 1 && vitShape(c).size() <= 1)
+      return publicScalar(user->getLoc(), v->front(), f, c);
+    return plainWeight(user, c, "add", f);
+  }
+  /// Requires constant `c` to broadcast to `shape` (NumPy rules) without
+  /// growing it: a server tensor multiplies a shared one elementwise.
+  LogicalResult requireBroadcastsTo(Operation *user, Value c,
+                                    ArrayRef<int64_t> shape) {
+    ArrayRef<int64_t> cs = vitShape(c);
+    bool ok = cs.size() <= shape.size();
+    for (size_t i = 0; ok && i < cs.size(); ++i) {
+      int64_t d = cs[cs.size() - 1 - i], e = shape[shape.size() - 1 - i];
+      ok = d == 1 || d == e;
+    }
+    if (!ok)
+      return user->emitOpError("constant of shape ")
+             << mpcvit::shapeStr(cs) << " does not broadcast to the secret "
+             << "operand " << mpcvit::shapeStr(shape);
+    return success();
+  }
+  /// vit.reduce_sum / vit.reduce_mean over any axes: one local mpc.sum per
+  /// axis, for the mean a public 1/N product and one truncation, then a
+  /// reshape when the axes are dropped.
+  template <typename ReduceOp> LogicalResult lowerReduce(ReduceOp o) {
+    FailureOr<Value> x = shared(o, o.getInput());
+    if (failed(x))
+      return failure();
+    Location loc = o.getLoc();
+    int64_t rank = ty(*x).getRank();
+    SmallVector<int64_t> axes;
+    for (int64_t a : o.getAxes())
+      axes.push_back(a < 0 ? a + rank : a);
+    llvm::sort(axes);
+    Value v = *x;
+    uint64_t count = 1;
+    for (int64_t a : axes) {
+      SmallVector<int64_t> shape(ty(v).getShape());
+      count *= uint64_t(shape[a]);
+      shape[a] = 1;
+      v = mpc::SumOp::create(b, loc, sharedType(shape, f), v,
+                             b.getI64IntegerAttr(a));
+    }
+    if (std::is_same_v<ReduceOp, vit::ReduceMeanOp> && count > 1) {
+      Value p = mpc::MulPublicOp::create(
+          b, loc, sharedType(ty(v).getShape(), 2 * f), v,
+          publicScalar(loc, 1.0 / double(count), f));
+      v = trunc(loc, p, f);
+    }
+    ArrayRef<int64_t> out = vitShape(o.getResult());
+    if (ty(v).getShape() != out)
+      v = mpc::ReshapeOp::create(b, loc, sharedType(out, f), v);
+    map[o.getResult()] = v;
+    return success();
   }
 
   // ---- ops -----------------------------------------------------------------
@@ -526,12 +589,19 @@ LogicalResult FunctionLowering::lower(Operation *op) {
         Value p;
         if (isConstant(rhs)) {
           std::optional<double> c = getScalarConstant(rhs);
-          if (!c || int64_t(vitShape(rhs).size()) > ty(*x).getRank())
-            return o.emitOpError("product with a non-scalar constant has no "
-                                 "private lowering yet (expected a scalar "
-                                 "such as the attention scale)");
-          p = mpc::MulPublicOp::create(b, loc, sharedType(resShape(), 2 * f),
-                                       *x, publicScalar(loc, *c, f, rhs));
+          if (c && int64_t(vitShape(rhs).size()) <= ty(*x).getRank()) {
+            p = mpc::MulPublicOp::create(b, loc, sharedType(resShape(), 2 * f),
+                                         *x, publicScalar(loc, *c, f, rhs));
+          } else {
+            // LayerScale γ, per-channel affine: the server's tensor.
+            if (failed(requireBroadcastsTo(o, rhs, ty(*x).getShape())))
+              return failure();
+            FailureOr<Value> w = plainWeight(o, rhs, "mul", f);
+            if (failed(w))
+              return failure();
+            p = mpc::MulSPOp::create(b, loc, sharedType(resShape(), 2 * f), *x,
+                                     *w);
+          }
         } else {
           FailureOr<Value> y = shared(o, rhs);
           if (failed(y))
@@ -544,6 +614,67 @@ LogicalResult FunctionLowering::lower(Operation *op) {
         }
         return result(trunc(loc, p, f));
       })
+      .Case([&](vit::SubOp o) -> LogicalResult {
+        Value lhs = o.getLhs(), rhs = o.getRhs();
+        if (isConstant(lhs) && isConstant(rhs))
+          return o.emitOpError("of two constants should have been folded");
+        if (isConstant(lhs)) {
+          // c − x = (−1)·x + c: a public integer product keeps f bits.
+          FailureOr<Value> x = shared(o, rhs);
+          FailureOr<Value> c = addend(o, lhs);
+          if (failed(x) || failed(c))
+            return failure();
+          Value neg = mpc::MulPublicOp::create(b, loc, ty(*x), *x,
+                                               publicScalar(loc, -1.0, 0));
+          return result(
+              mpc::AddOp::create(b, loc, sharedType(resShape(), f), neg, *c));
+        }
+        FailureOr<Value> x = shared(o, lhs);
+        FailureOr<Value> y = isConstant(rhs) ? addend(o, rhs) : shared(o, rhs);
+        if (failed(x) || failed(y))
+          return failure();
+        return result(
+            mpc::SubOp::create(b, loc, sharedType(resShape(), f), *x, *y));
+      })
+      .Case([&](vit::DivOp o) -> LogicalResult {
+        if (!isConstant(o.getRhs()))
+          return o.emitOpError("division by a secret value has no private "
+                               "lowering (expected a constant divisor, "
+                               "e.g. 255 or a per-channel std)");
+        FailureOr<Value> x = sharedOperand(0);
+        FailureOr<std::vector<double>> d = values(o, o.getRhs());
+        if (failed(x) || failed(d))
+          return failure();
+        std::vector<double> inv(d->size());
+        for (auto [i, v] : llvm::enumerate(*d)) {
+          if (v == 0.0)
+            return o.emitOpError("division by a constant 0");
+          inv[i] = 1.0 / v;
+        }
+        Value p;
+        ArrayRef<int64_t> dShape = vitShape(o.getRhs());
+        if (inv.size() == 1 && int64_t(dShape.size()) <= ty(*x).getRank()) {
+          p = mpc::MulPublicOp::create(
+              b, loc, sharedType(resShape(), 2 * f), *x,
+              publicScalar(loc, inv[0], f, o.getRhs()));
+        } else {
+          if (failed(requireBroadcastsTo(o, o.getRhs(), ty(*x).getShape())))
+            return failure();
+          Value w = weight(loc, dShape, inv, weightName(o.getRhs(), "div"), f,
+                           o.getRhs());
+          p = mpc::MulSPOp::create(b, loc, sharedType(resShape(), 2 * f), *x,
+                                   w);
+        }
+        return result(trunc(loc, p, f));
+      })
+      .Case([&](vit::TanhOp o) -> LogicalResult {
+        FailureOr<Value> x = sharedOperand(0);
+        if (failed(x))
+          return failure();
+        return result(mpc::TanhOp::create(b, loc, ty(*x), *x));
+      })
+      .Case<vit::ReduceSumOp, vit::ReduceMeanOp>(
+          [&](auto o) -> LogicalResult { return lowerReduce(o); })
       .Case([&](vit::ReluOp o) -> LogicalResult {
         FailureOr<Value> x = sharedOperand(0);
         if (failed(x))
@@ -668,20 +799,11 @@ LogicalResult FunctionLowering::lower(Operation *op) {
       .Default([&](Operation *o) -> LogicalResult {
         if (!o->getDialect() || o->getDialect()->getNamespace() != "vit")
           return o->emitOpError("has no private (2PC) lowering");
-        // Primitives --mpcvit-raise-patterns folds into GeLU (erf, tanh),
-        // LayerNorm (sub, div, pow, sqrt, reciprocal, a last-axis mean)
-        // or attention (softmax): before raising that is the fix. Any
-        // other vit op (mean pooling over tokens, exp, ...) is not
-        // removed by raising: it simply has no private lowering yet.
-        bool lastAxisMean = false;
-        if (auto m = dyn_cast<vit::ReduceMeanOp>(o)) {
-          int64_t rank = m.getInput().getType().getRank();
-          lastAxisMean = m.getKeepdims() && m.getAxes().size() == 1 &&
-                         (m.getAxes()[0] == -1 || m.getAxes()[0] == rank - 1);
-        }
-        if (lastAxisMean ||
-            isa<vit::ErfOp, vit::TanhOp, vit::SubOp, vit::DivOp, vit::PowOp,
-                vit::SqrtOp, vit::ReciprocalOp, vit::SoftmaxOp>(o))
+        // Primitives --mpcvit-raise-patterns folds into GeLU (erf) or
+        // LayerNorm (pow, sqrt, reciprocal): before raising that is the
+        // fix. Any other vit op (exp, max, ...) is not removed by raising:
+        // it simply has no private lowering yet.
+        if (isa<vit::ErfOp, vit::PowOp, vit::SqrtOp, vit::ReciprocalOp>(o))
           return o->emitOpError("has no private (2PC) lowering; primitive "
                                 "ops must be raised first "
                                 "(--mpcvit-raise-patterns); if they were, "
@@ -767,8 +889,8 @@ struct LowerToMpcPass : public mpcvit::impl::LowerToMpcBase<LowerToMpcPass> {
     // The session first: the lowering's builders read it (mpc::getSession).
     module->setAttr(mpc::kSessionAttrName,
                     mpc::SessionAttr::get(module.getContext(),
-                                          mpc::MpcDialect::kRingBits,
-                                          fracBits, *kind, *compare));
+                                          mpc::MpcDialect::kRingBits, fracBits,
+                                          *kind, *compare));
     llvm::StringSet<> names;
     for (auto fn : llvm::make_early_inc_range(module.getOps<func::FuncOp>())) {
       FunctionLowering lowering(fn, fracBits, *kind, names);

@@ -55,6 +55,10 @@ uint64_t dim(Value v, int i) {
   return k >= 0 && k < r ? uint64_t(shape[k]) : 1;
 }
 
+uint64_t elements(Value v) {
+  return llvm::cast<RingTensorType>(v.getType()).getNumElements();
+}
+
 llvm::SmallVector<std::string> calibrationKeys(Operation *op, StringRef family,
                                                const std::string &first) {
   llvm::SmallVector<std::string> keys;

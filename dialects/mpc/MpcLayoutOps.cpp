@@ -8,8 +8,8 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "mpcvit/dialects/mpc/MpcOps.h"
 #include "mpcvit/dialects/ShapeFormat.h"
+#include "mpcvit/dialects/mpc/MpcOps.h"
 
 #include "mlir/IR/BuiltinTypes.h"
 #include "llvm/ADT/STLExtras.h"

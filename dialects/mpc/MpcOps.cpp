@@ -216,6 +216,24 @@ LogicalResult MulPublicOp::verify() {
 // Products and truncation
 //===----------------------------------------------------------------------===//
 
+LogicalResult SumOp::verify() {
+  RingTensorType in = ty(getInput()), out = ty(getResult());
+  int64_t axis = getAxis();
+  if (failed(requireShared(*this, getInput(), "input")))
+    return failure();
+  if (axis < 0 || axis >= in.getRank())
+    return emitOpError("axis ")
+           << axis << " is out of range for rank " << in.getRank();
+  SmallVector<int64_t> expected(in.getShape());
+  expected[axis] = 1;
+  if (failed(requireShape(*this, out.getShape(), expected)))
+    return failure();
+  if (failed(requireFrac(*this, out.getFracBits(), in.getFracBits(),
+                         "a sum keeps the fixed-point format")))
+    return failure();
+  return requireVisibility(*this, out.getVisibility(), in.getVisibility());
+}
+
 LogicalResult MulSSOp::verify() {
   RingTensorType a = ty(getLhs()), b = ty(getRhs()), r = ty(getResult());
   if (failed(requireShared(*this, getLhs(), "lhs")) ||
@@ -228,6 +246,25 @@ LogicalResult MulSSOp::verify() {
       failed(requireShared(*this, getResult(), "result")))
     return failure();
   return requireFrac(*this, r.getFracBits(), a.getFracBits() + b.getFracBits(),
+                     "a product adds the operands' fractional bits");
+}
+
+LogicalResult MulSPOp::verify() {
+  RingTensorType a = ty(getLhs()), w = ty(getRhs()), r = ty(getResult());
+  if (failed(requireShared(*this, getLhs(), "lhs")) ||
+      failed(requireServerPrivate(*this, getRhs(), "rhs")))
+    return failure();
+  FailureOr<SmallVector<int64_t>> shape = broadcastShape(*this, a, w);
+  if (failed(shape))
+    return failure();
+  if (ArrayRef<int64_t>(*shape) != a.getShape())
+    return emitOpError("the weights ")
+           << shapeStr(w.getShape()) << " must broadcast to the shared operand "
+           << shapeStr(a.getShape());
+  if (failed(requireShape(*this, r.getShape(), a.getShape())) ||
+      failed(requireShared(*this, getResult(), "result")))
+    return failure();
+  return requireFrac(*this, r.getFracBits(), a.getFracBits() + w.getFracBits(),
                      "a product adds the operands' fractional bits");
 }
 
@@ -305,6 +342,9 @@ LogicalResult TruncOp::verify() {
 //===----------------------------------------------------------------------===//
 
 LogicalResult ReluOp::verify() {
+  return requireShared(*this, getInput(), "input");
+}
+LogicalResult TanhOp::verify() {
   return requireShared(*this, getInput(), "input");
 }
 LogicalResult GeluOp::verify() {

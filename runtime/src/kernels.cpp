@@ -6,6 +6,7 @@
 #include "mpcvit/runtime/gelu.h"
 #include "mpcvit/runtime/layernorm.h"
 #include "mpcvit/runtime/reciprocal.h"
+#include "mpcvit/runtime/sigmoid.h"
 #include "mpcvit/runtime/softmax.h"
 #include "mpcvit/runtime/trunc.h"
 
@@ -64,6 +65,52 @@ Shared sub(Context &ctx, const Shared &x, const RingTensor &y, char ySharing,
 
 Shared mulPublic(const Shared &x, const RingTensor &c, const Shape &out) {
   return broadcastTo(x, out) * broadcastTo(c, out);
+}
+
+Shared mulSP(Context &ctx, const Shared &x, const RingTensor &w,
+             const Shape &out) {
+  if (x.shape != out)
+    throw std::invalid_argument("mulSP: x " + shapeStr(x.shape) +
+                                " does not have the result shape " +
+                                shapeStr(out));
+  bool fits = w.shape.size() <= out.size();
+  for (size_t i = 0; fits && i < w.shape.size(); ++i) {
+    int64_t wd = w.shape[w.shape.size() - 1 - i], od = out[out.size() - 1 - i];
+    fits = wd == 1 || wd == od;
+  }
+  if (!fits)
+    throw std::invalid_argument("mulSP: w " + shapeStr(w.shape) +
+                                " does not broadcast to " + shapeStr(out));
+  Shared ws = share(ctx, 0, w);
+  return withShape(mul_ss(ctx, x, broadcastTo(ws, out)), out);
+}
+
+CommCost mulSP_cost(size_t wElems, size_t n) {
+  return share_cost(wElems) + mul_ss_cost(n);
+}
+
+Shared sum(const Shared &x, int64_t axis) {
+  const int64_t r = int64_t(x.shape.size());
+  if (axis < 0 || axis >= r)
+    throw std::invalid_argument("sum: axis " + std::to_string(axis) +
+                                " out of range for " + shapeStr(x.shape));
+  size_t outer = 1, inner = 1;
+  for (int64_t i = 0; i < axis; ++i)
+    outer *= size_t(x.shape[size_t(i)]);
+  for (int64_t i = axis + 1; i < r; ++i)
+    inner *= size_t(x.shape[size_t(i)]);
+  const size_t len = size_t(x.shape[size_t(axis)]);
+  Shape os = x.shape;
+  os[size_t(axis)] = 1;
+  Shared y(os);
+  for (size_t o = 0; o < outer; ++o)
+    for (size_t k = 0; k < len; ++k) {
+      const uint64_t *src = x.ptr() + (o * len + k) * inner;
+      uint64_t *dst = y.ptr() + o * inner;
+      for (size_t i = 0; i < inner; ++i)
+        dst[i] += src[i];
+    }
+  return y;
 }
 
 Shared mulSS(Context &ctx, const Shared &x, const Shared &y) {
@@ -127,6 +174,14 @@ Shared relu(Context &ctx, const Shared &x) {
 
 Shared gelu(Context &ctx, const Shared &x) {
   return withShape(rt::gelu(ctx, x), x.shape);
+}
+
+Shared sigmoid(Context &ctx, const Shared &x) {
+  return withShape(rt::sigmoid(ctx, x), x.shape);
+}
+
+Shared tanh(Context &ctx, const Shared &x) {
+  return withShape(rt::tanh(ctx, x), x.shape);
 }
 
 Shared expNegPrecise(Context &ctx, const Shared &z) {

@@ -113,6 +113,24 @@ CommCost reciprocal_cost(TruncMode mode, size_t n, int frac, int outFrac,
   return c + scaleBack_cost(n, 32, frac, outFrac);
 }
 
+Shared reciprocal_1to2(Context &ctx, const Shared &x) {
+  const int f = ctx.frac();
+  // Minimax linear start on [1, 2]: x·y0 − 1 equioscillates at x = 1, 1.5, 2.
+  Shared y = linearInit(ctx, x, 24.0 / 17.0, 8.0 / 17.0);
+  const uint64_t two = encodeFixed(2.0, f);
+  for (int it = 0; it < 2; ++it) {
+    Shared t = trunc(ctx, mul_ss(ctx, x, y));
+    Shared u = add_public(ctx, -t, two);
+    y = trunc(ctx, mul_ss(ctx, y, u));
+  }
+  y.shape = x.shape;
+  return y;
+}
+CommCost reciprocal_1to2_cost(TruncMode mode, size_t n, int frac) {
+  return trunc_cost(mode, n, frac) +
+         (mul_ss_cost(n) * 2 + trunc_cost(mode, n, frac) * 2) * 2;
+}
+
 Shared rsqrt(Context &ctx, const Shared &x, int outFrac, int inFrac,
              double postScale) {
   const int f = ctx.frac();

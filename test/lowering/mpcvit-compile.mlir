@@ -37,7 +37,7 @@
 // COST: "online_bytes_sent_per_party": [512, 512], "online_bytes_sent_per_party_max": 512, "online_rounds": 3, "offline_bytes": 580, "online_s_each": [{{.*}}], "offline_s_each": [{{.*}}]}
 // CORRUPT: bad.weights: checksum mismatch: the file is corrupt or was modified
 // EMIT: mpcvit-compile: error: --emit must be mlir, cpp or exe, got 'obj'
-// FAIL: 'vit.sub' op has no private (2PC) lowering
+// FAIL: 'vit.erf' op has no private (2PC) lowering
 // FAIL: mpcvit-compile: error: compiling {{.*}} failed (see the errors above)
 func.func @main(%x: tensor<1x32xf32>) -> tensor<1x32xf32> {
   %w = vit.constant dense<0.5> : tensor<32x32xf32>

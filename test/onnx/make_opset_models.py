@@ -22,20 +22,13 @@ import onnx
 from onnx import TensorProto, helper, numpy_helper
 
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from make_attr_models import const, vi  # noqa: E402  (one copy of the helpers)
+from make_attr_models import model as _model  # noqa: E402
+
+
 def model(nodes, inputs, outputs, inits, opset):
-    g = helper.make_graph(nodes, "g", inputs, outputs, inits)
-    m = helper.make_model(g, opset_imports=[helper.make_opsetid("", opset)],
-                          producer_name="make_opset_models")
-    m.ir_version = 8
-    return m
-
-
-def vi(name, shape):
-    return helper.make_tensor_value_info(name, TensorProto.FLOAT, shape)
-
-
-def const(name, a):
-    return numpy_helper.from_array(np.asarray(a), name)
+    return _model(nodes, inputs, outputs, inits, opset, "g")
 
 
 def main():

@@ -217,6 +217,27 @@ TEST_F(CommCostTest, CompositeCostsFollowTheModuleSession) {
   EXPECT_EQ(keys[2], "relu");
 }
 
+TEST_F(CommCostTest, CalibrationUnitsFollowTheDeclaration) {
+  // Data movement is calibrated per result element (a slice of 17x192 to
+  // 17x64 moves 17·64 elements), products per multiply-accumulate.
+  auto sl = parseOp<SliceOp>("%x: " + sh("17x192"),
+                             "%0 = mpc.slice %x offsets [0, 0] sizes [17, 64] "
+                             "strides [1, 1] : " +
+                                 sh("17x192") + " -> " + sh("17x64"));
+  ASSERT_TRUE(sl);
+  auto k = llvm::cast<KernelOpInterface>(sl.getOperation());
+  EXPECT_EQ(k.getCalibrationUnits(), 17u * 64);
+  ASSERT_EQ(k.getCalibrationKeys().size(), 1u);
+  EXPECT_EQ(k.getCalibrationKeys()[0], "local");
+  auto sp = parseOp<MMulSPOp>("%x: " + sh("9x4") + ", %w: " + srv("4x6"),
+                              "%0 = mpc.mmul_sp %x, %w : (" + sh("9x4") + ", " +
+                                  srv("4x6") + ") -> " + sh("9x6", 32));
+  ASSERT_TRUE(sp);
+  EXPECT_EQ(
+      llvm::cast<KernelOpInterface>(sp.getOperation()).getCalibrationUnits(),
+      9u * 4 * 6);
+}
+
 TEST_F(CommCostTest, SessionAttributeIsVerified) {
   // Unknown values are parse errors; a ring other than the runtime's and
   // fractional bits out of range are verifier errors.

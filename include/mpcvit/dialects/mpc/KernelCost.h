@@ -19,6 +19,7 @@
 #include "mpcvit/runtime/layernorm.h"
 #include "mpcvit/runtime/mmul_sp.h"
 #include "mpcvit/runtime/sharing.h"
+#include "mpcvit/runtime/sigmoid.h"
 #include "mpcvit/runtime/softmax.h"
 #include "mpcvit/runtime/trunc.h"
 
@@ -59,6 +60,8 @@ struct KernelCostArgs {
 
 /// Dimension i of a ring tensor value (i < 0 counts from the back).
 uint64_t dim(mlir::Value v, int i);
+/// Number of elements of a ring tensor value.
+uint64_t elements(mlir::Value v);
 
 /// The calibration keys of `op` (KernelOpInterface::getCalibrationKeys):
 /// `first` (when non-empty), then by `family`: "none" → none, "local" →

@@ -40,7 +40,8 @@ include "mlir/Interfaces/SideEffectInterfaces.td"
 //                 `local`), "plain" (key = mnemonic), "session" (keys
 //                 MNEMONIC.CMP.TRUNC, MNEMONIC.CMP, MNEMONIC)
 //   calibrationKey  a C++ string expression tried before those keys
-//   calibrationUnits  units of work the seconds are per (default a.n)
+//   calibrationUnits  units of work the seconds are per (default a.out for
+//                 "local", else a.n)
 class Mpc_KernelOp<string mnemonic, list<Trait> traits = []>
     : Mpc_Op<mnemonic, !listconcat([Pure,
         DeclareOpInterfaceMethods<CommCostOpInterface>,
@@ -52,7 +53,10 @@ class Mpc_KernelOp<string mnemonic, list<Trait> traits = []>
   code cost = ?;
   string calibration = "plain";
   code calibrationKey = [{ std::string() }];
-  code calibrationUnits = [{ a.n }];
+  // Data movement is per result element, everything else per element of
+  // operand 0.
+  code calibrationUnits =
+      !if(!eq(calibration, "local"), [{ a.out }], [{ a.n }]);
 
   let extraClassDefinition = [{
     ::llvm::StringRef $cppClass::getRuntimeKernel() { return "}] # kernel # [{"; }
@@ -237,6 +241,31 @@ def Mpc_MulPublicOp : Mpc_LocalBinaryOp<"mul_public",
   }];
 }
 
+def Mpc_SumOp : Mpc_KernelOp<"sum"> {
+  let summary = "sum along one axis, computed locally";
+  let description = [{
+    Sums `axis` and keeps it with size 1 (mean and sum pooling over tokens,
+    with a public 1/N product for the mean). Each party sums its shares.
+    Cost: 0 bytes, 0 rounds.
+
+    Example:
+    ```mlir
+    %s = mpc.sum %x axis 1 : !mpc.tensor<1x16x64, shared, frac 16>
+        -> !mpc.tensor<1x1x64, shared, frac 16>
+    ```
+  }];
+  let kernel = "k::sum";
+  let kernelArgs = ["shared:0", "attr:axis"];
+  let cost = [{ rt::local_cost() }];
+  let calibration = "local";
+  let arguments = (ins Mpc_AnyTensor:$input, I64Attr:$axis);
+  let results = (outs Mpc_AnyTensor:$result);
+  let assemblyFormat = [{
+    $input `axis` $axis attr-dict `:` type($input) `->` type($result)
+  }];
+  let hasVerifier = 1;
+}
+
 //===----------------------------------------------------------------------===//
 // Products (Beaver) and truncation
 //===----------------------------------------------------------------------===//
@@ -260,6 +289,38 @@ def Mpc_MulSSOp : Mpc_KernelOp<"mul_ss"> {
         -> !mpc.tensor<65x512, shared, frac 32>
     ```
   }];
+  let arguments = (ins Mpc_AnyTensor:$lhs, Mpc_AnyTensor:$rhs);
+  let results = (outs Mpc_AnyTensor:$result);
+  let assemblyFormat = [{
+    $lhs `,` $rhs attr-dict `:` functional-type(operands, results)
+  }];
+  let hasVerifier = 1;
+}
+
+def Mpc_MulSPOp : Mpc_KernelOp<"mul_sp"> {
+  let summary = "elementwise product of a shared and a server-private tensor";
+  let description = [{
+    x · w with w the server's weights broadcast to x's shape (NumPy rules:
+    LayerScale γ, a per-channel affine, an unfolded BatchNorm scale). "sp"
+    is shared × server-private (as `mmul_sp`), not SPU's shared × public
+    (that is `mul_public` here). The server shares w with the PRZS seed
+    (0 bytes) and the parties run one Beaver product of n = |x| elements
+    (runtime kernels::mulSP): 1 round, 2n·ℓ/8 bytes per party, n·ℓ/8
+    dealer bytes; the client learns nothing of w. The result has
+    f_x + f_w fractional bits.
+
+    Example:
+    ```mlir
+    %z = mpc.mul_sp %x, %g : (!mpc.tensor<65x256, shared, frac 16>,
+                              !mpc.tensor<256, private<server>, frac 16>)
+        -> !mpc.tensor<65x256, shared, frac 32>
+    ```
+  }];
+  let kernel = "k::mulSP";
+  let kernelArgs = ["ctx", "shared:0", "weight:1", "shape"];
+  let cost = [{ rt::kernels::mulSP_cost(elements(getRhs()), a.out) }];
+  let calibrationKey = [{ std::string("mul_ss") }];
+  let calibrationUnits = [{ a.out }];
   let arguments = (ins Mpc_AnyTensor:$lhs, Mpc_AnyTensor:$rhs);
   let results = (outs Mpc_AnyTensor:$result);
   let assemblyFormat = [{
@@ -414,6 +475,27 @@ def Mpc_ReluOp : Mpc_SharedUnaryOp<"relu", "max(x, 0) of a shared tensor"> {
     %y = mpc.relu %x : !mpc.tensor<65x512, shared, frac 16>
     ```
   }];
+}
+
+def Mpc_TanhOp : Mpc_SharedUnaryOp<"tanh", "tanh of a shared tensor"> {
+  let description = [{
+    tanh(x) = 2σ(2x) − 1 with σ(y) = 1/(1 + e^−|y|) for y ≥ 0 and 1 − that
+    otherwise (runtime sigmoid.h: the sign and min(|y|, 16) from one batched
+    comparison, the precise exponential of kernels.h, a reciprocal on
+    (1, 2], one product with the sign). Max error ≤ 4e-4 at f = 16 for every
+    input (measured 8.4e-5); sigmoid (0.5 + 0.5·tanh(x/2), as the importer
+    writes it), SiLU (x·σ(x)) and tanh pooler heads are lowered through it.
+    Cost: rt::tanh_cost (A2B 32 rounds, DCF 24, +8 under exact truncation).
+
+    Example:
+    ```mlir
+    %y = mpc.tanh %x : !mpc.tensor<1x64, shared, frac 16>
+    ```
+  }];
+  let kernel = "k::tanh";
+  let sessionFrac = 1;
+  let cost = [{ rt::tanh_cost(a.s.trunc, a.n, a.s.frac, a.s.cmp) }];
+  let calibration = "session";
 }
 
 def Mpc_GeluOp : Mpc_SharedUnaryOp<"gelu", "GeLU of a shared tensor"> {

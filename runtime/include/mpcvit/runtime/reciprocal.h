@@ -22,6 +22,14 @@
 // Error (measured, f = 16): relative ≤ 2e-4 on [2^−8, 2^21] beyond the
 // output quantisation (the input's own quantisation dominates below 2^−8).
 //
+// reciprocal_1to2: the caller promises x ∈ [1, 2] (e.g. 1 + e^(−t) in
+// sigmoid.h), so steps 1, 2 and 4 are skipped: y0 = 24/17 − (8/17)x (the
+// minimax linear start on [1, 2], relative error 1/17 ≈ 0.059), then
+// 2 Newton–Raphson iterations (0.059 → 3.5e-3 → 1.2e-5). Error
+// (measured, f = 16, test_sigmoid.cpp): ≤ 2.8e-5 absolute on [1, 2]
+// (asserted bound 5e-5).
+// No comparison at all: 4 rounds of mul_ss (+ truncations).
+//
 //===----------------------------------------------------------------------===//
 #ifndef MPCVIT_RUNTIME_RECIPROCAL_H
 #define MPCVIT_RUNTIME_RECIPROCAL_H
@@ -35,6 +43,14 @@ namespace mpcvit::rt {
 Shared reciprocal(Context &ctx, const Shared &x, int outFrac = -1);
 CommCost reciprocal_cost(TruncMode mode, size_t n, int frac, int outFrac = -1,
                          CompareMode cmp = kDefaultCompareMode);
+
+/// 1/x for fixed-point x (f bits) known to lie in [1, 2] (not checked: a
+/// value outside leaves Newton's convergence region and gives garbage; on
+/// (0, 1) ∪ (2, 3) it still converges, more slowly). Result with f bits.
+/// Cost: trunc(n) + 2 · (2 · mul_ss(n) + 2 · trunc(n)) (the session's
+/// truncation `mode`): 4 rounds (Probabilistic), 9 (Exact).
+Shared reciprocal_1to2(Context &ctx, const Shared &x);
+CommCost reciprocal_1to2_cost(TruncMode mode, size_t n, int frac);
 
 /// postScale/√x for fixed-point x with `inFrac` fractional bits (−1: f;
 /// f ≤ inFrac ≤ 28), result with `outFrac` fractional bits (−1: f;
