@@ -341,16 +341,6 @@ LogicalResult TruncOp::verify() {
 // Nonlinear functions and fused normalisations
 //===----------------------------------------------------------------------===//
 
-LogicalResult ReluOp::verify() {
-  return requireShared(*this, getInput(), "input");
-}
-LogicalResult TanhOp::verify() {
-  return requireShared(*this, getInput(), "input");
-}
-LogicalResult GeluOp::verify() {
-  return requireShared(*this, getInput(), "input");
-}
-
 LogicalResult SoftmaxOp::verify() {
   if (failed(requireShared(*this, getInput(), "input")))
     return failure();

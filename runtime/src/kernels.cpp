@@ -176,14 +176,6 @@ Shared gelu(Context &ctx, const Shared &x) {
   return withShape(rt::gelu(ctx, x), x.shape);
 }
 
-Shared sigmoid(Context &ctx, const Shared &x) {
-  return withShape(rt::sigmoid(ctx, x), x.shape);
-}
-
-Shared tanh(Context &ctx, const Shared &x) {
-  return withShape(rt::tanh(ctx, x), x.shape);
-}
-
 Shared expNegPrecise(Context &ctx, const Shared &z) {
   const int f = ctx.frac();
   const int w = std::min(f + 8, 26), r = 8;

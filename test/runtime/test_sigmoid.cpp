@@ -71,11 +71,11 @@ TEST(Sigmoid, SigmoidAndTanhAccuracyAndCost) {
         auto y = runUnary(
             x,
             [&](Context &c, const Shared &s) {
-              return which ? kernels::tanh(c, s) : kernels::sigmoid(c, s);
+              return which ? mpcvit::rt::tanh(c, s) : mpcvit::rt::sigmoid(c, s);
             },
             cfgFor(cmp, tm), m);
-        const CommCost want = which ? tanh_cost(tm, n, 16, cmp)
-                                    : sigmoid_cost(tm, n, 16, cmp);
+        const CommCost want =
+            which ? tanh_cost(tm, n, 16, cmp) : sigmoid_cost(tm, n, 16, cmp);
         EXPECT_EQ(m, want) << m.str() << " vs " << want.str();
         double err = 0, errAt = 0;
         for (size_t i = 0; i < n; ++i) {

@@ -295,7 +295,7 @@ func.func @trunc_public(%x: !mpc.tensor<4, public, frac 32>) {
 // -----
 
 func.func @relu_public(%x: !mpc.tensor<4, public, frac 16>) {
-  // expected-error @+1 {{input must be shared, got public}}
+  // expected-error @+1 {{operand #0 must be shared mpc tensor, but got '!mpc.tensor<4, public, frac 16>'}}
   %0 = mpc.relu %x : !mpc.tensor<4, public, frac 16>
   return
 }
@@ -303,7 +303,7 @@ func.func @relu_public(%x: !mpc.tensor<4, public, frac 16>) {
 // -----
 
 func.func @gelu_public(%x: !mpc.tensor<4, public, frac 16>) {
-  // expected-error @+1 {{input must be shared, got public}}
+  // expected-error @+1 {{operand #0 must be shared mpc tensor, but got '!mpc.tensor<4, public, frac 16>'}}
   %0 = mpc.gelu %x : !mpc.tensor<4, public, frac 16>
   return
 }

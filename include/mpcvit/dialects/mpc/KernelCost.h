@@ -12,16 +12,8 @@
 #include "mpcvit/dialects/mpc/MpcAttrs.h"
 #include "mpcvit/dialects/mpc/MpcTypes.h"
 
-#include "mpcvit/runtime/beaver.h"
-#include "mpcvit/runtime/compare.h"
-#include "mpcvit/runtime/gelu.h"
+// Every protocol's *_cost function (kernels.h includes their headers).
 #include "mpcvit/runtime/kernels.h"
-#include "mpcvit/runtime/layernorm.h"
-#include "mpcvit/runtime/mmul_sp.h"
-#include "mpcvit/runtime/sharing.h"
-#include "mpcvit/runtime/sigmoid.h"
-#include "mpcvit/runtime/softmax.h"
-#include "mpcvit/runtime/trunc.h"
 
 #include "mlir/IR/Operation.h"
 #include "llvm/ADT/SmallVector.h"

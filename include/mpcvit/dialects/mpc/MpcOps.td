@@ -453,13 +453,14 @@ def Mpc_TruncOp : Mpc_KernelOp<"trunc"> {
 // Elementwise nonlinear functions (shared in, shared out, same type)
 //===----------------------------------------------------------------------===//
 
+// Shared in, shared out, same type: the constraints are declarative (no
+// C++ verifier to write for a new elementwise protocol).
 class Mpc_SharedUnaryOp<string mnemonic, string what>
     : Mpc_KernelOp<mnemonic, [SameOperandsAndResultType]> {
   let summary = what;
-  let arguments = (ins Mpc_AnyTensor:$input);
-  let results = (outs Mpc_AnyTensor:$result);
+  let arguments = (ins Mpc_SharedTensor:$input);
+  let results = (outs Mpc_SharedTensor:$result);
   let assemblyFormat = "$input attr-dict `:` type($result)";
-  let hasVerifier = 1;
 }
 
 def Mpc_ReluOp : Mpc_SharedUnaryOp<"relu", "max(x, 0) of a shared tensor"> {
@@ -492,7 +493,7 @@ def Mpc_TanhOp : Mpc_SharedUnaryOp<"tanh", "tanh of a shared tensor"> {
     %y = mpc.tanh %x : !mpc.tensor<1x64, shared, frac 16>
     ```
   }];
-  let kernel = "k::tanh";
+  let kernel = "mpcvit::rt::tanh"; // sigmoid.h, keeps the shape
   let sessionFrac = 1;
   let cost = [{ rt::tanh_cost(a.s.trunc, a.n, a.s.frac, a.s.cmp) }];
   let calibration = "session";

@@ -49,5 +49,8 @@ def Mpc_TensorType : TypeDef<Mpc_Dialect, "RingTensor"> {
 // prints the full `!mpc.tensor<...>` rather than the stripped `<...>`.
 def Mpc_AnyTensor : Type<CPred<"::llvm::isa<::mpcvit::mpc::RingTensorType>($_self)">,
                          "mpc tensor">;
+def Mpc_SharedTensor : Type<And<[Mpc_AnyTensor.predicate,
+    CPred<"::llvm::cast<::mpcvit::mpc::RingTensorType>($_self).isShared()">]>,
+    "shared mpc tensor">;
 
 #endif // MPCVIT_DIALECTS_MPC_MPCTYPES_TD

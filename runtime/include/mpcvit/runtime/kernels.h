@@ -13,9 +13,19 @@
 #ifndef MPCVIT_RUNTIME_KERNELS_H
 #define MPCVIT_RUNTIME_KERNELS_H
 
+// The protocols the kernels delegate to, whose *_cost functions the
+// compiler's op declarations call (include/mpcvit/dialects/mpc/KernelCost.h
+// includes only this header): a new protocol adds its header here.
+#include "mpcvit/runtime/beaver.h"
+#include "mpcvit/runtime/compare.h"
+#include "mpcvit/runtime/gelu.h"
+#include "mpcvit/runtime/layernorm.h"
 #include "mpcvit/runtime/layout.h"
 #include "mpcvit/runtime/mmul_sp.h"
 #include "mpcvit/runtime/sharing.h"
+#include "mpcvit/runtime/sigmoid.h"
+#include "mpcvit/runtime/softmax.h"
+#include "mpcvit/runtime/trunc.h"
 
 namespace mpcvit::rt::kernels {
 
@@ -76,15 +86,7 @@ Shared truncate(Context &ctx, const Shared &x, int bits, TruncMode mode);
 /// Elementwise nonlinear ops (same shape out).
 Shared relu(Context &ctx, const Shared &x);
 Shared gelu(Context &ctx, const Shared &x);
-/// σ(x) and tanh(x) = 2σ(2x) − 1 on the session's f bits (sigmoid.h:
-/// sign and clamp |x| at 16 with one batched comparison, expNegPrecise,
-/// reciprocal_1to2, one select product). Max absolute error at f = 16:
-/// measured 4.1e-5 for σ, 8.4e-5 for tanh; bounds 2e-4 and 4e-4 on every
-/// encodable input (saturated beyond |x| = 16). Costs: rt::sigmoid_cost /
-/// rt::tanh_cost (sigmoid.h; the adapters only restore the shape): A2B 32
-/// rounds, DCF 24 (+ 8 under Exact).
-Shared sigmoid(Context &ctx, const Shared &x);
-Shared tanh(Context &ctx, const Shared &x);
+/// (mpc.tanh calls rt::tanh of sigmoid.h directly: it keeps the shape.)
 /// exp(z) for z ≤ 0 (f bits in and out), more accurate than exp.h's
 /// exp_neg: (1 + z/2^8)^(2^8) computed with f + 8 fractional bits and exact
 /// dealer truncations, times the correction 1 + z²/2^9 (the leading term of
