@@ -321,8 +321,10 @@ void printCostReportJson(const CostReport &r, llvm::raw_ostream &os) {
               j.value(k);
           });
           j.attributeObject("per_head", [&] {
-            for (auto &[k, c] : a.perKind)
-              j.attributeObject(k, [&] { costJson(j, c); });
+            // No structured bindings here: C++17 lambdas cannot capture
+            // them (clang rejects it).
+            for (const auto &kc : a.perKind)
+              j.attributeObject(kc.first, [&] { costJson(j, kc.second); });
           });
         });
     });
@@ -344,8 +346,8 @@ void printCostReportJson(const CostReport &r, llvm::raw_ostream &os) {
       j.attribute("uncalibrated_ops", int64_t(r.uncalibratedOps()));
     }
     j.attributeArray("ops", [&] {
-      for (auto [i, o] : llvm::enumerate(r.ops))
-        j.object([&] {
+      for (size_t i = 0; i < r.ops.size(); ++i)
+        j.object([&, &o = r.ops[i]] {
           j.attribute("index", int64_t(i));
           j.attribute("op", o.name);
           layerJson(j, o.layer);

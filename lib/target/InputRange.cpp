@@ -90,12 +90,11 @@ FailureOr<InputRange> inputRange(const ProgramView &p) {
     auto in = [&](unsigned i) { return bound.lookup(op.getOperand(i)); };
     bool affine =
         llvm::TypeSwitch<Operation *, bool>(&op)
-            .Case<mpc::ShareOp, mpc::ReshapeOp, mpc::TransposeOp,
-                  mpc::SliceOp, mpc::GatherOp, mpc::Im2ColOp, mpc::TruncOp>(
-                [&](Operation *) {
-                  bound[op.getResult(0)] = in(0);
-                  return true;
-                })
+            .Case<mpc::ShareOp, mpc::ReshapeOp, mpc::TransposeOp, mpc::SliceOp,
+                  mpc::GatherOp, mpc::Im2ColOp, mpc::TruncOp>([&](Operation *) {
+              bound[op.getResult(0)] = in(0);
+              return true;
+            })
             .Case<mpc::ConcatOp>([&](Operation *) {
               Bound m;
               for (unsigned i = 0; i < op.getNumOperands(); ++i)
@@ -115,6 +114,22 @@ FailureOr<InputRange> inputRange(const ProgramView &p) {
               if (c.a != 0)
                 return false;
               Bound y = x.scaled(c.b);
+              bound[op.getResult(0)] = y;
+              limit(y, productLimit, &op, productWhy.str());
+              return true;
+            })
+            .Case<mpc::SumOp>([&](mpc::SumOp o) {
+              auto t = llvm::cast<mpc::RingTensorType>(o.getInput().getType());
+              bound[op.getResult(0)] =
+                  in(0).scaled(double(t.getShape()[o.getAxis()]));
+              return true;
+            })
+            .Case<mpc::MulSPOp>([&](mpc::MulSPOp m) {
+              // |x·w| <= max|x| · max|w| (w the server's tensor, a = 0).
+              Bound x = in(0), w = in(1);
+              if (w.a != 0)
+                return false;
+              Bound y = x.scaled(w.b);
               bound[op.getResult(0)] = y;
               limit(y, productLimit, &op, productWhy.str());
               return true;
@@ -152,8 +167,8 @@ FailureOr<InputRange> inputRange(const ProgramView &p) {
         auto t = llvm::cast<mpc::RingTensorType>(v.getType());
         double d = t.getShape().empty() ? 1.0 : double(t.getShape().back());
         limit(b, std::sqrt(std::ldexp(1.0, 30) / d), &op,
-              "LayerNorm needs d·σ² < 2^30 (d = " +
-                  std::to_string(int64_t(d)) + ")");
+              "LayerNorm needs d·σ² < 2^30 (d = " + std::to_string(int64_t(d)) +
+                  ")");
       } else {
         limit(b, productLimit, &op, productWhy.str());
       }

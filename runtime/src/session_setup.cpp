@@ -68,7 +68,7 @@ Role Context::handshake(Channel &ch, bool acceptSide,
         me + ": handshake with " + ch.peerName() + ": peer says it is the " +
         (h.role <= 2 ? roleName(Role(h.role)) : "unknown role") +
         ", this link expects the " + want +
-        " (check the --server/--dealer/--connect addresses)");
+        " (check the --connect and --dealer addresses)");
   }
   Role peer = Role(h.role);
   if (!certRole.empty() && certRole != roleName(peer))
