@@ -262,6 +262,12 @@ int calibrate(const char *path, SessionConfig cfg) {
         run3(
             none, [&](Context &c) { gelu(c, randShare(c, n, -6, 6, 6)); }, cc),
         n);
+    add("tanh" + sfx,
+        run3(
+            none,
+            [&](Context &c) { mpcvit::rt::tanh(c, randShare(c, n, -6, 6, 6)); },
+            cc),
+        n);
     add("softmax" + sfx,
         run3(
             none,
@@ -568,7 +574,7 @@ int main(int argc, char **argv) {
               "  \"setup\": \"server, client, dealer as threads on one "
               "machine, loopback TCP; latency = client online wall time\",\n"
               "  \"hardware_threads\": %u, \"op_reps\": %d,\n  \"ops\": [\n",
-              f, tm == TruncMode::Probabilistic ? "local" : "dealer",
+              f, tm == TruncMode::Probabilistic ? "probabilistic" : "exact",
               compareModeName(kDefaultCompareMode),
               std::thread::hardware_concurrency(), gOpReps);
   for (size_t i = 0; i < ops.size(); ++i)
