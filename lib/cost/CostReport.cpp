@@ -42,7 +42,7 @@ double CostReport::computeSeconds() const {
 unsigned CostReport::uncalibratedOps() const {
   unsigned n = 0;
   for (const OpCost &o : ops)
-    n += !o.computeS && o.op && !llvm::isa<mpc::ShareOp>(o.op);
+    n += !o.computeS && o.op && !computeWork(o.op).keys.empty();
   return n;
 }
 

@@ -231,13 +231,16 @@ LogicalResult Emitter::emitOp(Operation *op) {
 }
 
 LogicalResult Emitter::emit(StringRef name) {
-  // Weight indices; mmul_sp operands are deployed matrices.
+  // Weight indices; a weight some kernel takes as `matrix:N` (mmul_sp's
+  // W) is a deployed matrix (masked once per deployment, runtime mmul_sp.h).
   for (auto [i, w] : llvm::enumerate(p.weights)) {
     weightIndex[w.getOperation()] = i;
-    for (Operation *u : w->getUsers())
-      if (auto m = llvm::dyn_cast<mpc::MMulSPOp>(u))
-        if (m.getRhs() == w.getResult())
-          matrices.insert(i);
+    for (OpOperand &use : w->getUses()) {
+      auto k = llvm::dyn_cast<mpc::KernelOpInterface>(use.getOwner());
+      std::string token = "matrix:" + std::to_string(use.getOperandNumber());
+      if (k && llvm::is_contained(k.getRuntimeKernelArgs(), token))
+        matrices.insert(i);
+    }
   }
   uint64_t hash = programHash(p);
   // The dealer's bytes per inference (both parties), from the ops' own
