@@ -273,7 +273,7 @@ private:
     FailureOr<std::vector<double>> v = values(user, c);
     if (failed(v))
       return failure();
-    if (v->size() == 1 && vitShape(c).size() <= 1)
+    if (v->size() == 1)
       return publicScalar(user->getLoc(), v->front(), f, c);
     return plainWeight(user, c, "add", f);
   }
@@ -557,27 +557,11 @@ LogicalResult FunctionLowering::lower(Operation *op) {
         FailureOr<Value> x = shared(o, lhs);
         if (failed(x))
           return failure();
-        Value y;
-        if (isConstant(rhs)) {
-          FailureOr<std::vector<double>> c = values(o, rhs);
-          if (failed(c))
-            return failure();
-          if (c->size() == 1) {
-            y = publicScalar(loc, c->front(), f, rhs);
-          } else {
-            FailureOr<Value> w = plainWeight(o, rhs, "add", f);
-            if (failed(w))
-              return failure();
-            y = *w;
-          }
-        } else {
-          FailureOr<Value> s = shared(o, rhs);
-          if (failed(s))
-            return failure();
-          y = *s;
-        }
+        FailureOr<Value> y = isConstant(rhs) ? addend(o, rhs) : shared(o, rhs);
+        if (failed(y))
+          return failure();
         return result(
-            mpc::AddOp::create(b, loc, sharedType(resShape(), f), *x, y));
+            mpc::AddOp::create(b, loc, sharedType(resShape(), f), *x, *y));
       })
       .Case([&](vit::MulOp o) -> LogicalResult {
         Value lhs = o.getLhs(), rhs = o.getRhs();

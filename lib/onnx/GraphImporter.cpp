@@ -287,6 +287,18 @@ private:
     h->i = std::move(data);
     return h;
   }
+  /// Output 0 = f applied to every element of the float constant h, rounded
+  /// to h's element type (constant folding of elementwise ops).
+  void setFoldedFloats(const HostTensor &h,
+                       llvm::function_ref<double(double)> f) {
+    std::vector<double> out = h.f;
+    for (double &v : out) {
+      v = f(v);
+      if (h.kind == HostTensor::Kind::F32)
+        v = static_cast<float>(v);
+    }
+    setOutput(0, Val{Value(), hostFloats(h.shape, std::move(out), h.kind)});
+  }
   HostPtr hostFloats(std::vector<int64_t> shape, std::vector<double> data,
                      HostTensor::Kind kind) {
     auto h = std::make_shared<HostTensor>();
@@ -350,8 +362,9 @@ private:
 
   /// A scalar float constant (f32 or f64 like the graph) as a runtime value.
   Value scalar(double v) {
-    Val s{Value(), hostFloats({}, {v}, floatTy.isF32() ? HostTensor::Kind::F32
-                                                       : HostTensor::Kind::F64)};
+    Val s{Value(), hostFloats({}, {v},
+                              floatTy.isF32() ? HostTensor::Kind::F32
+                                              : HostTensor::Kind::F64)};
     return rt(s);
   }
   /// A host constant with no elements (the value of an empty slice or
@@ -393,9 +406,10 @@ const llvm::StringMap<llvm::SmallVector<llvm::StringRef, 6>> &opAttributes() {
       [] {
         llvm::StringMap<llvm::SmallVector<llvm::StringRef, 6>> t;
         for (const char *op :
-             {"Identity", "Add", "Sub", "Mul", "Div", "Pow", "Equal", "Sqrt",
-              "Reciprocal", "Erf", "Tanh", "Relu", "Exp", "Neg", "MatMul",
-              "Expand", "Where", "Range", "Sigmoid", "HardSwish"})
+             {"Identity", "Add",   "Sub",   "Mul",        "Div",
+              "Pow",      "Equal", "Sqrt",  "Reciprocal", "Erf",
+              "Tanh",     "Relu",  "Exp",   "Neg",        "MatMul",
+              "Expand",   "Where", "Range", "Sigmoid",    "HardSwish"})
           t[op] = {};
         t["Constant"] = {"value", "value_float", "value_floats", "value_int",
                          "value_ints"};
@@ -668,8 +682,7 @@ void Importer::importNode() {
     return importDropout();
   if (op == "Pow")
     return importPow();
-  if (op == "Add" || op == "Sub" || op == "Mul" || op == "Div" ||
-      op == "Equal")
+  if (op == "Add" || op == "Sub" || op == "Mul" || op == "Div" || op == "Equal")
     return importElementwiseBinary(op);
   if (op == "Sigmoid" || op == "HardSigmoid" || op == "HardSwish")
     return importSigmoidLike(op);
@@ -891,11 +904,10 @@ void Importer::importPow() {
       int64_t n = static_cast<int64_t>(e[0]);
       if (n == 0) {
         checkSize(numel(shape));
-        setOutput(0, Val{Value(), hostFloats(shape,
-                                             std::vector<double>(numel(shape),
-                                                                 1.0),
-                                             floatTy.isF32()
-                                                 ? HostTensor::Kind::F32
+        setOutput(0,
+                  Val{Value(),
+                      hostFloats(shape, std::vector<double>(numel(shape), 1.0),
+                                 floatTy.isF32() ? HostTensor::Kind::F32
                                                  : HostTensor::Kind::F64)});
         return;
       }
@@ -918,9 +930,9 @@ void Importer::importPow() {
       Val ef{Value(), hostFloats(h.shape, e,
                                  floatTy.isF32() ? HostTensor::Kind::F32
                                                  : HostTensor::Kind::F64)};
-      setOutput(0, Val{vit::PowOp::create(b, loc, tensorTy(shape), rt(x),
-                                          rt(ef)),
-                       nullptr});
+      setOutput(0,
+                Val{vit::PowOp::create(b, loc, tensorTy(shape), rt(x), rt(ef)),
+                    nullptr});
       return;
     }
   }
@@ -941,17 +953,12 @@ void Importer::importSigmoidLike(llvm::StringRef op) {
     HostTensor &h = constInput(0, "input");
     if (!h.isFloat())
       fail("integer input is not supported");
-    std::vector<double> out = h.f;
-    for (double &v : out) {
+    setFoldedFloats(h, [&](double v) {
       if (op == "Sigmoid")
-        v = 1.0 / (1.0 + std::exp(-v));
-      else
-        v = (op == "HardSwish" ? v : 1.0) *
-            std::max(0.0, std::min(1.0, alpha * v + beta));
-      if (h.kind == HostTensor::Kind::F32)
-        v = static_cast<float>(v);
-    }
-    setOutput(0, Val{Value(), hostFloats(h.shape, out, h.kind)});
+        return 1.0 / (1.0 + std::exp(-v));
+      return (op == "HardSwish" ? v : 1.0) *
+             std::max(0.0, std::min(1.0, alpha * v + beta));
+    });
     return;
   }
   Value v = x.v;
@@ -967,9 +974,9 @@ void Importer::importSigmoidLike(llvm::StringRef op) {
   }
   // max(0, min(1, αx + β)) = 1 − relu(1 − relu(αx + β)); HardSwish is x
   // times HardSigmoid(x) with α = 1/6, β = 1/2.
-  Value a = vit::AddOp::create(
-      b, loc, ty, vit::MulOp::create(b, loc, ty, v, scalar(alpha)),
-      scalar(beta));
+  Value a = vit::AddOp::create(b, loc, ty,
+                               vit::MulOp::create(b, loc, ty, v, scalar(alpha)),
+                               scalar(beta));
   Value r = vit::ReluOp::create(b, loc, ty, a);
   Value c = vit::ReluOp::create(b, loc, ty,
                                 vit::SubOp::create(b, loc, ty, scalar(1.0), r));
@@ -992,26 +999,21 @@ void Importer::importUnary(llvm::StringRef op) {
       setOutput(0, Val{Value(), hostInts(h.shape, out)});
       return;
     }
-    std::vector<double> out = h.f;
-    for (double &v : out) {
+    setFoldedFloats(h, [&](double v) {
       if (op == "Sqrt")
-        v = std::sqrt(v);
-      else if (op == "Reciprocal")
-        v = 1.0 / v;
-      else if (op == "Erf")
-        v = std::erf(v);
-      else if (op == "Tanh")
-        v = std::tanh(v);
-      else if (op == "Relu")
-        v = std::max(v, 0.0);
-      else if (op == "Exp")
-        v = std::exp(v);
-      else
-        v = -v;
-      if (h.kind == HostTensor::Kind::F32)
-        v = static_cast<float>(v);
-    }
-    setOutput(0, Val{Value(), hostFloats(h.shape, out, h.kind)});
+        return std::sqrt(v);
+      if (op == "Reciprocal")
+        return 1.0 / v;
+      if (op == "Erf")
+        return std::erf(v);
+      if (op == "Tanh")
+        return std::tanh(v);
+      if (op == "Relu")
+        return std::max(v, 0.0);
+      if (op == "Exp")
+        return std::exp(v);
+      return -v;
+    });
     return;
   }
   Value v = x.v;
@@ -1288,8 +1290,8 @@ void Importer::importLayerNorm() {
   Value sd = vit::SqrtOp::create(
       b, loc, var.getType(),
       vit::AddOp::create(b, loc, var.getType(), var, scalar(eps)));
-  setOutput(2, Val{vit::ReciprocalOp::create(b, loc, var.getType(), sd),
-                   nullptr});
+  setOutput(2,
+            Val{vit::ReciprocalOp::create(b, loc, var.getType(), sd), nullptr});
 }
 
 void Importer::importGelu() {
@@ -1796,9 +1798,9 @@ void Importer::importReduce(llvm::StringRef op) {
       out.push_back(xs[i]);
     else if (keep)
       out.push_back(1);
-  eval::ReduceKind kind = op == "ReduceMean" ? eval::ReduceKind::Mean
-                          : op == "ReduceMax"  ? eval::ReduceKind::Max
-                                               : eval::ReduceKind::Sum;
+  eval::ReduceKind kind = op == "ReduceMean"  ? eval::ReduceKind::Mean
+                          : op == "ReduceMax" ? eval::ReduceKind::Max
+                                              : eval::ReduceKind::Sum;
   if (x.isConst()) {
     HostTensor &h = constInput(0, "data");
     if (!h.isFloat())

@@ -37,7 +37,7 @@ std::string where(Operation *op) {
 } // namespace
 
 FailureOr<InputRange> inputRange(const ProgramView &p) {
-  const int f = int(p.fracBits);
+  const int f = int(p.session.getFracBits());
   const double productLimit = std::ldexp(1.0, 62 - 2 * f);
   InputRange r;
   r.absMax = std::ldexp(1.0, 62 - f);

@@ -26,10 +26,7 @@ FailureOr<ProgramView> getProgram(ModuleOp module) {
     return module.emitError("missing the ")
            << mpc::kSessionAttrName
            << " module attribute: run --mpcvit-lower-to-mpc";
-  mpc::SessionAttr session = mpc::getSession(module);
-  p.fracBits = session.getFracBits();
-  p.trunc = session.getTrunc();
-  p.compare = session.getCompare();
+  p.session = mpc::getSession(module);
   FunctionType ft = p.fn.getFunctionType();
   auto isClient = [](Type t) {
     auto r = llvm::dyn_cast<mpc::RingTensorType>(t);
@@ -70,9 +67,9 @@ uint64_t programHash(const ProgramView &p) {
   func::FuncOp fn = p.fn;
   Fnv f;
   f.add("mpcvit-program-v1");
-  f.add(std::to_string(p.fracBits));
-  f.add(mpc::stringifyTruncKind(p.trunc));
-  if (p.compare == mpc::CompareKind::DCF) // absent for A2B
+  f.add(std::to_string(p.session.getFracBits()));
+  f.add(mpc::stringifyTruncKind(p.session.getTrunc()));
+  if (p.session.getCompare() == mpc::CompareKind::DCF) // absent for A2B
     f.add("dcf");
   DenseMap<Value, unsigned> ids;
   for (BlockArgument a : fn.getArguments())

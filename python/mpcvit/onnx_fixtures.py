@@ -234,7 +234,8 @@ def make_torch_fixture(out, name):
 # Hand-written graphs (onnx.helper; no torch needed)
 # ----------------------------------------------------------------------------
 
-def _model(nodes, inputs, outputs, inits, opset, name):
+def graph_model(nodes, inputs, outputs, inits, opset, name):
+    """An ONNX ModelProto (IR version 8) of one graph at `opset`."""
     g = helper.make_graph(nodes, name, inputs, outputs, inits)
     m = helper.make_model(g, opset_imports=[helper.make_opsetid("", opset)],
                           producer_name="mpcvit.onnx_fixtures")
@@ -260,7 +261,7 @@ def make_gelu20(out):
         helper.make_node("LayerNormalization", ["h3", "g", "be"], ["y"],
                          axis=-1, epsilon=1e-5),
     ]
-    m = _model(nodes, [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 5, 16])],
+    m = graph_model(nodes, [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 5, 16])],
                [helper.make_tensor_value_info("y", TensorProto.FLOAT, [1, 5, 24])],
                [numpy_helper.from_array(a, n) for a, n in
                 [(w, "w"), (b, "b"), (g, "g"), (be, "be")]], 20, "gelu20")
@@ -280,7 +281,7 @@ def make_dyn_batch(out):
     w = rng.standard_normal((8, 4)).astype(np.float32)
     nodes = [helper.make_node("MatMul", ["x", "w"], ["h"]),
              helper.make_node("Relu", ["h"], ["y"])]
-    m = _model(nodes, [helper.make_tensor_value_info("x", TensorProto.FLOAT, ["N", 8])],
+    m = graph_model(nodes, [helper.make_tensor_value_info("x", TensorProto.FLOAT, ["N", 8])],
                [helper.make_tensor_value_info("y", TensorProto.FLOAT, ["N", 4])],
                [numpy_helper.from_array(w, "w")], 13, "dyn_batch")
     onnx.save(m, os.path.join(out, "dyn_batch.onnx"))
@@ -326,7 +327,7 @@ def make_ops_zoo(out):
         helper.make_node("Softmax", ["t"], ["y2"], axis=1),
     ]
     vi = helper.make_tensor_value_info
-    m = _model(nodes, [vi("x", TensorProto.FLOAT, [2, 3, 8])],
+    m = graph_model(nodes, [vi("x", TensorProto.FLOAT, [2, 3, 8])],
                [vi("y0", TensorProto.FLOAT, [2, 6]),
                 vi("y1", TensorProto.FLOAT, [2, 4, 1]),
                 vi("y2", TensorProto.FLOAT, [2, 5, 3])],
@@ -355,12 +356,12 @@ def make_errors(out):
         f.write(b"\x08\x07\x12\xff\xff\xff\xff\x0fthis is not an ONNX model\n")
     vi = helper.make_tensor_value_info
     # An op the importer does not cover.
-    m = _model([helper.make_node("NonZero", ["x"], ["y"], name="nz0")],
+    m = graph_model([helper.make_node("NonZero", ["x"], ["y"], name="nz0")],
                [vi("x", TensorProto.FLOAT, [2, 3])],
                [vi("y", TensorProto.INT64, [2, None])], [], 13, "unsupported")
     onnx.save(m, os.path.join(out, "err_unsupported.onnx"))
     # Symbolic batch and sequence dimensions.
-    m = _model([helper.make_node("Relu", ["x"], ["y"])],
+    m = graph_model([helper.make_node("Relu", ["x"], ["y"])],
                [vi("x", TensorProto.FLOAT, ["batch", "seq", 8])],
                [vi("y", TensorProto.FLOAT, ["batch", "seq", 8])], [], 13, "dynamic")
     onnx.save(m, os.path.join(out, "err_dynamic.onnx"))
@@ -373,17 +374,17 @@ def make_errors(out):
                  ("length", "64")):
         e = w.external_data.add()
         e.key, e.value = k, v
-    m = _model([helper.make_node("MatMul", ["x", "w"], ["y"])],
+    m = graph_model([helper.make_node("MatMul", ["x", "w"], ["y"])],
                [vi("x", TensorProto.FLOAT, [1, 4])],
                [vi("y", TensorProto.FLOAT, [1, 4])], [w], 13, "external")
     onnx.save(m, os.path.join(out, "err_external.onnx"))
     # Shapes that do not broadcast.
-    m = _model([helper.make_node("Add", ["a", "b"], ["y"], name="add_bad")],
+    m = graph_model([helper.make_node("Add", ["a", "b"], ["y"], name="add_bad")],
                [vi("a", TensorProto.FLOAT, [1, 3]), vi("b", TensorProto.FLOAT, [1, 4])],
                [vi("y", TensorProto.FLOAT, [1, 4])], [], 13, "shapes")
     onnx.save(m, os.path.join(out, "err_shapes.onnx"))
     # A graph output declared with another shape than the graph computes.
-    m = _model([helper.make_node("Relu", ["x"], ["y"], name="relu0")],
+    m = graph_model([helper.make_node("Relu", ["x"], ["y"], name="relu0")],
                [vi("x", TensorProto.FLOAT, [1, 3])],
                [vi("y", TensorProto.FLOAT, [1, 4])], [], 13, "output_shape")
     onnx.save(m, os.path.join(out, "err_output_shape.onnx"))

@@ -20,25 +20,20 @@ import numpy as np
 import mpcvit
 from mpcvit import api, data
 from mpcvit.plaintext import plaintext_logits
-from tests.util import BIN, REPO, have_fmnist, tool
+from tests.util import BIN, REPO, missing_tools_or_data
 
 MODEL = os.path.join(REPO, "models", "fmnist", "mpcvit_mu0.5")
 ONNX = os.path.join(MODEL, "model.onnx")
 ARCH = os.path.join(MODEL, "arch.json")
 DOC = os.path.join(REPO, "docs", "python-api.md")
-TOOLS = ("mpcvit-compile", "mpcvit-opt", "mpcvit-translate", "mpcvit-run")
 
 
 def missing():
     """Why the end-to-end tests cannot run, or None."""
-    absent = [t for t in TOOLS if not tool(t)]
-    if absent:
-        return f"C++ tools not built ({', '.join(absent)}; set MPCVIT_BUILD_DIR)"
-    if not have_fmnist():
-        return "Fashion-MNIST not installed"
-    if not os.path.isfile(ONNX):
-        return f"no {ONNX}"
-    return None
+    why = missing_tools_or_data()
+    if why is None and not os.path.isfile(ONNX):
+        why = f"no {ONNX}"
+    return why
 
 
 def doc_blocks(path=DOC):

@@ -16,22 +16,12 @@ import unittest
 
 import numpy as np
 
-from tests.util import BIN, REPO, have_fmnist, tool
+from tests.util import BIN, REPO, missing_tools_or_data
 
 MODEL = os.path.join(REPO, "models", "fmnist", "mpcvit_mu0.5")
-TOOLS = ("mpcvit-compile", "mpcvit-opt", "mpcvit-translate", "mpcvit-run")
 
 sys.path.insert(0, os.path.join(REPO, "bench"))
 import model_dirs  # noqa: E402
-
-
-def missing():
-    absent = [t for t in TOOLS if not tool(t)]
-    if absent:
-        return f"C++ tools not built ({', '.join(absent)}; set MPCVIT_BUILD_DIR)"
-    if not have_fmnist():
-        return "Fashion-MNIST not installed"
-    return None
 
 
 def free_port():
@@ -54,7 +44,7 @@ class ModelDirsTest(unittest.TestCase):
             self.assertEqual(model_dirs.data(d, 2), (None, None))
 
 
-@unittest.skipIf(missing(), missing())
+@unittest.skipIf(missing_tools_or_data(), missing_tools_or_data())
 class BenchScriptsTest(unittest.TestCase):
     def setUp(self):
         from mpcvit import data

@@ -18,3 +18,18 @@ def tool(name):
 
 def have_fmnist():
     return os.path.isfile(os.path.join(FMNIST, "t10k-images-idx3-ubyte.gz"))
+
+
+# The C++ tools the end-to-end tests drive.
+TOOLS = ("mpcvit-compile", "mpcvit-opt", "mpcvit-translate", "mpcvit-run")
+
+
+def missing_tools_or_data():
+    """Why the end-to-end tests cannot run (tools not built, Fashion-MNIST
+    not installed), or None."""
+    absent = [t for t in TOOLS if not tool(t)]
+    if absent:
+        return f"C++ tools not built ({', '.join(absent)}; set MPCVIT_BUILD_DIR)"
+    if not have_fmnist():
+        return "Fashion-MNIST not installed"
+    return None

@@ -185,21 +185,6 @@ std::vector<uint64_t> CorrelatedRandomness::corrBool(
   return r;
 }
 
-std::vector<uint8_t>
-CorrelatedRandomness::dealerBlob(int toParty, size_t n,
-                                 const std::vector<uint8_t> &blob) {
-  if (isDealer()) {
-    if (blob.size() != n)
-      throw ProtocolError("dealerBlob: blob size mismatch");
-    out_[toParty].insert(out_[toParty].end(), blob.begin(), blob.end());
-    return blob;
-  }
-  if (party() != toParty)
-    return {};
-  const uint8_t *p = take(n, "dealerBlob");
-  return std::vector<uint8_t>(p, p + n);
-}
-
 const uint8_t *
 CorrelatedRandomness::dealerBlobView(int toParty, size_t n,
                                      const std::vector<uint8_t> &blob) {
@@ -212,6 +197,15 @@ CorrelatedRandomness::dealerBlobView(int toParty, size_t n,
   if (party() != toParty)
     return nullptr;
   return take(n, "dealerBlobView");
+}
+
+std::vector<uint8_t>
+CorrelatedRandomness::dealerBlob(int toParty, size_t n,
+                                 const std::vector<uint8_t> &blob) {
+  const uint8_t *p = dealerBlobView(toParty, n, blob); // the one layout
+  if (isDealer())
+    return blob;
+  return p ? std::vector<uint8_t>(p, p + n) : std::vector<uint8_t>{};
 }
 
 Prg CorrelatedRandomness::weightPrg(uint64_t weightId) const {

@@ -17,12 +17,9 @@ import onnx
 from onnx import TensorProto, helper, numpy_helper
 
 
-def model(nodes, inputs, outputs, inits, opset, name):
-    g = helper.make_graph(nodes, name, inputs, outputs, inits)
-    m = helper.make_model(g, opset_imports=[helper.make_opsetid("", opset)],
-                          producer_name="make_attr_models")
-    m.ir_version = 8
-    return m
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                "..", "..", "python"))
+from mpcvit.onnx_fixtures import graph_model as model  # noqa: E402
 
 
 def vi(name, shape):

@@ -332,7 +332,7 @@ int main(int argc, char **argv) {
       mlir::succeeded(range))
     llvm::outs() << "mpcvit-compile: " << base << ": client inputs must stay "
                  << "within |x| <= " << llvm::format("%.6g", range->absMax)
-                 << " (" << program->fracBits << " fractional bits; limited "
+                 << " (" << program->session.getFracBits() << " fractional bits; limited "
                  << "by " << range->limitBy << ")\n";
   if (Expected<std::optional<mpcvit::Preprocess>> p =
           mpcvit::modulePreprocess(*module);

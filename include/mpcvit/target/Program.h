@@ -22,10 +22,7 @@ namespace mpcvit::target {
 struct ProgramView {
   mlir::func::FuncOp fn;
   llvm::SmallVector<mpc::WeightOp> weights;
-  // The module's #mpc.session (mpc::getSession).
-  unsigned fracBits = 16;
-  mpc::TruncKind trunc = mpc::TruncKind::Probabilistic;
-  mpc::CompareKind compare = mpc::CompareKind::A2B;
+  mpc::SessionAttr session; ///< the module's #mpc.session
 };
 
 /// The program of `module`, or failure with an error on the module naming
