@@ -151,7 +151,7 @@ def run_parties(prog, network, count, build, port, timeout, link=None, model_dir
     xs = os.path.join(d, "x.npy")
     np.save(xs, x)
     tms = str(int(timeout * 1000))
-    dport, sport, rport = port, port + 1, port + 2
+    rport = port  # the relay's (it prints nothing); services bind port 0
     deadline = time.monotonic() + timeout
     procs, logs = {}, {}
 
@@ -160,28 +160,31 @@ def run_parties(prog, network, count, build, port, timeout, link=None, model_dir
         procs[role] = subprocess.Popen(cmd, stdout=logs[role], stderr=subprocess.STDOUT)
 
     def listening(role):
-        """Waits for the service's 'listening on' line in its log."""
+        """Waits for the service's 'listening on HOST:PORT' line in its log
+        and returns the port it bound (it listens on port 0: no race for a
+        port with other processes)."""
         path = os.path.join(d, f"{role}.{network}.log")
         limit = min(deadline, time.monotonic() + 120)
         while time.monotonic() < limit:
             with open(path, errors="replace") as f:
                 text = f.read()
-            if "listening on" in text:
-                return
+            m = re.search(r"listening on [^:\s]+:(\d+)", text)
+            if m:
+                return int(m.group(1))
             if procs[role].poll() is not None:
                 break
             time.sleep(0.05)
         raise RuntimeError(f"{network}: {role} did not start listening: {text[-600:]}")
 
     try:
-        start("dealer", [prog, "dealer", "--listen", f"127.0.0.1:{dport}",
+        start("dealer", [prog, "dealer", "--listen", "127.0.0.1:0",
                          "--sessions", "1", "--insecure", "--timeout-ms", tms])
-        listening("dealer")
-        start("server", [prog, "server", "--listen", f"127.0.0.1:{sport}",
+        dport = listening("dealer")
+        start("server", [prog, "server", "--listen", "127.0.0.1:0",
                          "--dealer", f"127.0.0.1:{dport}", "--sessions", "1",
                          "--weights", prog + ".weights", "--insecure",
                          "--timeout-ms", tms])
-        listening("server")
+        sport = listening("server")
         target = f"127.0.0.1:{sport}"
         if network != "loopback":
             start("relay", [os.path.join(build, "bin", "mpcvit-netem-relay"),
@@ -240,7 +243,9 @@ def main():
     p.add_argument("--networks", default="loopback,wan")
     p.add_argument("--count", type=int, default=2, help="images per run (1 for vit_base)")
     p.add_argument("--timeout-s", type=float, default=3600)
-    p.add_argument("--port", type=int, default=7400)
+    p.add_argument("--port", type=int, default=7400,
+                   help="base port of the link emulator (relay, calibration); "
+                        "the dealer and server bind free ports")
     p.add_argument("--build", default=os.environ.get("MPCVIT_BUILD_DIR",
                                                       os.path.join(ROOT, "build")))
     p.add_argument("--out", default=os.path.join(ROOT, "bench", "results", "scale.json"))
