@@ -239,7 +239,7 @@ std::vector<SignResult> sign_dcf(Context &ctx,
       }
       if (cnt)
         dcf_gen(nb, w, cnt, alpha.data(), beta.data(), s0.data() + off,
-                s1.data() + off, blob.data() + bo);
+                s1.data() + off, blob.data() + bo, ctx.gemmThreads());
       off += cnt;
       bo += cnt * dcf_cw_bytes(nb, w);
     }
@@ -276,7 +276,7 @@ std::vector<SignResult> sign_dcf(Context &ctx,
     y.resize(cnt * size_t(w));
     if (cnt)
       dcf_eval(p, nb, w, cnt, xh.data() + off, mySeeds.data() + off, cw + bo,
-               y.data());
+               y.data(), ctx.gemmThreads());
     for (size_t e = 0; e < cnt; ++e) {
       const uint64_t xhat = xh[off + e], xm = xhat >> 63;
       const uint64_t c1 = rmsb[off + e] + y[e * w]; // share of r₆₃ ⊕ c

@@ -19,7 +19,8 @@
 // share of r₆₃ ⊕ c; DReLU is then local given the public x̂₆₃. ReLU in the
 // same round adds a second payload β₂ = r(1 − 2r₆₃) and shares of r·r₆₃,
 // which give shares of r·DReLU(x); ReLU(x) = x̂·DReLU(x) − r·DReLU(x).
-// Exact for every ring value. Only x + r (uniform) is opened.
+// Exact for every ring value. Only x + r (uniform) is opened. Key generation
+// and evaluation are split over Context::gemmThreads() threads (dcf.h).
 // Cost per n elements (exact):
 //   DReLU: 1 round, 8n bytes/party, dealer n·(2·1536 + 8) = 3080n bytes;
 //   ReLU:  1 round, 8n bytes/party, dealer n·(2·2048 + 16) = 4112n bytes;
