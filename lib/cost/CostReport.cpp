@@ -12,6 +12,7 @@
 #include "llvm/Support/Format.h"
 #include "llvm/Support/JSON.h"
 
+#include <functional>
 #include <map>
 
 using namespace mlir;
@@ -21,14 +22,21 @@ namespace mpcvit::cost {
 mpc::CommCost CostReport::total() const {
   mpc::CommCost t;
   for (const OpCost &o : ops)
-    t += o.cost;
+    t += o.pathCost();
   return t;
+}
+
+uint64_t CostReport::sequentialRounds() const {
+  uint64_t r = 0;
+  for (const OpCost &o : ops)
+    r += o.cost.rounds;
+  return r;
 }
 
 double CostReport::networkSeconds(const NetworkProfile &p) const {
   double s = 0;
   for (const OpCost &o : ops)
-    s += cost::networkSeconds(o.cost, p);
+    s += cost::networkSeconds(o.pathCost(), p);
   return s;
 }
 
@@ -49,15 +57,20 @@ unsigned CostReport::uncalibratedOps() const {
 std::vector<LayerCost> CostReport::perLayer() const {
   std::map<unsigned, LayerCost> layers;
   LayerCost other;
-  for (const OpCost &o : ops) {
+  for (auto [index, o] : llvm::enumerate(ops)) {
     LayerCost &row = o.layer ? layers[*o.layer] : other;
     row.layer = o.layer;
     row.ops += 1;
-    row.cost += o.cost;
+    row.cost += o.pathCost();
+    row.sequentialRounds += o.cost.rounds;
+    if (o.criticalRounds &&
+        (!row.criticalOp ||
+         o.criticalRounds > ops[*row.criticalOp].criticalRounds))
+      row.criticalOp = index;
     row.computeS += o.computeS.value_or(0.0);
     row.networkS.resize(profiles.size(), 0.0);
     for (auto [i, p] : llvm::enumerate(profiles))
-      row.networkS[i] += cost::networkSeconds(o.cost, p);
+      row.networkS[i] += cost::networkSeconds(o.pathCost(), p);
   }
   std::vector<LayerCost> rows;
   for (auto &[l, row] : layers)
@@ -80,8 +93,36 @@ FailureOr<CostReport> buildCostReport(ModuleOp module,
   r.calibration = std::move(calibration);
   std::map<int64_t, size_t> attentionIndex;
   bool ok = true;
+  // Which ops lie on the critical path of rounds: in every mpc.parallel,
+  // the ops of its longest branch (the first, on a tie).
+  llvm::DenseSet<Operation *> offPath;
+  std::function<void(Block &, bool)> mark = [&](Block &b, bool onPath) {
+    for (Operation &op : b) {
+      auto par = llvm::dyn_cast<mpc::ParallelOp>(op);
+      if (!par) {
+        if (!onPath)
+          offPath.insert(&op);
+        continue;
+      }
+      std::optional<unsigned> longest;
+      uint64_t most = 0;
+      for (auto [i, region] : llvm::enumerate(par.getBranches())) {
+        FailureOr<mpc::CommCost> c =
+            mpc::ParallelOp::branchCost(region.front());
+        if (succeeded(c) && (!longest || c->rounds > most)) {
+          longest = i;
+          most = c->rounds;
+        }
+      }
+      for (auto [i, region] : llvm::enumerate(par.getBranches()))
+        mark(region.front(), onPath && longest && i == *longest);
+    }
+  };
+  for (auto fn : module.getOps<func::FuncOp>())
+    if (!fn.isExternal())
+      mark(fn.getBody().front(), true);
   module.walk([&](Operation *op) {
-    if (llvm::isa<ModuleOp, func::FuncOp, func::ReturnOp>(op))
+    if (llvm::isa<ModuleOp, func::FuncOp, func::ReturnOp, mpc::YieldOp>(op))
       return;
     auto iface = llvm::dyn_cast<mpc::CommCostOpInterface>(op);
     if (!iface) {
@@ -116,6 +157,17 @@ FailureOr<CostReport> buildCostReport(ModuleOp module,
           oc.shape = "scalar";
       }
     oc.cost = *c;
+    if (auto par = llvm::dyn_cast<mpc::ParallelOp>(op)) {
+      // Its branches' ops are rows of their own; the op's row holds only
+      // what lock-step adds (the dealer's segment lengths, lockstep.h).
+      mpc::CommCost own;
+      own.dealerBytes = c->dealerBytes;
+      for (Region &region : par.getBranches())
+        own.dealerBytes -=
+            mpc::ParallelOp::branchCost(region.front())->dealerBytes;
+      oc.cost = own;
+    }
+    oc.criticalRounds = offPath.contains(op) ? 0 : oc.cost.rounds;
     if (r.calibration)
       oc.computeS = computeSeconds(computeWork(op), *r.calibration);
     if (auto info =
@@ -238,17 +290,28 @@ void printCostReportText(const CostReport &r, llvm::raw_ostream &os) {
     costCols(os, o.cost);
     os << "  " << (o.node.empty() ? "-" : o.node) << "\n";
   }
-  os << "\nper layer:\n";
-  os << llvm::format("%-6s %5s %12s %12s %7s %12s\n", "layer", "ops",
-                     "server B", "client B", "rounds", "dealer B");
+  os << "\nper layer (rounds along the critical path: independent branches "
+        "share rounds; seq = if every op ran alone):\n";
+  os << llvm::format("%-6s %5s %12s %12s %7s %12s %7s  %s\n", "layer", "ops",
+                     "server B", "client B", "rounds", "dealer B", "seq",
+                     "critical path set by");
   for (const LayerCost &row : r.perLayer()) {
     os << llvm::format("%-6s %5u ", layerName(row.layer).c_str(), row.ops);
     costCols(os, row.cost);
+    os << llvm::format(" %7llu  ", (unsigned long long)row.sequentialRounds);
+    if (row.criticalOp) {
+      const OpCost &o = r.ops[*row.criticalOp];
+      os << "#" << *row.criticalOp << " " << o.name << " (" << o.criticalRounds
+         << " rounds)";
+    } else {
+      os << "-";
+    }
     os << "\n";
   }
   mpc::CommCost t = r.total();
   os << llvm::format("%-6s %5u ", "total", unsigned(r.ops.size()));
   costCols(os, t);
+  os << llvm::format(" %7llu", (unsigned long long)r.sequentialRounds());
   os << "\n";
   if (!r.attention.empty()) {
     os << "\nattention normalisations, cost of ONE head (rows x cols) under "
@@ -271,8 +334,8 @@ void printCostReportText(const CostReport &r, llvm::raw_ostream &os) {
       os << "     kinds per head: " << kinds << "\n";
     }
   }
-  os << "\nestimated online latency = rounds*RTT/2 + max-party bytes/bandwidth "
-        "(per op) + compute";
+  os << "\nestimated online latency = critical-path rounds*RTT/2 + max-party "
+        "bytes/bandwidth (per op) + compute";
   if (r.calibration)
     os << " (calibration " << r.calibration->path << ", " << r.uncalibratedOps()
        << " ops uncalibrated: 0 s)";
@@ -299,13 +362,27 @@ void printCostReportJson(const CostReport &r, llvm::raw_ostream &os) {
       j.attribute("trunc", mpc::stringifyTruncKind(r.session.getTrunc()));
       j.attribute("compare", mpc::stringifyCompareKind(r.session.getCompare()));
     });
-    j.attributeObject("total", [&] { costJson(j, r.total()); });
+    j.attributeObject("total", [&] {
+      costJson(j, r.total());
+      j.attribute("sequential_rounds", int64_t(r.sequentialRounds()));
+    });
     j.attributeArray("layers", [&] {
       for (const LayerCost &row : r.perLayer())
         j.object([&] {
           layerJson(j, row.layer);
           j.attribute("ops", int64_t(row.ops));
           costJson(j, row.cost);
+          j.attribute("sequential_rounds", int64_t(row.sequentialRounds));
+          if (row.criticalOp)
+            j.attributeObject("critical_op", [&] {
+              const OpCost &o = r.ops[*row.criticalOp];
+              j.attribute("index", int64_t(*row.criticalOp));
+              j.attribute("op", o.name);
+              j.attribute("node", o.node);
+              j.attribute("rounds", int64_t(o.criticalRounds));
+            });
+          else
+            j.attribute("critical_op", nullptr);
         });
     });
     j.attributeArray("attention", [&] {
@@ -354,6 +431,7 @@ void printCostReportJson(const CostReport &r, llvm::raw_ostream &os) {
           j.attribute("node", o.node);
           j.attribute("shape", o.shape);
           costJson(j, o.cost);
+          j.attribute("critical_rounds", int64_t(o.criticalRounds));
           if (o.computeS)
             j.attribute("compute_s", *o.computeS);
         });

@@ -66,7 +66,25 @@ FailureOr<InputRange> inputRange(const ProgramView &p) {
   std::ostringstream productWhy;
   productWhy << "a product kept with " << 2 * f
              << " fractional bits must stay below 2^" << 62 - 2 * f;
-  for (Operation &op : fn.getBody().front()) {
+  // Program order; the ops of an mpc.parallel's branches come before it
+  // (post-order), which then passes on the bounds its branches yield.
+  SmallVector<Operation *> order;
+  fn.walk([&](Operation *o) {
+    if (o != fn.getOperation())
+      order.push_back(o);
+  });
+  for (Operation *current : order) {
+    Operation &op = *current;
+    if (auto par = llvm::dyn_cast<mpc::ParallelOp>(op)) {
+      for (unsigned i = 0; i < par.getBranches().size(); ++i) {
+        Operation *yield = par.getBranches()[i].front().getTerminator();
+        for (auto [r, v] :
+             llvm::zip(par.getBranchResults(i), yield->getOperands()))
+          if (bound.count(v))
+            bound[r] = bound.lookup(v);
+      }
+      continue;
+    }
     if (auto w = llvm::dyn_cast<mpc::WeightOp>(op)) {
       if (failed(constBound(&op, w.getValue())))
         return failure();

@@ -56,7 +56,18 @@ private:
     names[v] = n;
     return n;
   }
+  /// The C++ type of a value's variable (without const).
+  static std::string cppType(Value v) {
+    switch (ty(v).getVisibility()) {
+    case mpc::Visibility::Public:
+    case mpc::Visibility::ClientPrivate:
+      return "RingTensor";
+    default:
+      return "Shared";
+    }
+  }
   LogicalResult emitOp(Operation *op);
+  LogicalResult emitParallel(mpc::ParallelOp par);
   FailureOr<std::string> argument(Operation *op, mpc::KernelOpInterface k,
                                   ArrayRef<Value> operands, StringRef token);
 
@@ -66,6 +77,7 @@ private:
   DenseMap<Operation *, unsigned> weightIndex;
   llvm::SmallDenseSet<unsigned> matrices;
   unsigned next = 0;
+  std::string indent = "  "; ///< of the statements being emitted
 };
 
 /// The C++ text of one argument token of an op's runtime kernel
@@ -183,9 +195,11 @@ FailureOr<std::string> Emitter::argument(Operation *op,
 
 LogicalResult Emitter::emitOp(Operation *op) {
   if (auto r = llvm::dyn_cast<func::ReturnOp>(op)) {
-    os << "  return " << ref(r.getOperand(0)) << ";\n";
+    os << indent << "return " << ref(r.getOperand(0)) << ";\n";
     return success();
   }
+  if (auto par = llvm::dyn_cast<mpc::ParallelOp>(op))
+    return emitParallel(par);
   auto k = llvm::dyn_cast<mpc::KernelOpInterface>(op);
   if (!k)
     return op->emitOpError("has no runtime kernel in the C++ emitter");
@@ -211,22 +225,47 @@ LogicalResult Emitter::emitOp(Operation *op) {
   }
   call += ")";
   Value result = op->getResult(0);
-  const char *type = "Shared";
-  switch (ty(result).getVisibility()) {
-  case mpc::Visibility::Public:
-    type = "const RingTensor";
-    break;
-  case mpc::Visibility::ClientPrivate:
-    type = "RingTensor";
-    break;
-  default:
-    break;
-  }
+  std::string type = cppType(result);
+  if (ty(result).getVisibility() == mpc::Visibility::Public)
+    type = "const " + type;
   std::string n = define(result);
   std::string t;
   llvm::raw_string_ostream ts(t);
   ts << op->getName() << " : " << result.getType();
-  os << "  " << type << " " << n << " = " << call << "; // " << t << "\n";
+  os << indent << type << " " << n << " = " << call << "; // " << t << "\n";
+  return success();
+}
+
+LogicalResult Emitter::emitParallel(mpc::ParallelOp par) {
+  // The results are declared first and assigned by their branch; each
+  // branch is a lambda run by rt::runLockstep (lockstep.h).
+  os << indent << "// mpc.parallel: " << par.getBranches().size()
+     << " independent branches in lock-step (one message per party per "
+        "round)\n";
+  for (Value r : par.getResults())
+    os << indent << cppType(r) << " " << define(r) << ";\n";
+  os << indent << "runLockstep(ctx, {\n";
+  std::string outer = indent;
+  for (auto [i, region] : llvm::enumerate(par.getBranches())) {
+    os << outer << "    [&] {\n";
+    indent = outer + "      ";
+    for (Operation &op : region.front()) {
+      if (auto y = llvm::dyn_cast<mpc::YieldOp>(op)) {
+        for (auto [r, v] : llvm::zip(par.getBranchResults(i), y.getValues()))
+          os << indent << names.lookup(r) << " = std::move(" << ref(v)
+             << ");\n";
+        continue;
+      }
+      if (failed(emitOp(&op))) {
+        indent = outer;
+        return failure();
+      }
+    }
+    os << outer << "    }" << (i + 1 < par.getBranches().size() ? "," : "")
+       << "\n";
+  }
+  indent = outer;
+  os << indent << "});\n";
   return success();
 }
 
@@ -248,13 +287,12 @@ LogicalResult Emitter::emit(StringRef name) {
   // (0 = unknown when an op has no cost on the 2^64 ring).
   uint64_t offlineBytes = 0;
   bool offlineKnown = true;
-  p.fn.walk([&](mpc::CommCostOpInterface c) {
-    FailureOr<mpc::CommCost> cost = c.getCommCost();
-    if (failed(cost))
-      offlineKnown = false;
-    else
-      offlineBytes += cost->dealerBytes;
-  });
+  FailureOr<mpc::CommCost> programCost =
+      mpc::ParallelOp::branchCost(p.fn.getBody().front());
+  if (failed(programCost))
+    offlineKnown = false;
+  else
+    offlineBytes = programCost->dealerBytes;
   if (!offlineKnown)
     offlineBytes = 0;
   // The client's input range (InputRange.h); 0 = not analysed (elided

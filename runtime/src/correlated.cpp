@@ -8,6 +8,20 @@
 namespace mpcvit::rt {
 
 namespace {
+/// The lock-step branch streams of the calling thread (forkBranches).
+struct ThreadStreams {
+  const CorrelatedRandomness *owner = nullptr;
+  CorrelatedRandomness::BranchStreams *branch = nullptr;
+};
+thread_local ThreadStreams tStreams;
+
+/// A child seed: 16 bytes of a stream.
+Seed childSeed(Prg &parent) {
+  Seed s;
+  parent.fillBytes(s.data(), s.size());
+  return s;
+}
+
 /// 16 bytes at `off` of a received message.
 Seed seedAt(const std::vector<uint8_t> &b, size_t off) {
   Seed s;
@@ -80,7 +94,38 @@ void CorrelatedRandomness::abort() {
 
 // ---- streams ----------------------------------------------------------------
 
+Prg &CorrelatedRandomness::partyPrg() {
+  if (tStreams.owner == this && tStreams.branch)
+    return *tStreams.branch->prg;
+  return *prgDealer_;
+}
+
+Prg &CorrelatedRandomness::dealerPrg(int p) {
+  if (tStreams.owner == this && tStreams.branch)
+    return *tStreams.branch->prgP[p];
+  return *prgP_[p];
+}
+
+std::vector<uint8_t> &CorrelatedRandomness::outFor(int p) {
+  if (tStreams.owner == this && tStreams.branch)
+    return tStreams.branch->out[p];
+  return out_[p];
+}
+
 const uint8_t *CorrelatedRandomness::take(size_t n, const char *what) {
+  if (tStreams.owner == this && tStreams.branch) {
+    BranchStreams &b = *tStreams.branch;
+    if (b.off + n > b.size)
+      throw ProtocolError(std::string(roleName(role_)) + ": '" + what +
+                          "' in a lock-step branch needs " + std::to_string(n) +
+                          " bytes of offline material, only " +
+                          std::to_string(b.size - b.off) +
+                          " left in the branch: dealer and parties ran "
+                          "different programs");
+    const uint8_t *p = b.data + b.off;
+    b.off += n;
+    return p;
+  }
   if (!inInference_)
     throw ProtocolError(std::string(roleName(role_)) + ": '" + what +
                         "' needs offline material but no inference was begun "
@@ -98,13 +143,13 @@ const uint8_t *CorrelatedRandomness::take(size_t n, const char *what) {
 
 std::vector<uint64_t> CorrelatedRandomness::randShared(size_t n) {
   if (isDealer()) {
-    auto a = prgP_[0]->next(n);
-    auto b = prgP_[1]->next(n);
+    auto a = dealerPrg(0).next(n);
+    auto b = dealerPrg(1).next(n);
     for (size_t i = 0; i < n; ++i)
       a[i] += b[i];
     return a;
   }
-  return prgDealer_->next(n);
+  return partyPrg().next(n);
 }
 
 std::vector<uint64_t>
@@ -115,8 +160,8 @@ CorrelatedRandomness::corrShared(size_t n, const std::vector<uint64_t> &full,
       throw ProtocolError("corrShared: dealer value has " +
                           std::to_string(full.size()) + " elements, expected " +
                           std::to_string(n));
-    auto s = prgP_[1 - corrParty]->next(n);
-    auto &o = out_[corrParty];
+    auto s = dealerPrg(1 - corrParty).next(n);
+    auto &o = outFor(corrParty);
     size_t off = o.size();
     o.resize(off + n * 8);
     uint64_t *d = reinterpret_cast<uint64_t *>(o.data() + off);
@@ -132,14 +177,14 @@ CorrelatedRandomness::corrShared(size_t n, const std::vector<uint64_t> &full,
       std::memcpy(r.data(), take(n * 8, "corrShared"), n * 8);
     return r;
   }
-  return prgDealer_->next(n);
+  return partyPrg().next(n);
 }
 
 std::vector<uint64_t> CorrelatedRandomness::randPrivate(int owner, size_t n) {
   if (isDealer())
-    return prgP_[owner]->next(n);
+    return dealerPrg(owner).next(n);
   if (party() == owner)
-    return prgDealer_->next(n);
+    return partyPrg().next(n);
   return std::vector<uint64_t>(n, 0);
 }
 
@@ -147,12 +192,12 @@ std::vector<uint64_t> CorrelatedRandomness::randBool(size_t n, int w) {
   const uint64_t m = laneMask(w);
   std::vector<uint64_t> r;
   if (isDealer()) {
-    r = prgP_[0]->next(n);
-    auto b = prgP_[1]->next(n);
+    r = dealerPrg(0).next(n);
+    auto b = dealerPrg(1).next(n);
     for (size_t i = 0; i < n; ++i)
       r[i] ^= b[i];
   } else {
-    r = prgDealer_->next(n);
+    r = partyPrg().next(n);
   }
   for (auto &x : r)
     x &= m;
@@ -166,11 +211,11 @@ std::vector<uint64_t> CorrelatedRandomness::corrBool(
   if (isDealer()) {
     if (full.size() != n)
       throw ProtocolError("corrBool: dealer value has wrong size");
-    auto s = prgP_[1 - corrParty]->next(n);
+    auto s = dealerPrg(1 - corrParty).next(n);
     for (size_t i = 0; i < n; ++i)
       s[i] = (s[i] ^ full[i]) & m;
     auto packed = packBits(s.data(), n, w);
-    auto &o = out_[corrParty];
+    auto &o = outFor(corrParty);
     o.insert(o.end(), packed.begin(), packed.end());
     std::vector<uint64_t> r(full);
     for (auto &x : r)
@@ -179,7 +224,7 @@ std::vector<uint64_t> CorrelatedRandomness::corrBool(
   }
   if (party() == corrParty)
     return unpackBits(take(nb, "corrBool"), n, w);
-  auto r = prgDealer_->next(n);
+  auto r = partyPrg().next(n);
   for (auto &x : r)
     x &= m;
   return r;
@@ -191,7 +236,7 @@ CorrelatedRandomness::dealerBlobView(int toParty, size_t n,
   if (isDealer()) {
     if (blob.size() != n)
       throw ProtocolError("dealerBlobView: blob size mismatch");
-    out_[toParty].insert(out_[toParty].end(), blob.begin(), blob.end());
+    outFor(toParty).insert(outFor(toParty).end(), blob.begin(), blob.end());
     return nullptr;
   }
   if (party() != toParty)
@@ -212,6 +257,62 @@ Prg CorrelatedRandomness::weightPrg(uint64_t weightId) const {
   if (role_ == Role::Client)
     throw ProtocolError("weightPrg: the client never holds weight masks");
   return Prg(kw_, weightId);
+}
+
+// ---- lock-step branches -----------------------------------------------------
+
+std::vector<std::unique_ptr<CorrelatedRandomness::BranchStreams>>
+CorrelatedRandomness::forkBranches(size_t k) {
+  std::vector<std::unique_ptr<BranchStreams>> bs;
+  for (size_t i = 0; i < k; ++i) {
+    auto b = std::make_unique<BranchStreams>();
+    if (isDealer()) {
+      for (int p = 0; p < 2; ++p)
+        if (prgP_[p])
+          b->prgP[p].emplace(childSeed(dealerPrg(p)));
+    } else if (prgDealer_) {
+      b->prg.emplace(childSeed(partyPrg()));
+    }
+    bs.push_back(std::move(b));
+  }
+  if (!isDealer()) // the segments, in branch order
+    for (auto &b : bs) {
+      uint64_t len;
+      std::memcpy(&len, take(8, "lock-step branch"), 8);
+      b->data = take(size_t(len), "lock-step branch");
+      b->size = size_t(len);
+    }
+  return bs;
+}
+
+void CorrelatedRandomness::joinBranches(
+    std::vector<std::unique_ptr<BranchStreams>> &branches) {
+  if (isDealer()) {
+    for (int p = 0; p < 2; ++p) {
+      std::vector<uint8_t> &o = outFor(p);
+      for (auto &b : branches) {
+        uint64_t len = b->out[p].size();
+        const uint8_t *lp = reinterpret_cast<const uint8_t *>(&len);
+        o.insert(o.end(), lp, lp + 8);
+        o.insert(o.end(), b->out[p].begin(), b->out[p].end());
+      }
+    }
+    return;
+  }
+  for (size_t i = 0; i < branches.size(); ++i)
+    if (branches[i]->off != branches[i]->size)
+      throw ProtocolError(std::string(roleName(role_)) + ": lock-step branch " +
+                          std::to_string(i) + " left " +
+                          std::to_string(branches[i]->size - branches[i]->off) +
+                          " bytes of offline material unused: dealer and "
+                          "parties ran different programs");
+}
+
+CorrelatedRandomness::BranchStreams *
+CorrelatedRandomness::enterBranch(BranchStreams *b) {
+  BranchStreams *prev = tStreams.owner == this ? tStreams.branch : nullptr;
+  tStreams = {this, b};
+  return prev;
 }
 
 // ---- phases -------------------------------------------------------------

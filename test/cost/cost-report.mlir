@@ -24,12 +24,12 @@
 // CHECK-NEXT: 5 mpc.relu 1 1x2 113 113 9 80  /encoder/layers/encoder_layer_1/mlp/Relu
 // CHECK-NEXT: 6 mpc.mul_ss other 1x2 32 32 1 16  /head/Mul
 // CHECK-NEXT: 8 mpc.reveal other 1x2 16 0 1 0  /head/Mul
-// CHECK: per layer:
+// CHECK: per layer (rounds along the critical path
 // CHECK-NEXT: layer ops
-// CHECK-NEXT: 0 4 32 64 3 58
-// CHECK-NEXT: 1 1 113 113 9 80
-// CHECK-NEXT: other 4 48 32 2 16
-// CHECK-NEXT: total 9 193 209 14 154
+// CHECK-NEXT: 0 4 32 64 3 58 3 #1 mpc.mmul_sp (1 rounds)
+// CHECK-NEXT: 1 1 113 113 9 80 9 #5 mpc.relu (9 rounds)
+// CHECK-NEXT: other 4 48 32 2 16 2 #6 mpc.mul_ss (1 rounds)
+// CHECK-NEXT: total 9 193 209 14 154 14
 // CHECK: attention normalisations, cost of ONE head
 // CHECK: 0 0 1 1x2 softmax [[B:[1-9][0-9]*]] [[B]] {{[1-9][0-9]*}}
 // CHECK-NEXT: 0 0 1 1x2 relu_softmax
@@ -52,7 +52,8 @@
 // JSON-NEXT: ],
 // JSON-NEXT: "online_bytes_sent_per_party_max": 209,
 // JSON-NEXT: "online_rounds": 14,
-// JSON-NEXT: "offline_bytes": 154
+// JSON-NEXT: "offline_bytes": 154,
+// JSON-NEXT: "sequential_rounds": 14
 // JSON: "attention": [
 // JSON: "kinds": [
 // JSON-NEXT: "scale"

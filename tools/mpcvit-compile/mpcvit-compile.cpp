@@ -1,7 +1,8 @@
 //===- mpcvit-compile.cpp - ONNX ViT → private 2PC executable ---*- C++ -*-===//
 //
 //   mpcvit-compile model.onnx|model.mlir [--arch arch.json] [--frac-bits N]
-//       [--trunc local|dealer] [--compare a2b|dcf] [--emit=mlir|cpp|exe]
+//       [--trunc probabilistic|exact] [--compare a2b|dcf]
+//       [--schedule lockstep|sequential] [--emit=mlir|cpp|exe]
 //       [--calibration FILE|none] [--preprocess SPEC|none]
 //       -o DIR/NAME
 //
@@ -82,6 +83,12 @@ static cl::opt<std::string>
 static cl::opt<std::string>
     compareMode("compare", cl::desc("Comparison backend: a2b (default) or dcf"),
                 cl::init("a2b"), cl::cat(toolOptions));
+static cl::opt<std::string> scheduleKind(
+    "schedule",
+    cl::desc("lockstep (default): independent protocol sequences share "
+             "rounds (--mpcvit-schedule-rounds); sequential: one after "
+             "another"),
+    cl::init("lockstep"), cl::cat(toolOptions));
 static cl::opt<std::string> emitKind("emit",
                                      cl::desc("Stop after: mlir, cpp or exe"),
                                      cl::init("exe"), cl::cat(toolOptions));
@@ -172,6 +179,11 @@ int main(int argc, char **argv) {
   }
   if (compareMode != "a2b" && compareMode != "dcf") {
     errs() << "mpcvit-compile: error: --compare must be a2b or dcf\n";
+    return 2;
+  }
+  if (scheduleKind != "lockstep" && scheduleKind != "sequential") {
+    errs() << "mpcvit-compile: error: --schedule must be lockstep or "
+              "sequential\n";
     return 2;
   }
   if (truncMode != "probabilistic" && truncMode != "exact") {
@@ -279,6 +291,8 @@ int main(int argc, char **argv) {
   lowering.compareMode = compareMode;
   pm.addPass(mpcvit::createLowerToMpc(lowering));
   pm.addPass(mpcvit::createCheckReveal());
+  if (scheduleKind == "lockstep")
+    pm.addPass(mpcvit::createScheduleRounds());
   if (std::getenv("MPCVIT_COMPILE_DEBUG"))
     pm.printAsTextualPipeline(errs());
   if (mlir::failed(pm.run(*module)))

@@ -9,7 +9,11 @@
 // the sums per layer and in total; the per-head cost of every kind for each
 // attention normalisation (AttentionCost.h); and the estimated online
 // latency per network profile:
-//   latency = Σ_ops (rounds·RTT + 8·max_p bytes_p / bandwidth) + compute.
+//   latency = Σ_ops (criticalRounds·RTT/2 + 8·max_p bytes_p / bandwidth)
+//             + compute.
+// Rounds are counted along the critical path: the branches of an
+// mpc.parallel share rounds (rt::lockstep_cost), so only the ops of its
+// longest branch add theirs (OpCost::criticalRounds); bytes always add.
 //
 //===----------------------------------------------------------------------===//
 
@@ -36,8 +40,18 @@ struct OpCost {
   std::string node;              ///< ONNX node name ("" when unknown)
   std::optional<unsigned> layer; ///< nullopt: the "other" row
   std::string shape;             ///< result type, e.g. "1x4x17x17"
-  mpc::CommCost cost;
+  mpc::CommCost cost;            ///< the op on its own
+  /// Rounds this op adds to the program's critical path: cost.rounds when
+  /// it lies on the longest branch of every enclosing mpc.parallel, else 0
+  /// (its rounds are shared with a longer branch; lockstep.h).
+  uint64_t criticalRounds = 0;
   std::optional<double> computeS; ///< nullopt: uncalibrated
+  /// cost with rounds = criticalRounds: what the op adds to the program.
+  mpc::CommCost pathCost() const {
+    mpc::CommCost c = cost;
+    c.rounds = criticalRounds;
+    return c;
+  }
 };
 
 struct AttentionHeads {
@@ -51,7 +65,12 @@ struct AttentionHeads {
 struct LayerCost {
   std::optional<unsigned> layer; ///< nullopt: the "other" row
   unsigned ops = 0;
+  /// Bytes summed; rounds along the critical path (Σ criticalRounds).
   mpc::CommCost cost;
+  uint64_t sequentialRounds = 0; ///< Σ rounds if every op ran alone
+  /// The op adding the most rounds to the layer's critical path (index in
+  /// CostReport::ops; nullopt when the layer has no rounds).
+  std::optional<size_t> criticalOp;
   double computeS = 0;          ///< uncalibrated ops count 0
   std::vector<double> networkS; ///< per profile of the report, in order
 };
@@ -63,7 +82,11 @@ struct CostReport {
   std::optional<Calibration> calibration;
   std::vector<NetworkProfile> profiles;
 
+  /// Bytes summed, rounds along the critical path (= the runtime's
+  /// counters).
   mpc::CommCost total() const;
+  /// Σ_ops rounds as if every op ran alone (no lock-step).
+  uint64_t sequentialRounds() const;
   /// Σ_ops network seconds under `p` (each op's transfer is that of the
   /// party sending more).
   double networkSeconds(const NetworkProfile &p) const;

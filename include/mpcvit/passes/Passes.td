@@ -262,6 +262,49 @@ def CheckReveal : Pass<"mpcvit-check-reveal", "mlir::ModuleOp"> {
   }];
 }
 
+def ScheduleRounds : Pass<"mpcvit-schedule-rounds", "mlir::ModuleOp"> {
+  let summary = "run independent protocol sequences in lock-step (mpc.parallel)";
+  let description = [{
+    Independent protocol steps can share rounds (PROTOCOLS.md "Rounds of
+    independent ops"; DESIGN.md §5). For every op J of a lowered program
+    with two or more operands (a `mpc.concat` joining head groups or
+    MPCViT+ token groups, an `mpc.add`, ...) the pass collects, for each
+    operand, its exclusive cone: the ops of the same block whose results
+    flow only into that operand of J (ops without operands, weights and
+    constants, stay where they are). Cones are disjoint and no cone uses a
+    value another cone defines. When at least two cones communicate
+    (rounds > 0), they move, in program order, into the branches of one
+    `mpc.parallel` placed before J (cones without rounds stay sequential).
+    Joins are visited in program order, so an inner fork-join becomes a
+    nested `mpc.parallel` inside an outer branch.
+
+    The runtime runs the branches in lock-step (one message per party per
+    round), so a layer whose heads mix kinds pays the rounds of its most
+    expensive kind; the cost model (`--mpcvit-cost-report`) counts rounds
+    along the critical path and bytes as the sum. Results are unchanged:
+    the same protocols run on the same values. `mpcvit-compile` runs this
+    pass after the lowering (`--schedule=sequential` skips it).
+
+    Example (test/passes/schedule-rounds.mlir):
+    ```mlir
+    // mpcvit-opt --mpcvit-schedule-rounds
+    %a = mpc.relu %x : !mpc.tensor<4x8, shared, frac 16>
+    %b = mpc.gelu %y : !mpc.tensor<4x8, shared, frac 16>
+    %c = mpc.concat %a, %b axis 0 : (...) -> !mpc.tensor<8x8, shared, frac 16>
+    // becomes
+    %r:2 = mpc.parallel {
+      %a = mpc.relu %x : ...
+      mpc.yield %a : ...
+    }, {
+      %b = mpc.gelu %y : ...
+      mpc.yield %b : ...
+    } : ...
+    %c = mpc.concat %r#0, %r#1 axis 0 : ...
+    ```
+  }];
+  let dependentDialects = ["mpcvit::mpc::MpcDialect"];
+}
+
 def CostReport : Pass<"mpcvit-cost-report", "mlir::ModuleOp"> {
   let summary = "print the exact communication and estimated latency of a lowered program";
   let description = [{

@@ -564,3 +564,57 @@ module attributes {mpc.session = 16 : i64} {}
 // expected-error @+2 {{expected ::mpcvit::mpc::TruncKind to be one of: probabilistic, exact}}
 // expected-error @+1 {{failed to parse Mpc_SessionAttr parameter 'trunc'}}
 module attributes {mpc.session = #mpc.session<ring = 64, frac_bits = 16, trunc = dealer, compare = a2b>} {}
+
+// -----
+
+func.func @parallel_one_branch(%x: !mpc.tensor<4, shared, frac 16>) {
+  // expected-error @+1 {{needs at least 2 branches, got 1}}
+  %r = mpc.parallel {
+    %a = mpc.relu %x : !mpc.tensor<4, shared, frac 16>
+    mpc.yield %a : !mpc.tensor<4, shared, frac 16>
+  } : !mpc.tensor<4, shared, frac 16>
+  return
+}
+
+// -----
+
+func.func @parallel_result_type(%x: !mpc.tensor<4, shared, frac 16>) {
+  // expected-error @+1 {{result 1 has type '!mpc.tensor<4, shared, frac 12>' but branch 1 yields '!mpc.tensor<4, shared, frac 16>'}}
+  %r:2 = mpc.parallel {
+    %a = mpc.relu %x : !mpc.tensor<4, shared, frac 16>
+    mpc.yield %a : !mpc.tensor<4, shared, frac 16>
+  }, {
+    %b = mpc.gelu %x : !mpc.tensor<4, shared, frac 16>
+    mpc.yield %b : !mpc.tensor<4, shared, frac 16>
+  } : !mpc.tensor<4, shared, frac 16>, !mpc.tensor<4, shared, frac 12>
+  return
+}
+
+// -----
+
+func.func @parallel_result_count(%x: !mpc.tensor<4, shared, frac 16>) {
+  // expected-error @+1 {{has 3 results but its branches yield 2 values}}
+  %r:3 = mpc.parallel {
+    %a = mpc.relu %x : !mpc.tensor<4, shared, frac 16>
+    mpc.yield %a : !mpc.tensor<4, shared, frac 16>
+  }, {
+    %b = mpc.gelu %x : !mpc.tensor<4, shared, frac 16>
+    mpc.yield %b : !mpc.tensor<4, shared, frac 16>
+  } : !mpc.tensor<4, shared, frac 16>, !mpc.tensor<4, shared, frac 16>, !mpc.tensor<4, shared, frac 16>
+  return
+}
+
+// -----
+
+// A branch never sees another branch's values (each region is its own scope).
+func.func @parallel_dependent(%x: !mpc.tensor<4, shared, frac 16>) {
+  %r:2 = mpc.parallel {
+    %a = mpc.relu %x : !mpc.tensor<4, shared, frac 16>
+    mpc.yield %a : !mpc.tensor<4, shared, frac 16>
+  }, {
+    // expected-error @+1 {{use of undeclared SSA value name}}
+    %b = mpc.gelu %a : !mpc.tensor<4, shared, frac 16>
+    mpc.yield %b : !mpc.tensor<4, shared, frac 16>
+  } : !mpc.tensor<4, shared, frac 16>, !mpc.tensor<4, shared, frac 16>
+  return
+}

@@ -22,6 +22,7 @@ include "mlir/IR/BuiltinAttributeInterfaces.td"
 include "mlir/IR/CommonAttrConstraints.td"
 include "mlir/Interfaces/InferTypeOpInterface.td"
 include "mlir/Interfaces/SideEffectInterfaces.td"
+include "mlir/Interfaces/ControlFlowInterfaces.td"
 
 // An mpc op backed by one runtime kernel. A def sets:
 //   kernel        the emitted callee (`k::relu`: runtime/include/mpcvit/
@@ -838,6 +839,66 @@ def Mpc_TwoReluOp : Mpc_KernelOp<"two_relu", [SameOperandsAndResultType]> {
   let results = (outs Mpc_AnyTensor:$result);
   let assemblyFormat = "$input `axis` $axis attr-dict `:` type($result)";
   let hasVerifier = 1;
+}
+
+//===----------------------------------------------------------------------===//
+// Scheduling: independent protocol sequences share rounds
+//===----------------------------------------------------------------------===//
+
+def Mpc_ParallelOp : Mpc_Op<"parallel", [RecursiveMemoryEffects,
+    DeclareOpInterfaceMethods<CommCostOpInterface>]> {
+  let summary = "independent branches that run in lock-step and share rounds";
+  let description = [{
+    Each region is one branch: a sequence of mpc ops ending in `mpc.yield`.
+    No branch uses a value another branch defines (the verifier checks it);
+    branches may use values defined above. The results are the yielded
+    values of every branch, in branch order.
+
+    The runtime runs the branches in lock-step (`rt::runLockstep`,
+    runtime/include/mpcvit/runtime/lockstep.h): in every round each party
+    sends one message carrying the current step of every branch that still
+    communicates, so independent protocols (heads of different kinds in one
+    attention layer, MPCViT+ token groups) pay the rounds of the longest
+    branch instead of the sum (PROTOCOLS.md "Rounds of independent ops").
+    Nothing else changes: the same values are opened, concatenated.
+    Cost (`rt::lockstep_cost`): online and dealer bytes are the sums over
+    the branches, rounds the maximum over branches of the branch's own
+    critical path. Built by `--mpcvit-schedule-rounds`.
+
+    Example:
+    ```mlir
+    %r:2 = mpc.parallel {
+      %a = mpc.relu %x : !mpc.tensor<4x8, shared, frac 16>
+      mpc.yield %a : !mpc.tensor<4x8, shared, frac 16>
+    }, {
+      %b = mpc.gelu %y : !mpc.tensor<4x8, shared, frac 16>
+      mpc.yield %b : !mpc.tensor<4x8, shared, frac 16>
+    } : !mpc.tensor<4x8, shared, frac 16>, !mpc.tensor<4x8, shared, frac 16>
+    ```
+  }];
+  let results = (outs Variadic<Mpc_AnyTensor>:$results);
+  let regions = (region VariadicRegion<SizedRegion<1>>:$branches);
+  let assemblyFormat = "$branches attr-dict (`:` type($results)^)?";
+  let hasVerifier = 1;
+  let extraClassDeclaration = [{
+    /// The results branch `i` yields (a contiguous range of getResults()).
+    ::mlir::ResultRange getBranchResults(unsigned i);
+    /// The cost of one branch: its ops' costs summed (a nested parallel op
+    /// counts its own critical path). Failure when an op has no cost.
+    static ::mlir::FailureOr<::mpcvit::mpc::CommCost>
+    branchCost(::mlir::Block &branch);
+  }];
+}
+
+def Mpc_YieldOp : Mpc_Op<"yield", [Pure, Terminator, ReturnLike,
+    HasParent<"ParallelOp">]> {
+  let summary = "the values one branch of mpc.parallel produces";
+  let description = [{
+    Terminates a branch of `mpc.parallel`; its operands become the
+    branch's results (in order). Cost: none.
+  }];
+  let arguments = (ins Variadic<Mpc_AnyTensor>:$values);
+  let assemblyFormat = "($values^ `:` type($values))? attr-dict";
 }
 
 #endif // MPCVIT_DIALECTS_MPC_MPCOPS_TD

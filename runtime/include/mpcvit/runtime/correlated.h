@@ -36,6 +36,7 @@
 #include "mpcvit/runtime/transport.h"
 
 #include <deque>
+#include <memory>
 #include <optional>
 #include <string>
 #include <utility>
@@ -154,7 +155,42 @@ public:
   /// Test hook: abruptly close the dealer connections.
   void abort();
 
+  // ---- Branches of runLockstep (lockstep.h) -------------------------------
+  /// The correlated randomness of one lock-step branch: its own PRG streams
+  /// and its own segment of the bundle, so that what a branch draws does
+  /// not depend on how the branches interleave (the dealer runs kernels
+  /// that skip the online steps, so its interleaving differs).
+  struct BranchStreams {
+    std::optional<Prg> prg;        ///< party: its stream k_p
+    std::optional<Prg> prgP[2];    ///< dealer: the streams k0, k1
+    std::vector<uint8_t> out[2];   ///< dealer: corrections per party
+    const uint8_t *data = nullptr; ///< party: its bundle segment
+    size_t size = 0, off = 0;
+  };
+  /// At the start of a lock-step call (every role, the same program point):
+  /// `k` branch states. Each branch's streams are seeded with 16 bytes
+  /// drawn from the calling thread's current streams (k0, k1 on the
+  /// dealer; k_p on party p: the same bytes). A party also takes its k
+  /// bundle segments now: per branch a u64 length, then that many bytes
+  /// (the dealer appends them at joinBranches). Dealer bytes: 8 per branch
+  /// per party (rt::lockstep_cost). Throws ProtocolError if the bundle is
+  /// short.
+  std::vector<std::unique_ptr<BranchStreams>> forkBranches(size_t k);
+  /// After every branch finished: the dealer appends, per party, each
+  /// branch's corrections as [u64 length][bytes] to the current streams; a
+  /// party checks that each branch used its segment exactly (ProtocolError
+  /// else: dealer and parties ran different programs).
+  void joinBranches(std::vector<std::unique_ptr<BranchStreams>> &branches);
+  /// Makes `b` the calling thread's streams (nullptr: back to the parent's)
+  /// and returns the previous ones.
+  BranchStreams *enterBranch(BranchStreams *b);
+
 private:
+  /// The calling thread's streams: its branch's (enterBranch), else the
+  /// session's.
+  Prg &partyPrg();
+  Prg &dealerPrg(int p);
+  std::vector<uint8_t> &outFor(int p);
   bool isDealer() const { return role_ == Role::Dealer; }
   int party() const { return isDealer() ? -1 : int(role_); }
   /// Reseeds the streams for bundle `index` (nonce 1 + index).

@@ -14,6 +14,12 @@
 // Units: a round is one send, one receive or one simultaneous exchange
 // (transport.h); byte counters count payload bytes (8 per ring element).
 //
+// All six online calls reduce to one private step (Step: bytes out, whether
+// this party sends, whether it receives, the exact incoming size, what).
+// On a thread that runs a branch of runLockstep (lockstep.h) the step goes
+// to the lock-step scheduler instead of the socket, on every role: the
+// dealer's branches yield at the same points as the parties'.
+//
 //===----------------------------------------------------------------------===//
 #ifndef MPCVIT_RUNTIME_PARTY_CHANNEL_H
 #define MPCVIT_RUNTIME_PARTY_CHANNEL_H
@@ -27,6 +33,10 @@
 #include <vector>
 
 namespace mpcvit::rt {
+
+namespace detail {
+class LockstepScheduler;
+} // namespace detail
 
 class PartyChannel {
 public:
@@ -62,12 +72,55 @@ public:
   /// dealer.
   std::vector<uint64_t> przs(size_t n);
 
+  /// True on the dealer's stand-in.
+  bool onDealer() const { return onDealer_; }
   /// Online counters of this endpoint (zero on the dealer).
   CommStats stats() const { return onDealer_ ? CommStats{} : peer_.stats(); }
   /// Test hook: shut the connection down in both directions.
   void abort() { peer_.abort(); }
 
+  // ---- Lock-step routing (lockstep.h; internal). --------------------------
+  /// One online communication step. `out` (outSize bytes) is sent when
+  /// `send`; exactly `inSize` bytes are received when `recv`.
+  struct Step {
+    const uint8_t *out = nullptr;
+    size_t outSize = 0;
+    bool send = false, recv = false;
+    size_t inSize = 0;
+    const std::string *what = nullptr;
+  };
+  /// Takes the steps of a lock-step branch; returns the `inSize` bytes
+  /// received for `s` (empty when !s.recv) or throws.
+  class StepRouter {
+  public:
+    virtual std::vector<uint8_t> route(const Step &s) = 0;
+    /// The branch's own PRZS stream (forkPrzs), or nullptr.
+    virtual Prg *przsStream() { return nullptr; }
+
+  protected:
+    ~StepRouter() = default;
+  };
+  /// The calling thread's router and the channel whose steps it takes
+  /// (none: steps go to the peer).
+  struct ThreadRoute {
+    const PartyChannel *channel = nullptr;
+    StepRouter *router = nullptr;
+  };
+  /// Sets the calling thread's route; returns the previous one.
+  static ThreadRoute setThreadRoute(ThreadRoute r);
+  /// `k` PRZS streams for the branches of a lock-step call, each seeded
+  /// with 16 bytes of the calling thread's current PRZS stream (the same
+  /// bytes on both parties); nullopt on the dealer or without a k01 seed.
+  std::vector<std::optional<Prg>> forkPrzs(size_t k);
+
 private:
+  friend class detail::LockstepScheduler;
+  /// The one step every online call reduces to: to the calling thread's
+  /// router if it has one for this channel (also on the dealer), else a
+  /// no-op on the dealer (zeros of inSize when recv), else one exchange
+  /// (send and recv), send or receive on the socket (one round).
+  std::vector<uint8_t> step(const Step &s);
+
   bool onDealer_;
   Channel peer_;            // party ↔ party
   std::optional<Prg> przs_; // k01

@@ -62,6 +62,7 @@
 
 #include "mpcvit/runtime/context.h"
 #include "mpcvit/runtime/kernels.h"
+#include "mpcvit/runtime/lockstep.h"
 #include "mpcvit/runtime/mmul_sp.h"
 
 #include <memory>

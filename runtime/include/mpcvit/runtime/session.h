@@ -15,9 +15,11 @@
 #include "mpcvit/runtime/ring.h"
 #include "mpcvit/runtime/transport_options.h"
 
+#include <algorithm>
 #include <cstdint>
 #include <stdexcept>
 #include <string>
+#include <vector>
 
 namespace mpcvit::rt {
 
@@ -120,6 +122,27 @@ struct CommCost {
            " rounds, dealer " + std::to_string(dealerBytes) + " B}";
   }
 };
+
+/// Cost of independent protocol sequences run in lock-step (runLockstep,
+/// lockstep.h; PROTOCOLS.md "Rounds of independent ops"): every round
+/// carries the current step of each live branch in one message per party,
+/// so the rounds are those of the longest branch while online and dealer
+/// bytes add up, plus 8 dealer bytes per branch per party (the length of
+/// each branch's segment of the bundle: branches draw their correlated
+/// randomness separately). Each element of `branches` is one branch's
+/// total cost; fewer than two branches run inline (no segments).
+inline CommCost lockstep_cost(const std::vector<CommCost> &branches) {
+  CommCost r;
+  if (branches.size() >= 2)
+    r.dealerBytes = 16 * branches.size();
+  for (const CommCost &b : branches) {
+    r.bytesServer += b.bytesServer;
+    r.bytesClient += b.bytesClient;
+    r.dealerBytes += b.dealerBytes;
+    r.rounds = std::max(r.rounds, b.rounds);
+  }
+  return r;
+}
 
 /// Thrown when the parties and the dealer disagree (handshake mismatch,
 /// offline material exhausted or left over, bad shapes from the program).
