@@ -124,6 +124,16 @@ FX=$BUILD/test/e2e-fixtures
 [ -f "$FX/softmax.onnx" ] && MODELS+=("fmnist-tiny-softmax|$FX/softmax.onnx|")
 [ -f "$FX/mpcvit.onnx" ] && MODELS+=("fmnist-tiny-mpcvit-dealer|$FX/mpcvit.onnx|--arch $FX/mpcvit.arch.json --trunc exact")
 [ -f "$FX/mpcvitplus.onnx" ] && MODELS+=("fmnist-tiny-mpcvitplus|$FX/mpcvitplus.onnx|--arch $FX/mpcvitplus.arch.json")
+# Independent branches in lock-step (issue [rounds]) against one after
+# another: layers mixing softmax, relu_softmax and scale heads
+# (test/cost/critical_path.py), the uniform relu_softmax model, and MPCViT+.
+if [ -f "$FX/softmax.onnx" ] && [ -f "$FX/mpcvitplus.arch.json" ] &&
+   /usr/bin/python3 "$ROOT/test/cost/critical_path.py" archs "$WORK" "$FX/mpcvitplus.arch.json"; then
+  MODELS+=("fmnist-tiny-mixed-lockstep|$FX/softmax.onnx|--arch $WORK/mixed.arch.json")
+  MODELS+=("fmnist-tiny-mixed-sequential|$FX/softmax.onnx|--arch $WORK/mixed.arch.json --schedule=sequential")
+  MODELS+=("fmnist-tiny-all-relu_softmax|$FX/softmax.onnx|--arch $WORK/relu_softmax.arch.json")
+  MODELS+=("fmnist-tiny-mpcvitplus-sequential|$FX/mpcvitplus.onnx|--arch $FX/mpcvitplus.arch.json --schedule=sequential")
+fi
 V7=$(find "$BUILD/test" -name 'vit_7_4_32*.onnx' 2>/dev/null | head -1)
 [ -n "$V7" ] && MODELS+=("vit_7_4_32|$V7|")
 while IFS= read -r m; do
