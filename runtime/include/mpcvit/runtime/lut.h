@@ -1,0 +1,104 @@
+//===- lut.h - Secret-shared lookup in a public table (one round) -*- C++
+//-*-===//
+//
+// y = T[x mod 2^b] for a public table T of 2^b ring elements (1 ≤ b ≤ 13)
+// and a secret-shared x, as additive shares in Z_2^64, in ONE round.
+//
+// Source: Wagh, "Pika: Secure Computation using Function Secret Sharing
+// over Rings", PETS 2022, §4 (lookup tables from a DPF evaluated on the whole
+// domain); SIGMA (Gupta et al., PETS 2024) §LUT / EzPC GPU-MPC fss/gpu_lut.cu
+// use the same idea with 1-bit DPF outputs and a second opening (select);
+// here the DPF has 64-bit output lanes (dpf.h, w = 64), so the result needs
+// no second round. This code is independent of both.
+//
+// Protocol, per element (all three roles run the same code, context.h):
+//   offline  the dealer draws r uniform in Z_2^64 with both shares from the
+//            PRG streams (Context::randShared, 0 bytes), α = r mod 2^b, and
+//            DPF keys for f_{α,1} with 64-bit lanes (dpf_gen); the two root
+//            seeds come from the dealer–party streams (randPrivate), so the
+//            dealer sends only the correction words, the same bytes to both
+//            parties (dealerBlobView).
+//   online   party p opens its share of x̂ = (x + r) mod 2^b, bit-packed at
+//            b bits per element (packBits), in one exchange; both learn x̂.
+//            Party p evaluates its key on all 2^b points (dpf_eval_all),
+//            getting e_p with e_0 + e_1 = e_α (indicator of α) in Z_2^64 —
+//            dpf_eval_all already negates party 1's lanes, so no further
+//            sign adjustment is needed — and outputs
+//              y_p = Σ_j T[(x̂ − j) mod 2^b]·e_p(j),
+//            so y_0 + y_1 = T[(x̂ − α) mod 2^b] = T[x mod 2^b].
+// Shares reduced mod 2^b add up to x mod 2^b (2^b divides 2^64), so the low
+// b bits of any ring value are the index: negative x and x ≥ 2^b are fine.
+//
+// What each party learns: x̂ = x + r mod 2^b, uniform and independent of x
+// (r mod 2^b is uniform and used once); its own DPF key, which by BGI16
+// Thm. 3.3 hides α (dpf.h). The dealer learns nothing about x.
+//
+// Cost for n elements (exact, lut_cost; rounds = 1 if n > 0):
+//   online  ⌈n·b/8⌉ bytes sent per party;
+//   dealer  2·n·dpf_key_bytes(b, 64) = 2·n·16b = 32·b·n bytes (the same
+//           correction words to each party; no other corrections).
+//   Key per party and element: 16b bytes (d = b − 1 seed corrections of 16
+//   bytes and one 16-byte leaf of two 64-bit lanes): 128 B at b = 8, 208 B
+//   at b = 13 (SIGMA's 1-bit-lane key is ≈ 16(b − 6) bytes but needs the
+//   second opening).
+// Local work per element (dpf.h): key generation 4b − 2 AES blocks (both
+// keys, dealer); evaluation 2^b − 2 node + 2^(b−1) leaf blocks =
+// 3·2^(b−1) − 2 blocks per party (382 at b = 8, 12286 at b = 13) plus 2^b
+// multiply–adds. Key generation and evaluation are split over
+// Context::gemmThreads() threads by element; evaluation works on batches of
+// elements so that at most ≈ 2^16 lanes per thread are in memory.
+//
+// lutIndexed: the index is a fixed-point grid position,
+// i = ⌊x / 2^s⌋ mod 2^b, computed locally: party 0 takes ⌊x₀ / 2^s⌋
+// (logical shift of its share), party 1 takes ⌈x₁ / 2^s⌉ (= −((−x₁) ≫ s)),
+// both mod 2^b. With x₀ + x₁ = x + c·2^64 the sum is
+//   i ∈ {⌊x/2^s⌋, ⌈x/2^s⌉} mod 2^b   (|i − x/2^s| < 1, exact if 2^s | x),
+// which of the two depending on the random shares (never opened): with
+// uniform shares i = ⌈x/2^s⌉ w.p. (x mod 2^s)/2^s, so E[i] = x/2^s
+// (stochastic rounding). Unlike local truncation (PROTOCOLS.md: fails
+// w.p. ≈ 2^(k+1−64) for |x| < 2^k) there is NO wrap failure: the carry
+// c·2^64 contributes c·2^(64−s) ≡ 0 mod 2^b as s + b ≤ 64, for every ring
+// value x. The only error is the index rounding (at most one grid step): a
+// table T[i] = g(i·2^s) (x in ring units; with f fractional bits the grid
+// step is 2^(s−f)) gives |y − g(x)| ≤ max|g'|·2^(s−f) plus T's own
+// rounding. Round-up at the top: x in ((2^b − 1)·2^s, 2^b·2^s) may give
+// i = 2^b ≡ 0, so the inputs must span at most 2^b − 1 grid steps,
+// [a, a + (2^b − 1)·2^s] with a ≡ 0 mod 2^(b+s) (a caller clips, or offsets
+// x by a public constant, first), unless T is periodic. Cost: that of
+// lut(n, b).
+//
+// Errors: std::invalid_argument unless 1 ≤ b ≤ kLutMaxBits, table.size() ==
+// 2^b (and 0 ≤ shift ≤ 64 − b for lutIndexed); std::runtime_error if AES
+// fails; ProtocolError / TransportError from the context.
+//
+//===----------------------------------------------------------------------===//
+#ifndef MPCVIT_RUNTIME_LUT_H
+#define MPCVIT_RUNTIME_LUT_H
+
+#include "mpcvit/runtime/sharing.h"
+
+#include <cstdint>
+#include <vector>
+
+namespace mpcvit::rt {
+
+/// Largest table: 2^13 entries (the rsqrt code of SIGMA's LayerNorm).
+inline constexpr int kLutMaxBits = 13;
+
+/// Shares of table[x mod 2^b] for every element of x (shape of x kept).
+/// One round, ⌈n·b/8⌉ bytes per party, dealer 32·b·n bytes.
+Shared lut(Context &ctx, const Shared &x, int b,
+           const std::vector<uint64_t> &table);
+
+/// Shares of table[i] with i ∈ {⌊x/2^shift⌋, ⌈x/2^shift⌉} mod 2^b (see the
+/// file comment; no wrap failure). Same cost as lut.
+Shared lutIndexed(Context &ctx, const Shared &x, int shift, int b,
+                  const std::vector<uint64_t> &table);
+
+/// Exact cost of lut / lutIndexed on n elements:
+/// CommCost::sym(⌈n·b/8⌉, n > 0, 32·b·n). Throws like lut on a bad b.
+CommCost lut_cost(size_t n, int b);
+
+} // namespace mpcvit::rt
+
+#endif // MPCVIT_RUNTIME_LUT_H

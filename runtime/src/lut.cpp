@@ -1,0 +1,146 @@
+//===- lut.cpp - One-round lookup table from a 64-bit-lane DPF -----------===//
+#include "mpcvit/runtime/lut.h"
+
+#include "mpcvit/runtime/dpf.h"
+#include "mpcvit/runtime/parallel_for.h"
+
+#include <algorithm>
+#include <stdexcept>
+#include <string>
+
+namespace mpcvit::rt {
+
+namespace {
+constexpr int kLane = 64; // DPF output lanes: shares in Z_2^64
+
+void checkBits(int b, const char *who) {
+  if (b < 1 || b > kLutMaxBits)
+    throw std::invalid_argument(std::string(who) + ": expected 1 <= b <= " +
+                                std::to_string(kLutMaxBits) +
+                                ", got b=" + std::to_string(b));
+}
+void checkTable(int b, const std::vector<uint64_t> &table, const char *who) {
+  checkBits(b, who);
+  if (table.size() != (size_t(1) << b))
+    throw std::invalid_argument(
+        std::string(who) + ": expected a table of 2^" + std::to_string(b) +
+        " = " + std::to_string(size_t(1) << b) + " entries, got " +
+        std::to_string(table.size()));
+}
+
+// The protocol on index shares: idx (party p's share; the two add up to the
+// index mod 2^b; ignored on the dealer). Arguments already checked.
+Shared lutCore(Context &ctx, const std::vector<uint64_t> &idx,
+               const Shape &shape, int b, const std::vector<uint64_t> &table) {
+  const size_t n = idx.size();
+  Shared out(shape);
+  if (n == 0)
+    return out;
+  const size_t N = size_t(1) << b;
+  const uint64_t mask = N - 1;
+  const size_t kb = dpf_key_bytes(b, kLane);
+  const size_t cwBytes = n * kb;
+  const int threads = ctx.gemmThreads();
+  // Offline: mask r (both shares from the seeds), root seeds of both keys
+  // from the dealer–party streams, correction words to both parties.
+  auto r = ctx.randShared(n);
+  auto sd0 = ctx.randPrivate(0, 2 * n), sd1 = ctx.randPrivate(1, 2 * n);
+  auto seeds = [n](const std::vector<uint64_t> &v) {
+    std::vector<FssBlock> s(n);
+    for (size_t i = 0; i < n; ++i)
+      s[i] = {v[2 * i], v[2 * i + 1]};
+    return s;
+  };
+  std::vector<uint8_t> blob;
+  if (ctx.isDealer()) {
+    std::vector<uint64_t> alpha(n);
+    for (size_t i = 0; i < n; ++i)
+      alpha[i] = r[i] & mask;
+    const auto s0 = seeds(sd0), s1 = seeds(sd1);
+    blob.resize(cwBytes);
+    dpf_gen(b, kLane, n, alpha.data(), nullptr, s0.data(), s1.data(),
+            blob.data(), threads);
+  }
+  const uint8_t *cw0 = ctx.dealerBlobView(0, cwBytes, blob);
+  const uint8_t *cw1 = ctx.dealerBlobView(1, cwBytes, blob);
+  if (ctx.isDealer())
+    return out;
+  // Online: open x̂ = (x + r) mod 2^b, b bits per element (one round).
+  const int p = ctx.party();
+  std::vector<uint64_t> xh(n);
+  for (size_t i = 0; i < n; ++i)
+    xh[i] = (idx[i] + r[i]) & mask;
+  const size_t bytes = (n * size_t(b) + 7) / 8;
+  auto got = ctx.exchangeBytes(packBits(xh.data(), n, b), bytes, "lut");
+  const auto peer = unpackBits(got.data(), n, b);
+  for (size_t i = 0; i < n; ++i)
+    xh[i] = (xh[i] + peer[i]) & mask;
+  // y_p = Σ_j T[(x̂ − j) mod N]·e_p(j) = Σ_j R[(j − x̂) mod N]·e_p(j) with the
+  // reversed table R[i] = T[(−i) mod N]: two contiguous segments.
+  std::vector<uint64_t> R(N);
+  for (size_t i = 0; i < N; ++i)
+    R[i] = table[(N - i) & mask];
+  const auto mySeeds = seeds(p == 0 ? sd0 : sd1);
+  const uint8_t *cw = p == 0 ? cw0 : cw1;
+  const size_t W = dpf_eval_all_words(b, kLane); // = N lanes of 64 bits
+  // Elements per batch: about 2^16 lanes (512 KiB) per thread.
+  const size_t E = std::max<size_t>(1, (size_t(1) << 16) >> b);
+  parallel_for(n, threads, E, [&](size_t begin, size_t end) {
+    std::vector<uint64_t> e(E * W);
+    for (size_t e0 = begin; e0 < end; e0 += E) {
+      const size_t C = std::min(E, end - e0);
+      dpf_eval_all(p, b, kLane, C, mySeeds.data() + e0, cw + e0 * kb, e.data(),
+                   1);
+      for (size_t k = 0; k < C; ++k) {
+        const uint64_t *ek = e.data() + k * W;
+        const size_t m = size_t(xh[e0 + k]);
+        uint64_t y = 0;
+        for (size_t j = 0; j < N - m; ++j) // j' = m + j: R[j]
+          y += R[j] * ek[m + j];
+        for (size_t j = 0; j < m; ++j) // j' = j < m: R[N − m + j]
+          y += R[N - m + j] * ek[j];
+        out[e0 + k] = y;
+      }
+    }
+  });
+  return out;
+}
+} // namespace
+
+Shared lut(Context &ctx, const Shared &x, int b,
+           const std::vector<uint64_t> &table) {
+  checkTable(b, table, "lut");
+  const uint64_t mask = laneMask(b);
+  std::vector<uint64_t> idx(x.size());
+  if (!ctx.isDealer())
+    for (size_t i = 0; i < idx.size(); ++i)
+      idx[i] = x[i] & mask;
+  return lutCore(ctx, idx, x.shape, b, table);
+}
+
+Shared lutIndexed(Context &ctx, const Shared &x, int shift, int b,
+                  const std::vector<uint64_t> &table) {
+  checkTable(b, table, "lutIndexed");
+  if (shift < 0 || shift > 64 - b)
+    throw std::invalid_argument("lutIndexed: expected 0 <= shift <= 64 - b = " +
+                                std::to_string(64 - b) +
+                                ", got shift=" + std::to_string(shift));
+  const uint64_t mask = laneMask(b);
+  std::vector<uint64_t> idx(x.size());
+  if (!ctx.isDealer()) {
+    // Party 0: ⌊x₀/2^s⌋; party 1: ⌈x₁/2^s⌉ = −⌊−x₁/2^s⌋ (logical shifts,
+    // mod 2^b): the sum is ⌊x/2^s⌋ or ⌈x/2^s⌉ mod 2^b (lut.h).
+    const bool p0 = ctx.party() == 0;
+    for (size_t i = 0; i < idx.size(); ++i)
+      idx[i] = (p0 ? x[i] >> shift : 0 - ((0 - x[i]) >> shift)) & mask;
+  }
+  return lutCore(ctx, idx, x.shape, b, table);
+}
+
+CommCost lut_cost(size_t n, int b) {
+  checkBits(b, "lut_cost");
+  return CommCost::sym((n * size_t(b) + 7) / 8, n ? 1 : 0,
+                       2 * n * dpf_key_bytes(b, kLane));
+}
+
+} // namespace mpcvit::rt

@@ -1,0 +1,271 @@
+//===- test_lut.cpp - One-round secret-shared table lookup (lut.h) --------===//
+#include "harness.h"
+
+#include "mpcvit/runtime/dpf.h"
+#include "mpcvit/runtime/lut.h"
+
+#include <atomic>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <gtest/gtest.h>
+
+using namespace mpcvit::rt;
+using namespace mpcvit::rt::test;
+
+namespace {
+std::vector<uint64_t> randomTable(int b, uint64_t seed) {
+  std::mt19937_64 g(seed);
+  std::vector<uint64_t> t(size_t(1) << b);
+  for (auto &v : t)
+    v = g();
+  return t;
+}
+
+// Ring values of every kind: small, negative, ≥ 2^b, huge, ring edges.
+std::vector<uint64_t> ringValues(size_t n, uint64_t seed) {
+  std::mt19937_64 g(seed);
+  std::vector<uint64_t> v = {0,
+                             1,
+                             uint64_t(-1),
+                             uint64_t(1) << 63,
+                             (uint64_t(1) << 63) - 1,
+                             uint64_t(-(int64_t(1) << 62)),
+                             8191,
+                             8192,
+                             uint64_t(-8192)};
+  while (v.size() < n)
+    v.push_back(g() >> (g() % 64));
+  for (size_t i = n / 2; i < n; ++i)
+    v[i] = 0 - v[i];
+  v.resize(n);
+  return v;
+}
+
+// Shares raw ring values from `owner`, runs f on all three roles, measures
+// it, reveals to the client.
+RunResult runRaw(const std::vector<uint64_t> &raw, int owner,
+                 const std::function<Shared(Context &, const Shared &)> &f,
+                 SessionConfig cfg = testConfig()) {
+  const size_t n = raw.size();
+  return run3(
+      [&](Context &ctx, Probe &p) {
+        RingTensor x(Shape{int64_t(n)});
+        if (ctx.party() == owner)
+          x.data = raw;
+        Shared s = share(ctx, owner, x);
+        p.begin();
+        Shared y = f(ctx, s);
+        p.end();
+        return reveal_to_client(ctx, y);
+      },
+      cfg);
+}
+} // namespace
+
+TEST(Lut, CostClosedForm) {
+  // ⌈n·b/8⌉ bytes per party, 1 round, 2·16b bytes of key per element.
+  EXPECT_EQ(lut_cost(100, 8), CommCost::sym(100, 1, 100 * 2 * 128));
+  EXPECT_EQ(lut_cost(3, 13), CommCost::sym(5, 1, 3 * 2 * 208));
+  EXPECT_EQ(lut_cost(9, 1), CommCost::sym(2, 1, 9 * 2 * 16));
+  EXPECT_EQ(lut_cost(0, 4), CommCost{});
+  for (int b = 1; b <= kLutMaxBits; ++b)
+    EXPECT_EQ(lut_cost(1, b).dealerBytes, 2 * dpf_key_bytes(b, 64));
+}
+
+TEST(Lut, MatchesPlaintextOnAnyRingValueAndCost) {
+  const size_t n = 777;
+  for (int b : {1, 4, 8, 13}) {
+    const auto T = randomTable(b, 100 + uint64_t(b));
+    const auto raw = ringValues(n, 200 + uint64_t(b));
+    const uint64_t mask = (uint64_t(1) << b) - 1;
+    for (int owner : {0, 1}) {
+      auto r = runRaw(raw, owner, [&](Context &ctx, const Shared &s) {
+        return lut(ctx, s, b, T);
+      });
+      EXPECT_EQ(r.measured, lut_cost(n, b)) << "b=" << b << r.measured.str();
+      EXPECT_EQ(r.measured.rounds, 1u);
+      for (size_t i = 0; i < n; ++i)
+        ASSERT_EQ(r.out[1][i], T[raw[i] & mask])
+            << "b=" << b << " i=" << i << " x=" << raw[i];
+    }
+  }
+}
+
+TEST(Lut, ThreadsAndShapes) {
+  // Several threads (elements split over them), a 2-D shape kept, batches
+  // that do not divide the element count.
+  const int b = 6;
+  const size_t rows = 37, cols = 29, n = rows * cols;
+  const auto T = randomTable(b, 7);
+  const auto raw = ringValues(n, 8);
+  SessionConfig cfg = testConfig();
+  cfg.gemmThreads = 3;
+  auto r = run3(
+      [&](Context &ctx, Probe &p) {
+        RingTensor x(Shape{int64_t(rows), int64_t(cols)});
+        if (ctx.party() == 1)
+          x.data = raw;
+        Shared s = share(ctx, 1, x);
+        p.begin();
+        Shared y = lut(ctx, s, b, T);
+        p.end();
+        EXPECT_EQ(y.shape, s.shape);
+        return reveal_to_client(ctx, y);
+      },
+      cfg);
+  EXPECT_EQ(r.measured, lut_cost(n, b)) << r.measured.str();
+  for (size_t i = 0; i < n; ++i)
+    ASSERT_EQ(r.out[1][i], T[raw[i] & 63]) << i;
+}
+
+TEST(Lut, EmptyInputCostsNothing) {
+  const auto T = randomTable(3, 1);
+  auto r = runRaw(
+      {}, 0, [&](Context &ctx, const Shared &s) { return lut(ctx, s, 3, T); });
+  EXPECT_EQ(r.measured, lut_cost(0, 3));
+  EXPECT_EQ(r.measured, CommCost{});
+}
+
+// lutIndexed: the index is ⌊x/2^s⌋ or ⌈x/2^s⌉ mod 2^b, for every ring value
+// (no wrap failure), and both occur.
+TEST(Lut, IndexedIsFloorOrCeilOnWholeRing) {
+  const size_t n = 2000;
+  struct Case {
+    int b, shift;
+  };
+  for (Case c :
+       {Case{8, 11}, Case{4, 0}, Case{13, 3}, Case{8, 56}, Case{1, 63}}) {
+    const auto T = randomTable(c.b, 300 + uint64_t(c.b));
+    auto raw = ringValues(n, 400 + uint64_t(c.shift));
+    raw[1] = uint64_t(1) << c.shift; // on the grid
+    const uint64_t mask = (uint64_t(1) << c.b) - 1;
+    auto r = runRaw(raw, 1, [&](Context &ctx, const Shared &s) {
+      return lutIndexed(ctx, s, c.shift, c.b, T);
+    });
+    EXPECT_EQ(r.measured, lut_cost(n, c.b)) << r.measured.str();
+    size_t ceilOnly = 0, offGrid = 0;
+    for (size_t i = 0; i < n; ++i) {
+      // ⌊x/2^s⌋ mod 2^b of the signed x = logical shift of the ring value
+      // (s + b ≤ 64); ⌈·⌉ = ⌊·⌋ + 1 off the grid.
+      const uint64_t lo = (raw[i] >> c.shift) & mask;
+      const bool on =
+          c.shift == 0 || (raw[i] & ((uint64_t(1) << c.shift) - 1)) == 0;
+      const uint64_t hi = (lo + (on ? 0 : 1)) & mask;
+      const uint64_t y = r.out[1][i];
+      ASSERT_TRUE(y == T[lo] || y == T[hi])
+          << "b=" << c.b << " s=" << c.shift << " x=" << raw[i];
+      if (on)
+        ASSERT_EQ(y, T[lo]) << "exact on the grid, x=" << raw[i];
+      else {
+        ++offGrid;
+        ceilOnly += (y == T[hi] && T[hi] != T[lo]);
+      }
+    }
+    if (offGrid > 100 && c.b > 1) { // both roundings happen
+      EXPECT_GT(ceilOnly, offGrid / 20) << "b=" << c.b << " s=" << c.shift;
+      EXPECT_LT(ceilOnly, offGrid - offGrid / 20);
+    }
+  }
+}
+
+// exp(−t) tabulated on the grid t_i = i·2^−5 (b = 8, t ∈ [0, 8)), index
+// from the fixed-point input (f = 16) by shift f − 5; checked against
+// std::exp. Bound: the index i satisfies |i·2^−5 − x| < 2^−5 for the
+// encoded x (|x − t| ≤ 2^−17), |exp'| ≤ 1 on t ≥ 0, and table entries are
+// rounded to 2^−17: |y − exp(−t)| < 2^−5 + 2^−16. Inputs stay in
+// [0, 255·2^−5] (the largest grid point): above it the index may round up
+// to 256 ≡ 0 (lut.h); a caller clips first.
+TEST(Lut, IndexedExpOnFixedPointGrid) {
+  const int f = kDefaultFracBits, g = 5, b = 8;
+  FixedPoint fp(f);
+  const double step = std::ldexp(1.0, -g), top = 255 * step;
+  std::vector<uint64_t> T(size_t(1) << b);
+  for (size_t i = 0; i < T.size(); ++i)
+    T[i] = fp.encode(std::exp(-double(i) * step));
+  auto t = uniform(3000, 0, top, 21);
+  t[0] = 0;
+  t[1] = top;
+  t[2] = step / 2;
+  t[3] = top - fp.ulp();
+  const size_t n = t.size();
+  auto r = run3([&](Context &ctx, Probe &p) {
+    Shared x = shareFixed(ctx, 0, t, Shape{int64_t(n)});
+    p.begin();
+    Shared y = lutIndexed(ctx, x, f - g, b, T);
+    p.end();
+    return reveal_to_client(ctx, y);
+  });
+  EXPECT_EQ(r.measured, lut_cost(n, b)) << r.measured.str();
+  const double bound = step + std::ldexp(1.0, -16);
+  double worst = 0;
+  for (size_t i = 0; i < n; ++i) {
+    const double err = std::fabs(fp.decode(r.out[1][i]) - std::exp(-t[i]));
+    worst = std::max(worst, err);
+    ASSERT_LT(err, bound) << "t=" << t[i];
+  }
+  std::printf("[lut] exp(-t) on [0, %.5f], b=8, 2^-5 grid: max error %.3g "
+              "(bound %.3g)\n",
+              top, worst, bound);
+}
+
+TEST(Lut, BadArgumentsThrow) {
+  EXPECT_THROW(lut_cost(1, 0), std::invalid_argument);
+  EXPECT_THROW(lut_cost(1, kLutMaxBits + 1), std::invalid_argument);
+  std::atomic<int> thrown{0};
+  const auto T8 = randomTable(8, 1);
+  run3([&](Context &ctx, Probe &) {
+    Shared x(Shape{4});
+    auto expectThrow = [&](auto &&fn) {
+      try {
+        fn();
+      } catch (const std::invalid_argument &) {
+        ++thrown;
+      }
+    };
+    expectThrow([&] { lut(ctx, x, 0, {0}); });
+    expectThrow([&] { lut(ctx, x, 14, std::vector<uint64_t>(1 << 14)); });
+    expectThrow([&] { lut(ctx, x, 7, T8); });        // 256 ≠ 2^7
+    expectThrow([&] { lut(ctx, x, 8, {1, 2, 3}); }); // 3 ≠ 2^8
+    expectThrow([&] { lutIndexed(ctx, x, -1, 8, T8); });
+    expectThrow([&] { lutIndexed(ctx, x, 57, 8, T8); }); // s + b > 64
+    expectThrow([&] { lutIndexed(ctx, x, 3, 9, T8); });
+    return RingTensor(Shape{1});
+  });
+  EXPECT_EQ(thrown.load(), 3 * 7); // every role, every call
+}
+
+// Timing at n = 4096 (printed, not asserted): the dealer's call is key
+// generation (offline), a party's is its opening + evaluation.
+TEST(Lut, TimingAtB8AndB13) {
+  const size_t n = 4096;
+  for (int b : {8, 13}) {
+    const auto T = randomTable(b, 5);
+    const auto raw = ringValues(n, 6);
+    double sec[3] = {0, 0, 0};
+    auto r = run3([&](Context &ctx, Probe &p) {
+      RingTensor x(Shape{int64_t(n)});
+      if (ctx.party() == 0)
+        x.data = raw;
+      Shared s = share(ctx, 0, x);
+      p.begin();
+      const auto t0 = std::chrono::steady_clock::now();
+      Shared y = lut(ctx, s, b, T);
+      const auto t1 = std::chrono::steady_clock::now();
+      p.end();
+      sec[ctx.isDealer() ? 2 : ctx.party()] =
+          std::chrono::duration<double>(t1 - t0).count();
+      return reveal_to_client(ctx, y);
+    });
+    EXPECT_EQ(r.measured, lut_cost(n, b));
+    for (size_t i = 0; i < n; ++i)
+      ASSERT_EQ(r.out[1][i], T[raw[i] & ((uint64_t(1) << b) - 1)]);
+    std::printf("[lut] b=%d n=%zu: keygen %.2f us/elem (dealer), eval %.2f / "
+                "%.2f us/elem (server / client), key %zu B/elem/party, "
+                "dealer %llu B, online %llu B/party\n",
+                b, n, 1e6 * sec[2] / double(n), 1e6 * sec[0] / double(n),
+                1e6 * sec[1] / double(n), dpf_key_bytes(b, 64),
+                (unsigned long long)r.measured.dealerBytes,
+                (unsigned long long)r.measured.bytesServer);
+  }
+}
