@@ -7,8 +7,9 @@
 
 Validation mirrors the compiler's reader (lib/arch/ArchSpec.cpp): the same
 checks, errors as ``<file>: <json path>: expected ..., got ...``, and a
-mismatch with the model names both numbers. Also: the top-k discretisation of
-the searched α (MPCViT §3.3) and β (MPCViT+ §3.4) into an arch.
+mismatch with the model names both numbers. Also: the discretisation of the
+searched α (MPCViT §3.3) and β (MPCViT+ §3.4) into an arch: the global top-k,
+or the critical-path DP (critical_path_mask) that prices a layer's rounds.
 """
 
 import json
@@ -139,7 +140,90 @@ def topk_mask(scores, ratio):
     return [[int((li, i) in chosen) for i in range(len(row))] for li, row in enumerate(scores)]
 
 
-def discretise_heads(alphas, ratio):
-    """α per head ([[float]] per layer) -> head kinds with a ReLU-Softmax ratio."""
-    mask = topk_mask(alphas, ratio)
+def critical_path_mask(scores, k, layer_cost):
+    """Discretisation that respects the critical path of each layer.
+
+    scores: [[float]] per layer (α per head, or β per token); k: how many
+    entries to select in all; layer_cost: c ≥ 0 (a float, or one per layer),
+    the price a layer pays once as soon as it selects anything (the rounds of
+    the expensive kind: λ · latency of r_RS − r_Scale rounds).
+
+    Chooses m_l entries per layer (Σ m_l = k, 0 ≤ m_l ≤ len(scores[l])),
+    within a layer its m_l largest scores, maximising
+
+        Σ_l S_l(m_l) − Σ_l c_l · [m_l > 0],   S_l(m) = sum of the top-m scores of layer l
+
+    exactly, by a DP over layers: best[l+1][j+m] = max(best[l][j] + S_l(m) −
+    c_l·[m > 0]), O(L · k · H). Ties within a layer: the earlier index; between
+    equal totals: the first found (fewer entries in earlier layers). With
+    c = 0 this is the global top-k (up to ties). Returns a 0/1 mask shaped
+    like ``scores``.
+    """
+    L = len(scores)
+    sizes = [len(row) for row in scores]
+    if not 0 <= k <= sum(sizes):
+        raise ValueError(f"k = {k} outside [0, {sum(sizes)}]")
+    costs = list(layer_cost) if isinstance(layer_cost, (list, tuple)) else [layer_cost] * L
+    if len(costs) != L:
+        raise ValueError(f"{len(costs)} layer costs for {L} layers")
+    orders = [sorted(range(len(row)), key=lambda i, r=row: (-float(r[i]), i)) for row in scores]
+    prefix = []
+    for row, order in zip(scores, orders):
+        acc = [0.0]
+        for i in order:
+            acc.append(acc[-1] + float(row[i]))
+        prefix.append(acc)
+    neg = float("-inf")
+    best = [[neg] * (k + 1) for _ in range(L + 1)]
+    take = [[0] * (k + 1) for _ in range(L + 1)]
+    best[0][0] = 0.0
+    for li in range(L):
+        for j in range(k + 1):
+            if best[li][j] == neg:
+                continue
+            for m in range(min(sizes[li], k - j) + 1):
+                v = best[li][j] + prefix[li][m] - (costs[li] if m > 0 else 0.0)
+                if v > best[li + 1][j + m]:
+                    best[li + 1][j + m], take[li + 1][j + m] = v, m
+    if best[L][k] == neg:  # pragma: no cover - k ≤ Σ sizes makes it reachable
+        raise ValueError(f"cannot select {k} entries")
+    counts, j = [0] * L, k
+    for li in range(L, 0, -1):
+        counts[li - 1] = take[li][j]
+        j -= counts[li - 1]
+    mask = []
+    for row, order, m in zip(scores, orders, counts):
+        keep = set(order[:m])
+        mask.append([int(i in keep) for i in range(len(row))])
+    return mask
+
+
+def mask_objective(scores, mask, layer_cost):
+    """Σ of the selected scores − Σ_l c_l·[layer l selects anything] (the
+    quantity critical_path_mask maximises)."""
+    costs = list(layer_cost) if isinstance(layer_cost, (list, tuple)) else [layer_cost] * len(scores)
+    return sum(sum(float(s) for s, m in zip(row, mrow) if m) - (c if any(mrow) else 0.0)
+               for row, mrow, c in zip(scores, mask, costs))
+
+
+DISCRETISE = ("critical-path", "topk")
+
+
+def select_mask(scores, ratio, method="topk", layer_cost=0.0):
+    """round(ratio · total) entries of ``scores`` by ``method``: "topk" (the
+    global top-k of MPCViT §3.3) or "critical-path" (critical_path_mask)."""
+    if method == "topk":
+        return topk_mask(scores, ratio)
+    if method != "critical-path":
+        raise ValueError(f"unknown discretisation {method!r}; expected one of {DISCRETISE}")
+    if not 0.0 <= ratio <= 1.0:
+        raise ValueError(f"ratio {ratio} outside [0, 1]")
+    k = int(round(ratio * sum(len(row) for row in scores)))
+    return critical_path_mask(scores, k, layer_cost)
+
+
+def discretise_heads(alphas, ratio, method="topk", layer_cost=0.0):
+    """α per head ([[float]] per layer) -> head kinds with a ReLU-Softmax ratio
+    (``method``/``layer_cost``: see select_mask)."""
+    mask = select_mask(alphas, ratio, method, layer_cost)
     return [["relu_softmax" if m else "scale" for m in row] for row in mask]

@@ -6,6 +6,9 @@
 #   python/mpcvit/reproduce.sh [step...]     steps: teacher search mpcvit
 #                                            plus baselines mpcformer export
 #   RUNS=/tmp/runs EPOCHS_TEACHER=6 python/mpcvit/reproduce.sh teacher
+#   COST_SOURCE=compiler MUS="0.5 0.3" python/mpcvit/reproduce.sh search mpcvit
+# search and plus discretise with the critical-path DP (the scripts' default,
+# --discretise critical-path); the search also writes arch_mu<μ>.topk.json.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 RUNS="${RUNS:-$root/../mpcvit-runs}"
@@ -14,6 +17,8 @@ export PYTHONPATH="$root/python"
 ET="${EPOCHS_TEACHER:-6}"     # teacher epochs
 ES="${EPOCHS_SEARCH:-0.25}"   # search epochs (α and weights)
 ER="${EPOCHS_RETRAIN:-1}"     # KD retraining / fine-tuning epochs
+CS="${COST_SOURCE:-auto}"     # search costs: auto (compiler if built), compiler, table
+MUS="${MUS:-0.5 0.1 0.3 0.7}" # ReLU-Softmax ratios the mpcvit step retrains
 # The committed teacher is stage 3 (teacher_ft2). Stage 1 (6 epochs with
 # augmentation) reached 85.77%, stage 2 (1.5 epochs, no augmentation) 86.96%.
 T="$RUNS/teacher_ft2/checkpoint.pt"
@@ -30,9 +35,9 @@ for step in "${steps[@]}"; do
         --epochs 3 --lr 1e-3 --warmup 0.1 --no-augment --seed 2 ;;
     search)
       "${PY[@]}" -m mpcvit.search --init "$T" --out "$RUNS/search" --epochs "$ES" \
-        --alpha-lr 1e-2 --mus 0.1,0.3,0.5,0.7 --warmup 0.1 --seed 0 ;;
+        --alpha-lr 1e-2 --mus 0.1,0.3,0.5,0.7 --warmup 0.1 --seed 0 --cost-source "$CS" ;;
     mpcvit)
-      for mu in 0.5 0.1 0.3 0.7; do
+      for mu in $MUS; do
         "${PY[@]}" -m mpcvit.retrain --arch "$RUNS/search/arch_mu$mu.json" \
           --init "$RUNS/search/checkpoint.pt" --teacher "$T" \
           --out "$RUNS/mpcvit_mu$mu" --epochs "$ER" --warmup 0.1 --seed 0
@@ -40,7 +45,7 @@ for step in "${steps[@]}"; do
     plus)
       "${PY[@]}" -m mpcvit.retrain --arch "$RUNS/search/arch_mu0.5.json" \
         --init "$RUNS/search/checkpoint.pt" --teacher "$T" --linear-gelu \
-        --gelu-ratio 0.5 --beta-epochs 0.2 --out "$RUNS/mpcvit_plus_mu0.5" \
+        --gelu-ratio 0.5 --beta-epochs 0.2 --out "$RUNS/mpcvit_plus_mu0.5" --cost-source "$CS" \
         --epochs 0.8 --warmup 0.1 --seed 0 ;;
     baselines)
       for kind in relu_softmax scale; do

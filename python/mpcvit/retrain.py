@@ -9,10 +9,33 @@ of every layer l mixes the two MLP branches
 
     β_lt · fc2(GeLU(fc1(x_t))) + (1 − β_lt) · ReLU(fc2(fc1(x_t))),  β ∈ [0, 1]
 
-under CE + KD + λ_β · Σ β · (cost(GeLU token) − cost(linear token)) for
-``--beta-epochs``; then the global top-k keeps GeLU on the round(ν·L·N)
-tokens with the largest β (ν = ``--gelu-ratio``), the others are linearized,
-and the KD retraining runs with both masks frozen.
+under CE + KD + λ_β · (latency penalty) for ``--beta-epochs``; then
+round(ν·L·N) tokens keep GeLU (ν = ``--gelu-ratio``), the others are
+linearized, and the KD retraining runs with both masks frozen.
+
+Latency penalty (the analogue of mpcvit.search's relaxation): the compiler
+runs a layer's two token groups (GeLU tokens: fc1, GeLU, fc2; linearized
+tokens: the fused linear, ReLU) in lock-step, so the MLP of layer l costs
+max(r_GeLU-branch, r_linear-branch) rounds over the branches present and the
+bytes of all tokens. With token t of layer l keeping GeLU with probability
+β_lt, independently, and r_g ≥ r_lin (costs.kind_costs()["tokens"]: from the
+compiler's cost report, else the table):
+
+    E[B_l] = Σ_t β_lt · b_g + (1 − β_lt) · b_lin
+    E[R_l] = r_lin + (r_g − r_lin) · (1 − Π_t (1 − β_lt))
+    penalty = λ_β · Σ_l latency_ms(E[B_l], E[R_l])
+
+(exact; costs.expected_mlp_cost). With N = 17 tokens the rounds term's
+gradient Π_{t'≠t}(1 − β) is tiny once a few tokens are likely GeLU, so the
+search is driven by the bytes; the layer structure is left to the
+discretisation.
+
+Discretisation (``--discretise``, default ``critical-path``): the same DP as
+the heads (arch.critical_path_mask): m_l GeLU tokens per layer (Σ m_l = k,
+the largest β within a layer) maximising Σ_l [top-m_l β sum] − c_β ·
+#{l : m_l > 0}, c_β = λ_β · latency_ms(0, r_g − r_lin) (``--beta-layer-cost``
+overrides): a layer whose tokens are all linearized saves the GeLU branch's
+extra rounds. ``topk``: the global top-k of β (MPCViT+).
 
     /usr/bin/python3 -m mpcvit.retrain --arch runs/search/arch_mu0.5.json \\
         --init runs/search/checkpoint.pt --teacher runs/teacher/checkpoint.pt \\
@@ -35,11 +58,20 @@ from . import costs, engine
 from .model import ViTLite
 
 
-def linearize_arch(model, ratio):
+def linearize_arch(model, ratio, method="topk", layer_cost=0.0):
     """β per (layer, token) -> per-layer {"kind": "linearize", "tokens": mask}."""
     betas = [b.beta.detach().tolist() for b in model.blocks]
-    mask = arch_mod.topk_mask(betas, ratio)
+    mask = arch_mod.select_mask(betas, ratio, method, layer_cost)
     return [{"kind": "linearize", "tokens": row} for row in mask]
+
+
+def expected_mlp_latency_ms(betas, kc, profile="wan"):
+    """Σ_l latency_ms(E[B_l], E[R_l]) of the MLPs (the relaxation above)."""
+    total = 0.0
+    for b in betas:
+        eb, er = costs.expected_mlp_cost(b, kc)
+        total = total + costs.latency_ms(eb, er, profile)
+    return total
 
 
 def main(argv=None):
@@ -59,6 +91,10 @@ def main(argv=None):
     p.add_argument("--beta-lr", type=float, default=1e-2, help="AdamW lr of β")
     p.add_argument("--profile", default="wan", choices=sorted(costs.PROFILES))
     p.add_argument("--cost-source", default="auto", choices=["auto", "table", "compiler"])
+    p.add_argument("--discretise", default="critical-path", choices=arch_mod.DISCRETISE,
+                   help="β mask: critical-path DP (default) or global top-k")
+    p.add_argument("--beta-layer-cost", type=float, default=None,
+                   help="c_β of the DP (default: λ_β · latency of r_g − r_lin rounds)")
     args = p.parse_args(argv)
     if not 0 <= args.gelu_ratio <= 1:
         raise SystemExit(f"error: --gelu-ratio must be in [0, 1], got {args.gelu_ratio}")
@@ -83,13 +119,19 @@ def main(argv=None):
         for blk in model.blocks:
             blk.set_gelu("gelu")
             blk.enable_beta_search(0.5)
-        tc = costs.token_costs(args.config, args.profile, args.cost_source)
-        delta = tc["gelu"] - tc["linear"]
+        try:
+            kc = costs.kind_costs(args.cost_source, args.config)
+        except costs.CostSourceError as e:
+            raise SystemExit(f"error: {e}")
+        tc = kc["tokens"]
+        c_beta = (args.beta_lam * costs.step_cost_ms(tc["gelu"], tc["linear"], args.profile)
+                  if args.beta_layer_cost is None else args.beta_layer_cost)
 
         def beta_penalty(m):
-            total = torch.stack([b.sum() for b in m.betas()]).sum()
-            return args.beta_lam * delta * total, {"beta_mean": float(total) / (
-                len(m.betas()) * m.num_tokens)}
+            lat = expected_mlp_latency_ms(m.betas(), kc, args.profile)
+            total = float(torch.stack([b.detach().sum() for b in m.betas()]).sum())
+            return args.beta_lam * lat, {"beta_mean": total / (len(m.betas()) * m.num_tokens),
+                                         "lat_ms": float(lat)}
 
         def clamp_beta(m):
             with torch.no_grad():
@@ -103,19 +145,22 @@ def main(argv=None):
         bargs.epochs = args.beta_epochs
         recipe = {"script": "mpcvit.retrain (beta search)", "argv": argv_rec,
                   "epochs": args.beta_epochs, "lr": args.lr, "beta_lr": args.beta_lr,
-                  "beta_lam_per_ms": args.beta_lam, "token_cost_ms": tc, "kd": kd}
+                  "beta_lam_per_ms": args.beta_lam, "token_costs": tc,
+                  "cost_source": kc["source"], "kd": kd}
         bck = engine.fit(model, bargs, data, recipe,
                          engine.make_loss(args, teacher, extra=beta_penalty),
                          param_groups=groups, post_step=clamp_beta,
                          meta={"upstream_s": upstream}, ckpt_name="beta_search.pt")
         upstream += bck["elapsed_s"]
-        gelu = linearize_arch(model, args.gelu_ratio)
+        gelu = linearize_arch(model, args.gelu_ratio, args.discretise, c_beta)
         betas = [b.beta.detach().tolist() for b in model.blocks]
         for blk, g in zip(model.blocks, gelu):
             blk.disable_beta_search()
             blk.set_gelu("linearize", g["tokens"])
         beta_info = {"betas": betas, "gelu_ratio": args.gelu_ratio,
-                     "token_cost_ms": tc, "test_top1_beta_supernet": bck["test_top1"],
+                     "token_costs": tc, "cost_source": kc["source"],
+                     "discretise": args.discretise, "layer_cost": c_beta,
+                     "mlp_rounds_per_layer": [costs.mlp_cost(g["tokens"], kc)[1] for g in gelu], "test_top1_beta_supernet": bck["test_top1"],
                      "elapsed_s": bck["elapsed_s"]}
         with open(os.path.join(args.out, "beta.json"), "w") as f:
             json.dump(beta_info, f, indent=1)
