@@ -17,6 +17,7 @@ the system interpreter, which has PyTorch, NumPy, ONNX and tqdm from apt::
     /usr/bin/python3 -m mpcvit.search   --help   # per-head alpha search (MPCViT)
     /usr/bin/python3 -m mpcvit.retrain  --help   # frozen mask + KD (MPCViT, MPCViT+)
     /usr/bin/python3 -m mpcvit.export   --help   # ONNX + arch.json + metrics.json
+    /usr/bin/python3 -m mpcvit.byo      --help   # the same steps for your own ViT
 
 (with ``PYTHONPATH=python`` from the repository root).
 
@@ -25,7 +26,10 @@ per-head attention kinds and GeLU kinds), ``arch`` (arch.json v1 I/O),
 ``costs`` (per-kind 2PC costs for the search penalty), ``engine`` (training
 loop, checkpoints), ``onnx_fixtures`` (importer test fixtures, issue 3),
 ``plaintext`` (the float reference of a compiled program), ``api`` (compile,
-cost, run locally or between hosts; exported here).
+cost, run locally or between hosts; exported here), ``adapters`` (a user's
+ViT with its attention and MLP blocks wrapped in the search's head and GeLU
+kinds), ``byo`` (search, distillation and export of a user's own ViT, with
+search / retrain / costs doing the work).
 """
 
 __version__ = "0.1.0"

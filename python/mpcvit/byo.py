@@ -38,13 +38,14 @@ Steps (each resumable from <out>/checkpoint.pt, as mpcvit.search/retrain):
   under CE + λ·Σ_l latency(E[bytes_l], E[critical-path rounds_l]) with the
   per-head costs from the compiler's cost report of *this* model
   (search.penalty_fn); then arch_mu<μ>.json by the critical-path DP or the
-  global top-k (arch.discretise_heads), as mpcvit.search.
+  global top-k (search.save_results), as mpcvit.search.
 - retrain: the head mask frozen, KD from the user's model (engine.make_loss:
   logit KD at T = 1 + MSE on the final tokens). ``--linear-gelu``
   (MPCViT+): first a β search over the tokens of every MLP Linear → GELU →
   Linear (mpcvit.adapters.GeluMask: model.Block's branch mixture), with the
   token-branch costs from the compiler's report of this model
-  (retrain.expected_mlp_latency_ms), then round(ν·L·N) tokens keep GeLU.
+  (retrain.beta_search, as mpcvit.retrain), then round(ν·L·N) tokens keep
+  GeLU.
 - export: model.onnx (the user's own architecture, softmax heads, trained
   weights; opset 17, static [1, C, H, W]) + arch.json + metrics.json +
   weights.pt (the retrained weights under the user's parameter names) +
@@ -426,48 +427,25 @@ def input_shape_of(spec, info):
 # Costs of this model's heads
 # ---------------------------------------------------------------------------
 
-def _branch(report, n, layer=0):
-    """The MLP branch of ``layer``: its ops after its last LayerNorm
-    (as costs._compiler_costs reads them) -> {"bytes" per token, "rounds"}."""
-    ops = [o for o in report["ops"] if o["layer"] == layer]
-    last_ln = max(o["index"] for o in ops if o["op"] == "mpc.layer_norm")
-    ops = [o for o in ops if o["index"] > last_ln]
-    return {"bytes": sum(o["online_bytes_sent_per_party_max"] for o in ops) / n,
-            "rounds": sum(o["online_rounds"] for o in ops),
-            "ops": [o["op"] for o in ops if o["online_rounds"]]}
-
-
 def model_costs(mix, source="auto", tokens=False):
     """The costs of what the search chooses, for *this* model, in the form
-    search.penalty_fn / layer_price / mask_summary and
-    retrain.expected_mlp_latency_ms take: {"source", "note", "num_tokens",
-    "heads": {kind: {"bytes", "rounds"}}, "tokens": {"gelu"|"linear": ...}
-    (with ``tokens``)}. compiler: the cost report of the template ONNX with
-    one RSAttn head per layer (``attention[0].per_head``) and, for the token
-    branches, all tokens GeLU / all linearized (layer 0 after its last
-    LayerNorm); table: costs.TABLE per element (heads only)."""
+    costs.kind_costs gives them for a ViT-Lite config (search.penalty_fn /
+    layer_price / mask_summary and retrain.beta_search take it). compiler:
+    costs.kind_costs_onnx of the template ONNX (the token branches with
+    ``tokens``); table: costs.table_heads (heads only)."""
     if source not in ("auto", "compiler", "table"):
         raise ValueError(f"unknown cost source {source!r}")
     info, n = mix.model_info(), mix.num_tokens
     err = None
     if source != "table":
-        heads0 = [["relu_softmax"] + ["scale"] * (info["heads"] - 1)] * info["depth"]
         try:
+            if tokens:
+                mix.mlps()  # AdapterError when the MLPs are not recognised
             with tempfile.TemporaryDirectory() as tmp:
                 path = os.path.join(tmp, "m.onnx")
                 export_template(mix, path, None)
-                rep = costs.compile_report(path, arch_mod.make(info, heads0))
-                out = {"source": costs.COMPILER_SOURCE, "num_tokens": n,
-                       "note": "compiler cost report of the user's model",
-                       "heads": {k: {"bytes": v["online_bytes_sent_per_party_max"],
-                                     "rounds": v["online_rounds"]}
-                                 for k, v in rep["attention"][0]["per_head"].items()}}
-                if tokens:
-                    mix.mlps()  # AdapterError when the MLPs are not recognised
-                    rep_b = costs.compile_report(path, arch_mod.make(info, heads0, [
-                        {"kind": "linearize", "tokens": [0] * n}] * info["depth"]))
-                    out["tokens"] = {"gelu": _branch(rep, n), "linear": _branch(rep_b, n)}
-            return out
+                return costs.kind_costs_onnx(path, info, n, tokens,
+                                             note="compiler cost report of the user's model")
         except (costs.CostSourceError, KeyError, IndexError, TypeError, ValueError) as e:
             if source == "compiler":
                 raise ByoError(f"--cost-source compiler: {e}") from e
@@ -475,9 +453,7 @@ def model_costs(mix, source="auto", tokens=False):
     if tokens:
         raise ByoError("the token (GeLU) costs of a user's model come from the compiler "
                        "only; build the tools" + (f" ({err[:200]})" if err else ""))
-    heads = {k: {"bytes": costs.TABLE[k]["bytes"] / costs.TABLE[k]["elements"] * n * n,
-                 "rounds": costs.TABLE[k]["rounds"]} for k in ("softmax", "relu_softmax", "scale")}
-    return {"source": costs.SOURCE, "num_tokens": n, "heads": heads,
+    return {"source": costs.SOURCE, "num_tokens": n, "heads": costs.table_heads(n),
             "note": "runtime benchmark table, scaled per element"
             + (f" (compiler unavailable: {err[:200]})" if err else "")}
 
@@ -524,14 +500,11 @@ def _model_args(p):
 
 
 def _common(p, epochs, lr):
-    engine.add_common_args(p, epochs=epochs, lr=lr)
-    for a in p._actions:  # our --data takes more than a directory
-        if a.dest == "data":
-            a.help = ("fmnist, a Fashion-MNIST IDX directory, imagefolder:DIR, or "
-                      "npz:FILE (default: fmnist; retrain: the data set of --init)")
-            a.default = None
-        if a.dest == "config":
-            a.help = "ViT-Lite configuration (with --vit-lite)"
+    engine.add_common_args(
+        p, epochs=epochs, lr=lr, data_default=None,
+        data_help="fmnist, a Fashion-MNIST IDX directory, imagefolder:DIR, or npz:FILE "
+                  "(default: fmnist; retrain: the data set of --init)",
+        config_help="ViT-Lite configuration (with --vit-lite)")
 
 
 def _setup(args, spec):
@@ -577,14 +550,7 @@ def cmd_search(args):
     data, info, mix, err = _setup(args, spec)
     mix.set_all("relu_softmax").enable_search(args.alpha_init)
     kc = model_costs(mix, args.cost_source)
-    c = search.layer_price(args.lam, kc, args.profile) if args.layer_cost is None \
-        else args.layer_cost
-    print(f"costs from {kc['source']}: per head " + ", ".join(
-        f"{k} {v['rounds']} rounds {v['bytes']:.0f} B" for k, v in kc["heads"].items())
-        + f"; DP layer price c = {c:.4g}", flush=True)
-    alpha_ids = {id(a) for a in mix.alphas()}
-    groups = [{"params": [q for q in mix.parameters() if id(q) not in alpha_ids]},
-              {"params": mix.alphas(), "lr": args.alpha_lr, "weight_decay": 0.0}]
+    c, groups = search.prepare(mix, kc, args)
     recipe = {"script": "mpcvit.byo search", "argv": args.argv, "epochs": args.epochs,
               "lr": args.lr, "alpha_lr": args.alpha_lr, "lam_per_ms": args.lam,
               "alpha_init": args.alpha_init, "profile": args.profile,
@@ -595,29 +561,8 @@ def cmd_search(args):
                                                                    args.profile)),
                     param_groups=groups, post_step=search.clamp_alpha,
                     meta=_meta(spec, info, err))
-    alphas = [a.detach().tolist() for a in mix.alphas()]
-    summary = {"alphas": alphas, "lam_per_ms": args.lam, "profile": args.profile,
-               "head_costs": kc, "discretise": args.discretise, "layer_cost": c,
-               "expected_latency_ms": float(search.expected_latency_ms(alphas, kc,
-                                                                       args.profile)),
-               "test_top1_supernet": ck["test_top1"], "elapsed_s": ck["elapsed_s"],
-               "model": mix.model_info(), "mus": {}}
-    for mu in mus:
-        both = {}
-        for method in arch_mod.DISCRETISE:
-            heads = arch_mod.discretise_heads(alphas, mu, method, c)
-            arch = arch_mod.make(mix.model_info(), heads)
-            arch_mod.save(arch, os.path.join(args.out, f"arch_mu{mu:g}.{method}.json"))
-            if method == args.discretise:
-                arch_mod.save(arch, os.path.join(args.out, f"arch_mu{mu:g}.json"))
-            both[method] = search.mask_summary(heads, alphas, kc, args.profile, c)
-        summary["mus"][f"{mu:g}"] = both
-        print(f"μ = {mu:g}: {args.out}/arch_mu{mu:g}.json ({args.discretise}); attention "
-              f"rounds " + ", ".join(f"{m} {v['rounds']}" for m, v in both.items()), flush=True)
-    with open(os.path.join(args.out, "alpha.json"), "w") as f:
-        json.dump(summary, f, indent=1)
-    print("α per layer:", json.dumps([[round(a, 3) for a in row] for row in alphas]),
-          flush=True)
+    search.save_results(mix, mus, kc, args, c, ck,
+                        {"head_costs": kc, "model": mix.model_info()})
 
 
 def load_byo_checkpoint(path):
@@ -687,57 +632,16 @@ def cmd_retrain(args):
 
 
 def beta_search(mix, args, data, teacher, kd, meta):
-    """MPCViT+ (as mpcvit.retrain --linear-gelu): β per (layer, token) trained
-    under CE + KD + λ_β·Σ_l latency(E[bytes_l], E[rounds_l]) (the token-branch
-    costs from the compiler's report of this model), then round(ν·L·N)
-    tokens keep GeLU (arch.select_mask: critical-path DP or top-k), the rest
-    are linearized. Writes <out>/beta_search.pt and <out>/beta.json; returns
-    the seconds it trained."""
+    """MPCViT+ (retrain.beta_search, as mpcvit.retrain --linear-gelu) with the
+    token-branch costs from the compiler's report of this model. Writes
+    <out>/beta_search.pt and <out>/beta.json; returns the seconds it trained."""
     try:
-        mix.enable_beta_search(0.5)
+        mix.mlps()  # AdapterError when the MLPs are not recognised
         kc = model_costs(mix, args.cost_source, tokens=True)
     except AdapterError as e:
         raise ByoError(f"--linear-gelu: {e}") from e
-    tc = kc["tokens"]
-    c_beta = (args.beta_lam * costs.step_cost_ms(tc["gelu"], tc["linear"], args.profile)
-              if args.beta_layer_cost is None else args.beta_layer_cost)
-
-    def penalty(m):
-        lat = retrain.expected_mlp_latency_ms(m.betas(), kc, args.profile)
-        total = float(torch.stack([b.detach().sum() for b in m.betas()]).sum())
-        return args.beta_lam * lat, {"beta_mean": total / (len(m.betas()) * m.num_tokens),
-                                     "lat_ms": float(lat)}
-
-    def clamp(m):
-        with torch.no_grad():
-            for b in m.betas():
-                b.clamp_(0.0, 1.0)
-
-    ids = {id(b) for b in mix.betas()}
-    groups = [{"params": [q for q in mix.parameters() if id(q) not in ids]},
-              {"params": mix.betas(), "lr": args.beta_lr, "weight_decay": 0.0}]
-    bargs = copy.copy(args)
-    bargs.epochs = args.beta_epochs
-    recipe = {"script": "mpcvit.byo retrain (beta search)", "argv": args.argv,
-              "epochs": args.beta_epochs, "lr": args.lr, "beta_lr": args.beta_lr,
-              "beta_lam_per_ms": args.beta_lam, "token_costs": tc, "cost_source": kc["source"],
-              "kd": kd}
-    bck = engine.fit(mix, bargs, data, recipe, engine.make_loss(args, teacher, extra=penalty),
-                     param_groups=groups, post_step=clamp, meta=meta, ckpt_name="beta_search.pt")
-    betas = [b.detach().tolist() for b in mix.betas()]
-    mask = arch_mod.select_mask(betas, args.gelu_ratio, args.discretise, c_beta)
-    mix.disable_beta_search()
-    for m, row in zip(mix.mlps(), mask):
-        m.set_gelu("linearize", row)
-    with open(os.path.join(args.out, "beta.json"), "w") as f:
-        json.dump({"betas": betas, "gelu_ratio": args.gelu_ratio, "token_costs": tc,
-                   "cost_source": kc["source"], "discretise": args.discretise,
-                   "layer_cost": c_beta, "mask": mask,
-                   "test_top1_beta_supernet": bck["test_top1"],
-                   "elapsed_s": bck["elapsed_s"]}, f, indent=1)
-    print(f"β: {sum(map(sum, mask))} of {sum(map(len, mask))} (layer, token) pairs keep GeLU "
-          f"-> {args.out}/beta.json", flush=True)
-    return bck["elapsed_s"]
+    return retrain.beta_search(mix, args, data, teacher, kd, kc, meta, "mpcvit.byo retrain",
+                               args.argv)["elapsed_s"]
 
 
 def cmd_export(args):
@@ -839,12 +743,9 @@ def cmd_private(args):
 
 def _mus(text):
     try:
-        mus = [float(m) for m in text.split(",")]
-    except ValueError:
-        raise ByoError(f"--mus {text!r} is not a comma-separated list of numbers") from None
-    if any(not 0 <= m <= 1 for m in mus):
-        raise ByoError(f"every μ must be in [0, 1], got {mus}")
-    return mus
+        return search.parse_mus(text)
+    except ValueError as e:
+        raise ByoError(str(e)) from None
 
 
 def main(argv=None):
@@ -860,14 +761,7 @@ def main(argv=None):
     s = sub.add_parser("search", help="per-head α search on the user's model")
     _common(s, 1, 5e-4)
     _model_args(s)
-    s.add_argument("--lam", type=float, default=2e-3, help="λ of the latency penalty, per ms")
-    s.add_argument("--alpha-lr", type=float, default=5e-3)
-    s.add_argument("--alpha-init", type=float, default=0.5)
-    s.add_argument("--mus", default="0.1,0.3,0.5,0.7")
-    s.add_argument("--profile", default="wan", choices=sorted(costs.PROFILES))
-    s.add_argument("--cost-source", default="auto", choices=["auto", "table", "compiler"])
-    s.add_argument("--discretise", default="critical-path", choices=arch_mod.DISCRETISE)
-    s.add_argument("--layer-cost", type=float, default=None)
+    search.add_search_args(s)
 
     r = sub.add_parser("retrain", help="frozen head mask + KD from the user's model")
     _common(r, 1, 5e-4)
@@ -875,18 +769,7 @@ def main(argv=None):
     r.add_argument("--init", required=True, help="checkpoint.pt of byo search (or train)")
     r.add_argument("--arch", required=True, help="arch.json with the head mask")
     r.add_argument("--no-teacher", action="store_true", help="no distillation")
-    r.add_argument("--linear-gelu", action="store_true",
-                   help="MPCViT+: search a token-wise GeLU mask β first, then linearize")
-    r.add_argument("--gelu-ratio", type=float, default=0.5,
-                   help="fraction of (layer, token) pairs that keep GeLU (default 0.5)")
-    r.add_argument("--beta-epochs", type=float, default=1.0, help="epochs of β search")
-    r.add_argument("--beta-lam", type=float, default=2e-2, help="λ_β per ms")
-    r.add_argument("--beta-lr", type=float, default=1e-2, help="AdamW lr of β")
-    r.add_argument("--beta-layer-cost", type=float, default=None,
-                   help="c_β of the DP (default: λ_β · latency of r_GeLU − r_lin rounds)")
-    r.add_argument("--profile", default="wan", choices=sorted(costs.PROFILES))
-    r.add_argument("--cost-source", default="auto", choices=["auto", "compiler"])
-    r.add_argument("--discretise", default="critical-path", choices=arch_mod.DISCRETISE)
+    retrain.add_beta_args(r, cost_sources=("auto", "compiler"))
 
     e = sub.add_parser("export", help="model.onnx + arch.json + metrics.json + weights.pt")
     e.add_argument("--ckpt", required=True)

@@ -23,7 +23,9 @@ Sources (:func:`kind_costs`, the one switch point, ``source="table" |
 "compiler" | "auto"``):
 
 - ``compiler``: the compiler's cost report of the model being searched (a
-  template of ``config``; costs depend on shapes only): ``mpcvit-compile
+  template of ``config``; costs depend on shapes only;
+  :func:`kind_costs_onnx` does it for any template ONNX, as mpcvit.byo
+  for a user's model): ``mpcvit-compile
   --emit=mlir`` of two archs (A: one RSAttn head and H−1 Scale heads per
   layer, every layer GeLU; B: the same heads, every token linearized), then
   ``mpcvit-opt
@@ -128,11 +130,15 @@ def _elements(shape):
     return n
 
 
-def _mlp_ops(report, layer=0):
-    """Ops of ``layer`` after its last LayerNorm (the MLP branch), index order."""
+def _branch(report, n, layer=0):
+    """The MLP branch of ``layer`` (its ops after its last LayerNorm, index
+    order) -> {"bytes" per token, "rounds" (a chain: their sum), "ops"}."""
     ops = [o for o in report["ops"] if o["layer"] == layer]
     last_ln = max(o["index"] for o in ops if o["op"] == "mpc.layer_norm")
-    return [o for o in ops if o["index"] > last_ln]
+    ops = [o for o in ops if o["index"] > last_ln]
+    return {"bytes": sum(o["online_bytes_sent_per_party_max"] for o in ops) / n,
+            "rounds": sum(o["online_rounds"] for o in ops),
+            "ops": [o["op"] for o in ops if o["online_rounds"]]}
 
 
 def _op_row(report, op):
@@ -143,66 +149,81 @@ def _op_row(report, op):
     raise CostSourceError(f"cost report has no {op} row")
 
 
-_REPORT_CACHE = {}
-
-
-def _compiler_costs(root, config):
-    """kind_costs from the compiler (see the module docstring)."""
-    if config in _REPORT_CACHE:
-        return _REPORT_CACHE[config]
-    _tools(root)
+def kind_costs_onnx(onnx_path, model_info, num_tokens, tokens=True, note=None, root=None):
+    """kind_costs from the compiler's cost report of the template ONNX
+    ``onnx_path`` of a model with ``model_info`` ({"depth", "heads", ...})
+    and ``num_tokens`` tokens (see the module docstring): A = one RSAttn head
+    and H−1 Scale heads per layer, every layer GeLU; with ``tokens`` also
+    B = A with every token linearized, for "tokens", "ops" and
+    "layer_rest". CostSourceError when the tools or the report fail."""
     from .arch import make
-    from .export import export_onnx
-    from .model import ViTLite
-    model = ViTLite(config).eval()
-    info, n = model.model_info(), model.num_tokens
+    info, n = model_info, num_tokens
     # one RSAttn head per layer: the report lists attention normalisations
     # (with every kind's per-head cost) only for layers that have one
     heads0 = [["relu_softmax"] + ["scale"] * (info["heads"] - 1)] * info["depth"]
-    with tempfile.TemporaryDirectory() as tmp:
-        onnx_path = os.path.join(tmp, "m.onnx")
-        export_onnx(model, onnx_path)
-        rep_a = compile_report(onnx_path, make(info, heads0), root)
-        rep_b = compile_report(onnx_path, make(info, heads0, [
-            {"kind": "linearize", "tokens": [0] * n}] * info["depth"]), root)
+    rep_a = compile_report(onnx_path, make(info, heads0), root)
     try:
         att = rep_a["attention"][0]
         heads = {k: {"bytes": v["online_bytes_sent_per_party_max"], "rounds": v["online_rounds"],
                      "offline_bytes": v["offline_bytes"]} for k, v in att["per_head"].items()}
-        tokens = {}
-        for name, rep in (("gelu", rep_a), ("linear", rep_b)):
-            ops = _mlp_ops(rep)
-            tokens[name] = {"bytes": sum(o["online_bytes_sent_per_party_max"] for o in ops) / n,
-                            "rounds": sum(o["online_rounds"] for o in ops),
-                            "ops": [o["op"] for o in ops if o["online_rounds"]]}
-        la, lb = rep_a["layers"][0], rep_b["layers"][0]
-        rs = heads["relu_softmax"]
-        rest_rounds = la["online_rounds"] - rs["rounds"] - tokens["gelu"]["rounds"]
-        if lb["online_rounds"] - rs["rounds"] - tokens["linear"]["rounds"] != rest_rounds:
-            raise CostSourceError(
-                f"layer 0: {la['online_rounds']} rounds all-GeLU, {lb['online_rounds']} "
-                f"all-linear do not differ by the branches' {tokens['gelu']['rounds']} - "
-                f"{tokens['linear']['rounds']} rounds")
-        ops_a = [o for o in rep_a["ops"] if o["layer"] == 0]
-        rest_bytes = (sum(o["online_bytes_sent_per_party_max"] for o in ops_a)
-                      - tokens["gelu"]["bytes"] * n - rs["bytes"])
-        out = {"source": COMPILER_SOURCE, "note": f"compiler cost report, {config}",
-               "heads": heads, "tokens": tokens,
-               "ops": {"gelu": _op_row(rep_a, "mpc.gelu"), "relu": _op_row(rep_b, "mpc.relu")},
-               "layer_rest": {"bytes": rest_bytes, "rounds": rest_rounds},
-               "num_tokens": n, "session": rep_a.get("session")}
+        out = {"source": COMPILER_SOURCE, "note": note or "compiler cost report",
+               "heads": heads}
+        if tokens:
+            rep_b = compile_report(onnx_path, make(info, heads0, [
+                {"kind": "linearize", "tokens": [0] * n}] * info["depth"]), root)
+            branches = {"gelu": _branch(rep_a, n), "linear": _branch(rep_b, n)}
+            la, lb = rep_a["layers"][0], rep_b["layers"][0]
+            rs = heads["relu_softmax"]
+            rest_rounds = la["online_rounds"] - rs["rounds"] - branches["gelu"]["rounds"]
+            if lb["online_rounds"] - rs["rounds"] - branches["linear"]["rounds"] != rest_rounds:
+                raise CostSourceError(
+                    f"layer 0: {la['online_rounds']} rounds all-GeLU, {lb['online_rounds']} "
+                    f"all-linear do not differ by the branches' {branches['gelu']['rounds']} - "
+                    f"{branches['linear']['rounds']} rounds")
+            ops_a = [o for o in rep_a["ops"] if o["layer"] == 0]
+            rest_bytes = (sum(o["online_bytes_sent_per_party_max"] for o in ops_a)
+                          - branches["gelu"]["bytes"] * n - rs["bytes"])
+            out.update(tokens=branches,
+                       ops={"gelu": _op_row(rep_a, "mpc.gelu"), "relu": _op_row(rep_b, "mpc.relu")},
+                       layer_rest={"bytes": rest_bytes, "rounds": rest_rounds})
+        out.update(num_tokens=n, session=rep_a.get("session"))
     except (KeyError, IndexError, TypeError, ValueError) as e:
         raise CostSourceError(f"unexpected cost report JSON: {e!r}") from e
+    return out
+
+
+_REPORT_CACHE = {}
+
+
+def _compiler_costs(root, config):
+    """kind_costs from the compiler: kind_costs_onnx of ``config``'s template."""
+    if config in _REPORT_CACHE:
+        return _REPORT_CACHE[config]
+    _tools(root)
+    from .export import export_onnx
+    from .model import ViTLite
+    model = ViTLite(config).eval()
+    with tempfile.TemporaryDirectory() as tmp:
+        onnx_path = os.path.join(tmp, "m.onnx")
+        export_onnx(model, onnx_path)
+        out = kind_costs_onnx(onnx_path, model.model_info(), model.num_tokens,
+                              note=f"compiler cost report, {config}", root=root)
     _REPORT_CACHE[config] = out
     return out
+
+
+def table_heads(num_tokens):
+    """Per-head costs from the table (TABLE per element, N×N scores)."""
+    n = num_tokens
+    return {k: {"bytes": TABLE[k]["bytes"] / TABLE[k]["elements"] * n * n,
+                "rounds": TABLE[k]["rounds"]} for k in ("softmax", "relu_softmax", "scale")}
 
 
 def _table_costs(config):
     cfg = CONFIGS[config]
     n = tokens_of(cfg)
     bpe = {k: v["bytes"] / v["elements"] for k, v in TABLE.items()}
-    heads = {k: {"bytes": bpe[k] * n * n, "rounds": TABLE[k]["rounds"]}
-             for k in ("softmax", "relu_softmax", "scale")}
+    heads = table_heads(n)
     d, m = cfg["dim"], cfg["mlp"]
     tokens = {"gelu": {"bytes": RING_BYTES * d + bpe["gelu"] * m + RING_BYTES * m,
                        "rounds": 2 * MMUL_ROUNDS + TABLE["gelu"]["rounds"]},
@@ -363,6 +384,17 @@ def expected_mlp_cost(beta, kc):
     """(E bytes, E rounds) of a layer's MLP when token t keeps GeLU with
     probability β_t (else linearized), independently."""
     return expected_cost(beta, kc["tokens"]["gelu"], kc["tokens"]["linear"])
+
+
+def expected_latency_ms(probs, kc, profile, layer_cost):
+    """Σ_l latency_ms(E[B_l], E[R_l]) over layers, (E[B_l], E[R_l]) =
+    ``layer_cost(probs[l], kc)`` (expected_attention_cost of α,
+    expected_mlp_cost of β)."""
+    total = 0.0
+    for p in probs:
+        eb, er = layer_cost(p, kc)
+        total = total + latency_ms(eb, er, profile)
+    return total
 
 
 def step_cost_ms(hi, lo, profile="wan"):

@@ -38,12 +38,17 @@ def setup_torch(threads=2, seed=0):
     torch.manual_seed(seed)
 
 
-def add_common_args(p, epochs, lr, out_default=None):
+def add_common_args(p, epochs, lr, out_default=None, data_default=data_mod.DEFAULT_ROOT,
+                    data_help=None, config_help=None):
+    """The options every training command takes; ``data_default`` /
+    ``data_help`` / ``config_help`` replace those of --data and --config."""
     p.add_argument("--config", default="fmnist-tiny",
                    choices=["fmnist-tiny", "vit_7_4_32", "vit_9_12_64"],
-                   help="model configuration (only fmnist-tiny has a data set here)")
-    p.add_argument("--data", default=data_mod.DEFAULT_ROOT,
-                   help="directory with the Fashion-MNIST IDX .gz files (default: %(default)s)")
+                   help=config_help or "model configuration (only fmnist-tiny has a data set "
+                                       "here)")
+    p.add_argument("--data", default=data_default,
+                   help=data_help or "directory with the Fashion-MNIST IDX .gz files "
+                                     "(default: %(default)s)")
     p.add_argument("--out", required=out_default is None, default=out_default,
                    help="run directory: checkpoint.pt, log.jsonl (resumed if present)")
     p.add_argument("--epochs", type=float, default=epochs,
@@ -74,6 +79,15 @@ def add_kd_args(p):
     p.add_argument("--tok-weight", type=float, default=1.0,
                    help="weight of the token-wise MSE on the final tokens")
     return p
+
+
+def search_groups(model, params, lr):
+    """AdamW parameter groups: ``model``'s other parameters, and ``params``
+    (the α or β of a search) with their own ``lr`` and no weight decay (the
+    LambdaLR schedule scales every group's lr; each keeps its own base)."""
+    ids = {id(q) for q in params}
+    return [{"params": [q for q in model.parameters() if id(q) not in ids]},
+            {"params": list(params), "lr": lr, "weight_decay": 0.0}]
 
 
 def load_data(args):

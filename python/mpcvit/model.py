@@ -292,6 +292,10 @@ class ViTLite(nn.Module):
     def betas(self):
         return [b.beta for b in self.blocks if b.beta is not None]
 
+    def mlps(self):
+        """The modules with GeLU kinds and β (one per layer: the blocks)."""
+        return list(self.blocks)
+
     def features(self, x):
         """Final tokens [B, N, D] (after the last LayerNorm) of images x [B, C, H, W]."""
         x = self.tokenizer(x).flatten(2).transpose(1, 2)

@@ -58,20 +58,89 @@ from . import costs, engine
 from .model import ViTLite
 
 
-def linearize_arch(model, ratio, method="topk", layer_cost=0.0):
-    """β per (layer, token) -> per-layer {"kind": "linearize", "tokens": mask}."""
-    betas = [b.beta.detach().tolist() for b in model.blocks]
+def linearize_arch(betas, ratio, method="topk", layer_cost=0.0):
+    """β per (layer, token) (lists of floats) -> per-layer
+    {"kind": "linearize", "tokens": mask}."""
     mask = arch_mod.select_mask(betas, ratio, method, layer_cost)
     return [{"kind": "linearize", "tokens": row} for row in mask]
 
 
 def expected_mlp_latency_ms(betas, kc, profile="wan"):
     """Σ_l latency_ms(E[B_l], E[R_l]) of the MLPs (the relaxation above)."""
-    total = 0.0
-    for b in betas:
-        eb, er = costs.expected_mlp_cost(b, kc)
-        total = total + costs.latency_ms(eb, er, profile)
-    return total
+    return costs.expected_latency_ms(betas, kc, profile, costs.expected_mlp_cost)
+
+
+def beta_search(model, args, data, teacher, kd, kc, meta, script, argv):
+    """The MPCViT+ β search (the module docstring) of ``model``: its
+    ``mlps()`` (one per layer: set_gelu, enable_beta_search,
+    disable_beta_search) back to GeLU with β = 0.5 per token, trained
+    (``betas()``) under CE + KD from ``teacher`` + λ_β·Σ_l latency with the
+    token-branch costs ``kc["tokens"]`` for ``args.beta_epochs``; then
+    round(ν·L·N) tokens keep GeLU (linearize_arch by ``args.discretise``),
+    set on the MLPs. Writes <out>/beta_search.pt and <out>/beta.json;
+    returns what beta.json holds. ``script``/``argv``: for the recipe."""
+    for m in model.mlps():
+        m.set_gelu("gelu")
+        m.enable_beta_search(0.5)
+    tc = kc["tokens"]
+    c_beta = (args.beta_lam * costs.step_cost_ms(tc["gelu"], tc["linear"], args.profile)
+              if args.beta_layer_cost is None else args.beta_layer_cost)
+
+    def beta_penalty(m):
+        lat = expected_mlp_latency_ms(m.betas(), kc, args.profile)
+        total = float(torch.stack([b.detach().sum() for b in m.betas()]).sum())
+        return args.beta_lam * lat, {"beta_mean": total / (len(m.betas()) * m.num_tokens),
+                                     "lat_ms": float(lat)}
+
+    def clamp_beta(m):
+        with torch.no_grad():
+            for b in m.betas():
+                b.clamp_(0.0, 1.0)
+
+    bargs = copy.copy(args)
+    bargs.epochs = args.beta_epochs
+    recipe = {"script": f"{script} (beta search)", "argv": argv,
+              "epochs": args.beta_epochs, "lr": args.lr, "beta_lr": args.beta_lr,
+              "beta_lam_per_ms": args.beta_lam, "token_costs": tc,
+              "cost_source": kc["source"], "kd": kd}
+    bck = engine.fit(model, bargs, data, recipe,
+                     engine.make_loss(args, teacher, extra=beta_penalty),
+                     param_groups=engine.search_groups(model, model.betas(), args.beta_lr),
+                     post_step=clamp_beta, meta=meta, ckpt_name="beta_search.pt")
+    betas = [b.detach().tolist() for b in model.betas()]
+    gelu = linearize_arch(betas, args.gelu_ratio, args.discretise, c_beta)
+    for m, g in zip(model.mlps(), gelu):
+        m.disable_beta_search()
+        m.set_gelu("linearize", g["tokens"])
+    mask = [g["tokens"] for g in gelu]
+    info = {"betas": betas, "gelu_ratio": args.gelu_ratio,
+            "token_costs": tc, "cost_source": kc["source"],
+            "discretise": args.discretise, "layer_cost": c_beta, "mask": mask,
+            "mlp_rounds_per_layer": [costs.mlp_cost(row, kc)[1] for row in mask],
+            "test_top1_beta_supernet": bck["test_top1"], "elapsed_s": bck["elapsed_s"]}
+    with open(os.path.join(args.out, "beta.json"), "w") as f:
+        json.dump(info, f, indent=1)
+    print(f"β: {sum(map(sum, mask))} of {sum(map(len, mask))} (layer, token) pairs keep GeLU "
+          f"-> {args.out}/beta.json", flush=True)
+    return info
+
+
+def add_beta_args(p, cost_sources=("auto", "table", "compiler")):
+    """The MPCViT+ options (mpcvit.retrain, mpcvit.byo retrain)."""
+    p.add_argument("--linear-gelu", action="store_true",
+                   help="MPCViT+: search a token-wise GeLU mask β, then linearize")
+    p.add_argument("--gelu-ratio", type=float, default=0.5,
+                   help="fraction of (layer, token) pairs that keep GeLU (default 0.5)")
+    p.add_argument("--beta-epochs", type=float, default=1.0, help="epochs of β search")
+    p.add_argument("--beta-lam", type=float, default=2e-2, help="λ_β per ms")
+    p.add_argument("--beta-lr", type=float, default=1e-2, help="AdamW lr of β")
+    p.add_argument("--profile", default="wan", choices=sorted(costs.PROFILES))
+    p.add_argument("--cost-source", default="auto", choices=list(cost_sources))
+    p.add_argument("--discretise", default="critical-path", choices=arch_mod.DISCRETISE,
+                   help="β mask: critical-path DP (default) or global top-k")
+    p.add_argument("--beta-layer-cost", type=float, default=None,
+                   help="c_β of the DP (default: λ_β · latency of r_g − r_lin rounds)")
+    return p
 
 
 def main(argv=None):
@@ -82,19 +151,7 @@ def main(argv=None):
     p.add_argument("--arch", required=True, help="arch.json with the frozen head mask")
     p.add_argument("--init", help="checkpoint with the starting weights (search supernet "
                                   "or teacher); default: random initialisation")
-    p.add_argument("--linear-gelu", action="store_true",
-                   help="MPCViT+: search a token-wise GeLU mask β, then linearize")
-    p.add_argument("--gelu-ratio", type=float, default=0.5,
-                   help="fraction of (layer, token) pairs that keep GeLU (default 0.5)")
-    p.add_argument("--beta-epochs", type=float, default=1.0, help="epochs of β search")
-    p.add_argument("--beta-lam", type=float, default=2e-2, help="λ_β per ms")
-    p.add_argument("--beta-lr", type=float, default=1e-2, help="AdamW lr of β")
-    p.add_argument("--profile", default="wan", choices=sorted(costs.PROFILES))
-    p.add_argument("--cost-source", default="auto", choices=["auto", "table", "compiler"])
-    p.add_argument("--discretise", default="critical-path", choices=arch_mod.DISCRETISE,
-                   help="β mask: critical-path DP (default) or global top-k")
-    p.add_argument("--beta-layer-cost", type=float, default=None,
-                   help="c_β of the DP (default: λ_β · latency of r_g − r_lin rounds)")
+    add_beta_args(p)
     args = p.parse_args(argv)
     if not 0 <= args.gelu_ratio <= 1:
         raise SystemExit(f"error: --gelu-ratio must be in [0, 1], got {args.gelu_ratio}")
@@ -114,56 +171,13 @@ def main(argv=None):
     argv_rec = sys.argv[1:] if argv is None else list(argv)
     os.makedirs(args.out, exist_ok=True)
 
-    beta_info = None
     if args.linear_gelu:
-        for blk in model.blocks:
-            blk.set_gelu("gelu")
-            blk.enable_beta_search(0.5)
         try:
             kc = costs.kind_costs(args.cost_source, args.config)
         except costs.CostSourceError as e:
             raise SystemExit(f"error: {e}")
-        tc = kc["tokens"]
-        c_beta = (args.beta_lam * costs.step_cost_ms(tc["gelu"], tc["linear"], args.profile)
-                  if args.beta_layer_cost is None else args.beta_layer_cost)
-
-        def beta_penalty(m):
-            lat = expected_mlp_latency_ms(m.betas(), kc, args.profile)
-            total = float(torch.stack([b.detach().sum() for b in m.betas()]).sum())
-            return args.beta_lam * lat, {"beta_mean": total / (len(m.betas()) * m.num_tokens),
-                                         "lat_ms": float(lat)}
-
-        def clamp_beta(m):
-            with torch.no_grad():
-                for b in m.betas():
-                    b.clamp_(0.0, 1.0)
-
-        beta_ids = {id(b) for b in model.betas()}
-        groups = [{"params": [q for q in model.parameters() if id(q) not in beta_ids]},
-                  {"params": model.betas(), "lr": args.beta_lr, "weight_decay": 0.0}]
-        bargs = copy.copy(args)
-        bargs.epochs = args.beta_epochs
-        recipe = {"script": "mpcvit.retrain (beta search)", "argv": argv_rec,
-                  "epochs": args.beta_epochs, "lr": args.lr, "beta_lr": args.beta_lr,
-                  "beta_lam_per_ms": args.beta_lam, "token_costs": tc,
-                  "cost_source": kc["source"], "kd": kd}
-        bck = engine.fit(model, bargs, data, recipe,
-                         engine.make_loss(args, teacher, extra=beta_penalty),
-                         param_groups=groups, post_step=clamp_beta,
-                         meta={"upstream_s": upstream}, ckpt_name="beta_search.pt")
-        upstream += bck["elapsed_s"]
-        gelu = linearize_arch(model, args.gelu_ratio, args.discretise, c_beta)
-        betas = [b.beta.detach().tolist() for b in model.blocks]
-        for blk, g in zip(model.blocks, gelu):
-            blk.disable_beta_search()
-            blk.set_gelu("linearize", g["tokens"])
-        beta_info = {"betas": betas, "gelu_ratio": args.gelu_ratio,
-                     "token_costs": tc, "cost_source": kc["source"],
-                     "discretise": args.discretise, "layer_cost": c_beta,
-                     "mlp_rounds_per_layer": [costs.mlp_cost(g["tokens"], kc)[1] for g in gelu], "test_top1_beta_supernet": bck["test_top1"],
-                     "elapsed_s": bck["elapsed_s"]}
-        with open(os.path.join(args.out, "beta.json"), "w") as f:
-            json.dump(beta_info, f, indent=1)
+        upstream += beta_search(model, args, data, teacher, kd, kc, {"upstream_s": upstream},
+                                "mpcvit.retrain", argv_rec)["elapsed_s"]
 
     arch_mod.save(model.arch(), os.path.join(args.out, "arch.json"))
     recipe = {"script": "mpcvit.retrain", "argv": argv_rec, "arch": args.arch,

@@ -67,11 +67,23 @@ from . import costs, engine
 from .model import ViTLite
 
 
+def parse_mus(text):
+    """"0.1,0.5" -> [0.1, 0.5]; ValueError unless numbers in [0, 1]."""
+    try:
+        mus = [float(m) for m in text.split(",")]
+    except ValueError:
+        raise ValueError(f"--mus {text!r} is not a comma-separated list of numbers") from None
+    if any(not 0 <= m <= 1 for m in mus):
+        raise ValueError(f"every μ must be in [0, 1], got {mus}")
+    return mus
+
+
 def discretise(model, mu, method="critical-path", layer_cost=0.0):
-    """The supernet's α -> arch.json dict with ReLU-Softmax ratio μ."""
-    alphas = [b.self_attn.alpha.detach().tolist() for b in model.blocks]
+    """The supernet's α (``model.alphas()``) -> arch.json dict with
+    ReLU-Softmax ratio μ (the GeLU kinds as ``model.arch()`` has them)."""
+    alphas = [a.detach().tolist() for a in model.alphas()]
     heads = arch_mod.discretise_heads(alphas, mu, method, layer_cost)
-    gelu = [{"kind": b.gelu_kind} for b in model.blocks]
+    gelu = [layer["gelu"] for layer in model.arch()["layers"]]
     return arch_mod.make(model.model_info(), heads, gelu)
 
 
@@ -79,11 +91,7 @@ def expected_latency_ms(alphas, kc, profile="wan"):
     """Σ_l latency_ms(E[B_l], E[R_l]) of the attention normalisations (the
     relaxation above); alphas: per layer a tensor [H] (differentiable) or
     a list of floats."""
-    total = 0.0
-    for a in alphas:
-        eb, er = costs.expected_attention_cost(a, kc)
-        total = total + costs.latency_ms(eb, er, profile)
-    return total
+    return costs.expected_latency_ms(alphas, kc, profile, costs.expected_attention_cost)
 
 
 def penalty_fn(model, lam, kc, profile="wan"):
@@ -121,11 +129,50 @@ def clamp_alpha(model):
             a.clamp_(0.0, 1.0)
 
 
-def main(argv=None):
-    p = argparse.ArgumentParser(prog="python3 -m mpcvit.search", description=__doc__,
-                                formatter_class=argparse.RawDescriptionHelpFormatter)
-    engine.add_common_args(p, epochs=3, lr=5e-4)
-    p.add_argument("--init", help="checkpoint to start the weights from (the Softmax teacher)")
+def prepare(model, kc, args):
+    """(c, param_groups) for the search of ``model`` (α enabled) with costs
+    ``kc``: the DP's layer price (``args.layer_cost``, else layer_price of
+    ``args.lam`` under ``args.profile``) and the optimizer groups (α with
+    ``args.alpha_lr``, no weight decay); prints the per-head costs."""
+    c = layer_price(args.lam, kc, args.profile) if args.layer_cost is None else args.layer_cost
+    print(f"costs from {kc['source']}: per head " + ", ".join(
+        f"{k} {v['rounds']} rounds {v['bytes']:.0f} B" for k, v in kc["heads"].items())
+        + f"; DP layer price c = {c:.4g}", flush=True)
+    return c, engine.search_groups(model, model.alphas(), args.alpha_lr)
+
+
+def save_results(model, mus, kc, args, c, ck, extra=None):
+    """After the search: for every μ, <out>/arch_mu<μ>.<method>.json by both
+    methods and <out>/arch_mu<μ>.json by ``args.discretise``; then
+    <out>/alpha.json (α, λ, the expected latency, c, the supernet's
+    accuracy, ``extra``, and per μ both masks' mask_summary). Returns it."""
+    alphas = [a.detach().tolist() for a in model.alphas()]
+    summary = {"alphas": alphas, "lam_per_ms": args.lam, "profile": args.profile,
+               "expected_latency_ms": float(expected_latency_ms(alphas, kc, args.profile)),
+               "discretise": args.discretise, "layer_cost": c,
+               "test_top1_supernet": ck["test_top1"], "elapsed_s": ck["elapsed_s"],
+               **(extra or {}), "mus": {}}
+    for mu in mus:
+        both = {}
+        for method in arch_mod.DISCRETISE:
+            arch = discretise(model, mu, method, c)
+            arch_mod.save(arch, os.path.join(args.out, f"arch_mu{mu:g}.{method}.json"))
+            both[method] = mask_summary([layer["heads"] for layer in arch["layers"]], alphas,
+                                        kc, args.profile, c)
+            if method == args.discretise:
+                path = os.path.join(args.out, f"arch_mu{mu:g}.json")
+                arch_mod.save(arch, path)
+        summary["mus"][f"{mu:g}"] = both
+        print(f"μ = {mu:g}: {path} ({args.discretise}); attention rounds " + ", ".join(
+            f"{m} {v['rounds']} {v['rounds_per_layer']}" for m, v in both.items()), flush=True)
+    with open(os.path.join(args.out, "alpha.json"), "w") as f:
+        json.dump(summary, f, indent=1)
+    print("α per layer:", json.dumps([[round(a, 3) for a in row] for row in alphas]), flush=True)
+    return summary
+
+
+def add_search_args(p):
+    """The α-search options (mpcvit.search, mpcvit.byo search)."""
     p.add_argument("--lam", type=float, default=2e-3,
                    help="λ of the latency penalty, per ms (default: %(default)s)")
     p.add_argument("--alpha-lr", type=float, default=5e-3, help="AdamW lr of α (no decay)")
@@ -142,15 +189,22 @@ def main(argv=None):
     p.add_argument("--layer-cost", type=float, default=None,
                    help="c of the critical-path DP (default: λ · latency of r_RS − r_Scale "
                         "rounds under --profile)")
+    return p
+
+
+def main(argv=None):
+    p = argparse.ArgumentParser(prog="python3 -m mpcvit.search", description=__doc__,
+                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    engine.add_common_args(p, epochs=3, lr=5e-4)
+    p.add_argument("--init", help="checkpoint to start the weights from (the Softmax teacher)")
+    add_search_args(p)
     p.add_argument("--gelu", default="gelu", choices=["gelu", "quad"],
                    help="GeLU kind during the search (default: gelu)")
     args = p.parse_args(argv)
     try:
-        mus = [float(m) for m in args.mus.split(",")]
-    except ValueError:
-        raise SystemExit(f"error: --mus {args.mus!r} is not a comma-separated list of numbers")
-    if any(not 0 <= m <= 1 for m in mus):
-        raise SystemExit(f"error: every μ must be in [0, 1], got {mus}")
+        mus = parse_mus(args.mus)
+    except ValueError as e:
+        raise SystemExit(f"error: {e}")
 
     engine.setup_torch(args.threads, args.seed)
     data = engine.load_data(args)
@@ -163,14 +217,7 @@ def main(argv=None):
         kc = costs.kind_costs(args.cost_source, args.config)
     except costs.CostSourceError as e:
         raise SystemExit(f"error: {e}")
-    c = layer_price(args.lam, kc, args.profile) if args.layer_cost is None else args.layer_cost
-    print(f"costs from {kc['source']}: per head " + ", ".join(
-        f"{k} {v['rounds']} rounds {v['bytes']:.0f} B" for k, v in kc["heads"].items())
-        + f"; DP layer price c = {c:.4g}", flush=True)
-    alpha_ids = {id(a) for a in model.alphas()}
-    groups = [{"params": [q for q in model.parameters() if id(q) not in alpha_ids]},
-              {"params": model.alphas(), "lr": args.alpha_lr, "weight_decay": 0.0}]
-    # LambdaLR scales every group's lr; α keeps its own base lr.
+    c, groups = prepare(model, kc, args)
     recipe = {"script": "mpcvit.search", "argv": sys.argv[1:] if argv is None else list(argv),
               "epochs": args.epochs, "lr": args.lr, "alpha_lr": args.alpha_lr,
               "lam_per_ms": args.lam, "alpha_init": args.alpha_init, "init": args.init,
@@ -181,30 +228,8 @@ def main(argv=None):
                     engine.make_loss(args, extra=penalty_fn(model, args.lam, kc, args.profile)),
                     param_groups=groups, post_step=clamp_alpha,
                     meta={"upstream_s": upstream})
-    alphas = [b.self_attn.alpha.detach().tolist() for b in model.blocks]
-    summary = {"alphas": alphas, "lam_per_ms": args.lam, "profile": args.profile,
-               "costs": costs.describe(args.config, args.profile, args.cost_source),
-               "expected_latency_ms": float(expected_latency_ms(alphas, kc, args.profile)),
-               "discretise": args.discretise, "layer_cost": c,
-               "test_top1_supernet": ck["test_top1"], "elapsed_s": ck["elapsed_s"],
-               "mus": {}}
-    for mu in mus:
-        both = {}
-        for method in arch_mod.DISCRETISE:
-            arch = discretise(model, mu, method, c)
-            arch_mod.save(arch, os.path.join(args.out, f"arch_mu{mu:g}.{method}.json"))
-            both[method] = mask_summary([l["heads"] for l in arch["layers"]], alphas, kc,
-                                        args.profile, c)
-            if method == args.discretise:
-                path = os.path.join(args.out, f"arch_mu{mu:g}.json")
-                arch_mod.save(arch, path)
-        summary["mus"][f"{mu:g}"] = both
-        print(f"μ = {mu:g}: {path} ({args.discretise}); attention rounds " + ", ".join(
-            f"{m} {v['rounds']} {v['rounds_per_layer']}" for m, v in both.items()), flush=True)
-    with open(os.path.join(args.out, "alpha.json"), "w") as f:
-        json.dump(summary, f, indent=1)
-    print("α per layer:", json.dumps([[round(a, 3) for a in row] for row in alphas]), flush=True)
-
+    save_results(model, mus, kc, args, c, ck,
+                 {"costs": costs.describe(args.config, args.profile, args.cost_source)})
 
 if __name__ == "__main__":
     main()
