@@ -22,9 +22,10 @@ constexpr const char *kWhatPrefix = "lock-step round: ";
 
 namespace detail {
 
-/// One runLockstep call with at least two branches (lockstep.h). The baton
-/// (`baton_`: a branch index, or kScheduler) says who may run; everything
-/// else waits on its condition variable.
+/// One runLockstep call with at least two branches (lockstep.h). Each
+/// sweep the scheduler releases every live branch (`go`); the branches run
+/// concurrently until each has posted its next step or finished, then the
+/// scheduler performs the combined step (all branches wait meanwhile).
 class LockstepScheduler {
 public:
   LockstepScheduler(PartyChannel &ch, CorrelatedRandomness &corr, size_t n)
@@ -38,14 +39,14 @@ public:
   void run(const std::vector<std::function<void()>> &branches);
 
 private:
-  static constexpr size_t kScheduler = size_t(-1);
-  enum class State { Ready, Posted, Done };
+  enum class State { Running, Posted, Done };
 
   struct Slot final : PartyChannel::StepRouter {
     LockstepScheduler *owner = nullptr;
     size_t index = 0;
-    std::condition_variable cv; // baton_ == index
-    State state = State::Ready;
+    std::condition_variable cv; // go || aborting_
+    bool go = false;            // released by the scheduler
+    State state = State::Running;
     PartyChannel::Step step; // valid while Posted (the branch is blocked)
     std::vector<uint8_t> reply;
     std::exception_ptr error;
@@ -58,24 +59,26 @@ private:
     Prg *przsStream() override { return przs ? &*przs : nullptr; }
   };
 
-  /// Branch thread `i`: wait for the baton, run, report.
+  /// Branch thread `i`: wait to be released, run, report.
   void branchMain(size_t i, const std::function<void()> &fn);
-  /// Called on branch thread `i` for each of its steps: hands the baton
-  /// back and waits for the reply (or throws LockstepAbort).
+  /// Called on branch thread `i` for each of its steps: posts it and waits
+  /// to be released with the reply (or throws LockstepAbort).
   std::vector<uint8_t> post(size_t i, const PartyChannel::Step &s);
-  /// Scheduler: let branch `i` run until it posts or finishes.
-  void runBranch(std::unique_lock<std::mutex> &lk, size_t i);
+  /// Blocks branch `i` until the scheduler releases it (lk held).
+  void awaitGo(std::unique_lock<std::mutex> &lk, Slot &s);
+  /// Scheduler: release every live branch and wait until each has posted
+  /// or finished (lk held).
+  void sweep(std::unique_lock<std::mutex> &lk);
   /// Scheduler: the one combined communication of the posted steps.
   void combinedStep(const std::vector<size_t> &posted);
-  /// Scheduler: unwind every branch not yet done, one at a time.
+  /// Scheduler: unwind every branch not yet done.
   void abortAll();
 
   PartyChannel &chan_;
   CorrelatedRandomness &corr_;
   std::vector<Slot> slots_;
   std::mutex mu_;
-  std::condition_variable schedCv_; // baton_ == kScheduler
-  size_t baton_ = kScheduler;
+  std::condition_variable schedCv_; // a branch posted or finished
   bool aborting_ = false;
 };
 
@@ -88,9 +91,7 @@ void LockstepScheduler::branchMain(size_t i, const std::function<void()> &fn) {
   try {
     {
       std::unique_lock<std::mutex> lk(mu_);
-      s.cv.wait(lk, [&] { return baton_ == i; });
-      if (aborting_)
-        throw LockstepAbort{};
+      awaitGo(lk, s);
     }
     fn();
   } catch (const LockstepAbort &) {
@@ -102,8 +103,14 @@ void LockstepScheduler::branchMain(size_t i, const std::function<void()> &fn) {
   std::lock_guard<std::mutex> lk(mu_);
   s.state = State::Done;
   s.error = err;
-  baton_ = kScheduler;
   schedCv_.notify_one();
+}
+
+void LockstepScheduler::awaitGo(std::unique_lock<std::mutex> &lk, Slot &s) {
+  s.cv.wait(lk, [&] { return s.go || aborting_; });
+  if (aborting_)
+    throw LockstepAbort{};
+  s.go = false;
 }
 
 std::vector<uint8_t> LockstepScheduler::post(size_t i,
@@ -115,19 +122,24 @@ std::vector<uint8_t> LockstepScheduler::post(size_t i,
   s.step = st;
   s.state = State::Posted;
   s.reply.clear();
-  baton_ = kScheduler;
   schedCv_.notify_one();
-  s.cv.wait(lk, [&] { return baton_ == i; });
-  if (aborting_)
-    throw LockstepAbort{};
-  s.state = State::Ready;
+  awaitGo(lk, s);
   return std::move(s.reply);
 }
 
-void LockstepScheduler::runBranch(std::unique_lock<std::mutex> &lk, size_t i) {
-  baton_ = i;
-  slots_[i].cv.notify_one();
-  schedCv_.wait(lk, [&] { return baton_ == kScheduler; });
+void LockstepScheduler::sweep(std::unique_lock<std::mutex> &lk) {
+  for (Slot &s : slots_)
+    if (s.state != State::Done) {
+      s.state = State::Running; // set here, so the wait below sees it
+      s.go = true;
+      s.cv.notify_one();
+    }
+  schedCv_.wait(lk, [&] {
+    for (const Slot &s : slots_)
+      if (s.state == State::Running)
+        return false;
+    return true;
+  });
 }
 
 void LockstepScheduler::combinedStep(const std::vector<size_t> &posted) {
@@ -179,10 +191,15 @@ void LockstepScheduler::combinedStep(const std::vector<size_t> &posted) {
 
 void LockstepScheduler::abortAll() {
   std::unique_lock<std::mutex> lk(mu_);
-  aborting_ = true;
-  for (size_t i = 0; i < slots_.size(); ++i)
-    if (slots_[i].state != State::Done)
-      runBranch(lk, i); // it throws LockstepAbort and finishes
+  aborting_ = true; // every waiting branch throws LockstepAbort
+  for (Slot &s : slots_)
+    s.cv.notify_one();
+  schedCv_.wait(lk, [&] {
+    for (const Slot &s : slots_)
+      if (s.state != State::Done)
+        return false;
+    return true;
+  });
 }
 
 void LockstepScheduler::run(
@@ -210,14 +227,13 @@ void LockstepScheduler::run(
   }
   try {
     while (!first) {
-      // One sweep: each live branch runs to its next step (or its end).
+      // One sweep: every live branch runs to its next step (or its end),
+      // concurrently; then they are collected in branch order.
       std::vector<size_t> posted;
       {
         std::unique_lock<std::mutex> lk(mu_);
+        sweep(lk);
         for (size_t i = 0; i < slots_.size() && !first; ++i) {
-          if (slots_[i].state == State::Done)
-            continue;
-          runBranch(lk, i);
           if (slots_[i].error)
             first = slots_[i].error;
           else if (slots_[i].state == State::Posted)

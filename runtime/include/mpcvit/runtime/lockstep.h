@@ -14,11 +14,13 @@
 // calling thread is the scheduler. Every online communication goes through
 // PartyChannel's one step (party_channel.h); on a branch thread that step
 // is handed to the scheduler instead of the socket. The scheduler works in
-// sweeps: it lets branch 0 run until it posts its next step (or finishes),
-// then branch 1, ..., then performs ONE combined communication for all
-// posted steps, hands each branch its part of the reply, and starts the next
-// sweep; finished branches drop out. Exactly one branch (or the scheduler)
-// runs at any time.
+// sweeps: it releases every live branch, the branches compute concurrently
+// until each has posted its next step (or finished), then it performs ONE
+// combined communication for all posted steps in branch order, hands each
+// branch its part of the reply, and starts the next sweep; finished
+// branches drop out. Branches share no mutable state: each has its own
+// correlated randomness (below), and kernels keep none of their own
+// (ThreadSanitizer-clean on the lock-step tests).
 //
 // Wire format of a combined step: this party sends the concatenation, in
 // branch order, of the outgoing bytes of the posted steps that send, and
@@ -38,8 +40,9 @@
 // are done). So what a branch draws does not depend on how branches
 // interleave. This matters: the dealer runs kernels that return before
 // their online steps (mmul_sp, DCF comparisons, ...), so its branches yield
-// at other points than the parties'. The schedule among the parties is
-// still fixed (branch order within a sweep, one branch at a time).
+// at other points than the parties'. The messages do not depend on timing
+// either: a combined step is composed in branch order once every live
+// branch has posted or finished.
 //
 // Nesting. A branch may call runLockstep itself: the inner scheduler runs
 // on the branch's thread and its combined step goes through PartyChannel,
@@ -59,9 +62,10 @@
 //
 // Errors: if a branch throws (TransportError, ProtocolError, anything) or
 // the combined communication throws, the call aborts: the branches still
-// waiting are woken one at a time and unwind (with an internal exception
-// that is not a std::exception), every thread is joined and the FIRST
-// exception is rethrown to the caller with its original type. A combined
+// waiting are woken and unwind (with an internal exception
+// that is not a std::exception), every thread is joined and the exception
+// of the lowest-numbered failing branch (or of the combined step) is
+// rethrown to the caller with its original type. A combined
 // step whose peer disagrees on the sizes fails like any step
 // (TransportError naming "lock-step round: <the branches' steps>").
 // Branches must not catch everything and go on communicating after an
