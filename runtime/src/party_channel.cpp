@@ -12,7 +12,8 @@ thread_local PartyChannel::ThreadRoute tRoute;
 
 std::vector<uint64_t> toRing(const std::vector<uint8_t> &b, size_t n) {
   std::vector<uint64_t> r(n, 0);
-  std::memcpy(r.data(), b.data(), std::min(b.size(), n * 8));
+  if (size_t bytes = std::min(b.size(), n * 8)) // data() may be null if 0
+    std::memcpy(r.data(), b.data(), bytes);
   return r;
 }
 } // namespace
