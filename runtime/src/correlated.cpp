@@ -94,50 +94,44 @@ void CorrelatedRandomness::abort() {
 
 // ---- streams ----------------------------------------------------------------
 
+CorrelatedRandomness::BranchStreams *CorrelatedRandomness::branch() const {
+  return tStreams.owner == this ? tStreams.branch : nullptr;
+}
+
 Prg &CorrelatedRandomness::partyPrg() {
-  if (tStreams.owner == this && tStreams.branch)
-    return *tStreams.branch->prg;
-  return *prgDealer_;
+  BranchStreams *b = branch();
+  return b ? *b->prg : *prgDealer_;
 }
 
 Prg &CorrelatedRandomness::dealerPrg(int p) {
-  if (tStreams.owner == this && tStreams.branch)
-    return *tStreams.branch->prgP[p];
-  return *prgP_[p];
+  BranchStreams *b = branch();
+  return b ? *b->prgP[p] : *prgP_[p];
 }
 
 std::vector<uint8_t> &CorrelatedRandomness::outFor(int p) {
-  if (tStreams.owner == this && tStreams.branch)
-    return tStreams.branch->out[p];
-  return out_[p];
+  BranchStreams *b = branch();
+  return b ? b->out[p] : out_[p];
 }
 
 const uint8_t *CorrelatedRandomness::take(size_t n, const char *what) {
-  if (tStreams.owner == this && tStreams.branch) {
-    BranchStreams &b = *tStreams.branch;
-    if (b.off + n > b.size)
-      throw ProtocolError(std::string(roleName(role_)) + ": '" + what +
-                          "' in a lock-step branch needs " + std::to_string(n) +
-                          " bytes of offline material, only " +
-                          std::to_string(b.size - b.off) +
-                          " left in the branch: dealer and parties ran "
-                          "different programs");
-    const uint8_t *p = b.data + b.off;
-    b.off += n;
-    return p;
-  }
-  if (!inInference_)
+  BranchStreams *b = branch(); // its segment, else the whole bundle
+  if (!b && !inInference_)
     throw ProtocolError(std::string(roleName(role_)) + ": '" + what +
                         "' needs offline material but no inference was begun "
                         "(call receiveOffline() and beginInference())");
-  if (curOff_ + n > cur_.size())
+  const uint8_t *data = b ? b->data : cur_.data();
+  const size_t size = b ? b->size : cur_.size();
+  size_t &off = b ? b->off : curOff_;
+  // n may come from the bundle itself (a segment length): no overflow.
+  if (n > size - off)
     throw ProtocolError(std::string(roleName(role_)) + ": '" + what +
                         "' needs " + std::to_string(n) +
                         " bytes of offline material, only " +
-                        std::to_string(cur_.size() - curOff_) +
-                        " left: dealer and parties ran different programs");
-  const uint8_t *p = cur_.data() + curOff_;
-  curOff_ += n;
+                        std::to_string(size - off) + " left" +
+                        (b ? " in its lock-step branch" : "") +
+                        ": dealer and parties ran different programs");
+  const uint8_t *p = data + off;
+  off += n;
   return p;
 }
 
@@ -310,7 +304,7 @@ void CorrelatedRandomness::joinBranches(
 
 CorrelatedRandomness::BranchStreams *
 CorrelatedRandomness::enterBranch(BranchStreams *b) {
-  BranchStreams *prev = tStreams.owner == this ? tStreams.branch : nullptr;
+  BranchStreams *prev = branch();
   tStreams = {this, b};
   return prev;
 }

@@ -12,6 +12,7 @@
 #include <array>
 #include <chrono>
 #include <cmath>
+#include <cstring>
 #include <gtest/gtest.h>
 #include <stdexcept>
 #include <thread>
@@ -685,4 +686,34 @@ TEST(Lockstep, DealerEarlyReturnsInBranches) {
   EXPECT_LT(maxAbsDiff(outA, refA), 1e-3);
   EXPECT_LT(maxAbsDiff(outB, refB), 1e-3);
   EXPECT_LT(maxAbsDiff(outC, refC), 1e-3);
+}
+
+// A branch segment length is read from the bundle (a file or the dealer):
+// a length near 2^64 must fail as a short bundle, not wrap the offset.
+TEST(Lockstep, HugeSegmentLengthIsRejected) {
+  double secs = 0;
+  auto caught = runCatching(
+      [&](Context &ctx) {
+        const uint64_t huge = ~uint64_t(0) - 3;
+        std::vector<uint8_t> len(8);
+        std::memcpy(len.data(), &huge, 8);
+        if (ctx.isDealer()) {
+          ctx.dealerBlob(0, 8, len);
+          ctx.dealerBlob(1, 8, len);
+          return;
+        }
+        ctx.correlated().forkBranches(1);
+      },
+      &secs);
+  EXPECT_FALSE(caught[size_t(Role::Dealer)]);
+  for (Role r : {Role::Server, Role::Client}) {
+    SCOPED_TRACE(roleName(r));
+    ASSERT_TRUE(caught[size_t(r)]);
+    EXPECT_THROW(std::rethrow_exception(caught[size_t(r)]), ProtocolError);
+    EXPECT_NE(whatOf(caught[size_t(r)]).find("needs 18446744073709551612 bytes"
+                                             " of offline material, only 0 "
+                                             "left"),
+              std::string::npos)
+        << whatOf(caught[size_t(r)]);
+  }
 }

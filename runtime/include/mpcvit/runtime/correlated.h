@@ -186,8 +186,11 @@ public:
   BranchStreams *enterBranch(BranchStreams *b);
 
 private:
-  /// The calling thread's streams: its branch's (enterBranch), else the
-  /// session's.
+  /// The calling thread's lock-step branch of this session (enterBranch),
+  /// or nullptr: then the session's own streams and bundle are current.
+  BranchStreams *branch() const;
+  /// The calling thread's current streams (its branch's, else the
+  /// session's).
   Prg &partyPrg();
   Prg &dealerPrg(int p);
   std::vector<uint8_t> &outFor(int p);
@@ -196,7 +199,8 @@ private:
   /// Reseeds the streams for bundle `index` (nonce 1 + index).
   void reseedFor(uint64_t index);
   void writeBundleFiles();
-  /// The next n bytes of the current bundle (ProtocolError if short).
+  /// The next n bytes of the current bundle, or of the calling thread's
+  /// branch segment (ProtocolError if short).
   const uint8_t *take(size_t n, const char *what);
 
   Role role_;
