@@ -183,10 +183,20 @@ Shared relu_a2b(Context &ctx, const Shared &x) {
 
 // ---- DCF backend -------------------------------------------------------
 
-std::vector<SignResult> sign_dcf(Context &ctx,
-                                 const std::vector<SignGroup> &groups) {
+namespace {
+std::vector<DcfSeed> toSeeds(const std::vector<uint64_t> &v) {
+  std::vector<DcfSeed> s(v.size() / 2);
+  for (size_t i = 0; i < s.size(); ++i)
+    s[i] = {v[2 * i], v[2 * i + 1]};
+  return s;
+}
+} // namespace
+
+SignDcfOpen sign_dcf_open(Context &ctx, const std::vector<SignGroup> &groups) {
   constexpr int nb = kSignDcfBits;
   const uint64_t low = laneMask(nb);
+  SignDcfOpen st;
+  st.groups = groups;
   size_t N = 0, NR = 0, cwBytes = 0;
   for (const auto &g : groups) {
     if (!g.x)
@@ -195,31 +205,18 @@ std::vector<SignResult> sign_dcf(Context &ctx,
     NR += g.relu ? g.x->size() : 0;
     cwBytes += g.x->size() * dcf_cw_bytes(nb, g.relu ? 2 : 1);
   }
-  std::vector<SignResult> res(groups.size());
-  for (size_t i = 0; i < groups.size(); ++i) {
-    res[i].drelu = Shared(groups[i].x->shape);
-    if (groups[i].relu)
-      res[i].relu = Shared(groups[i].x->shape);
-  }
   if (N == 0)
-    return res;
+    return st;
   // Offline: fresh mask r per element (shares from the seeds), root seeds
   // of both keys from the dealer–party streams, correction words to both.
-  auto r = ctx.randShared(N);
+  st.r = ctx.randShared(N);
   auto sd0 = ctx.randPrivate(0, 2 * N), sd1 = ctx.randPrivate(1, 2 * N);
-  auto seeds = [](const std::vector<uint64_t> &v) {
-    std::vector<DcfSeed> s(v.size() / 2);
-    for (size_t i = 0; i < s.size(); ++i)
-      s[i] = {v[2 * i], v[2 * i + 1]};
-    return s;
-  };
   std::vector<uint8_t> blob;
-  std::vector<uint64_t> rmsb, rr;
   if (ctx.isDealer()) {
-    auto s0 = seeds(sd0), s1 = seeds(sd1);
+    auto s0 = toSeeds(sd0), s1 = toSeeds(sd1);
     blob.resize(cwBytes);
-    rmsb.resize(N);
-    rr.reserve(NR);
+    st.rmsb.resize(N);
+    st.rr.reserve(NR);
     size_t off = 0, bo = 0;
     std::vector<uint64_t> alpha, beta;
     for (const auto &g : groups) {
@@ -228,13 +225,13 @@ std::vector<SignResult> sign_dcf(Context &ctx,
       alpha.resize(cnt);
       beta.resize(cnt * size_t(w));
       for (size_t e = 0; e < cnt; ++e) {
-        const uint64_t R = r[off + e], m = R >> 63, sgn = 1 - 2 * m;
+        const uint64_t R = st.r[off + e], m = R >> 63, sgn = 1 - 2 * m;
         alpha[e] = R & low;
-        rmsb[off + e] = m;
+        st.rmsb[off + e] = m;
         beta[e * w] = sgn; // c·(1 − 2r₆₃)
         if (g.relu) {
           beta[e * w + 1] = R * sgn; // c·r·(1 − 2r₆₃)
-          rr.push_back(R * m);
+          st.rr.push_back(R * m);
         }
       }
       if (cnt)
@@ -246,28 +243,54 @@ std::vector<SignResult> sign_dcf(Context &ctx,
   }
   const uint8_t *cw0 = ctx.dealerBlobView(0, cwBytes, blob);
   const uint8_t *cw1 = ctx.dealerBlobView(1, cwBytes, blob);
-  rmsb = ctx.corrShared(N, rmsb);
-  rr = ctx.corrShared(NR, rr);
+  st.rmsb = ctx.corrShared(N, st.rmsb);
+  st.rr = ctx.corrShared(NR, st.rr);
   if (ctx.isDealer())
+    return st;
+  // Online, first half: this party's share of x̂ = x + r.
+  const bool p0 = ctx.party() == 0;
+  st.seeds = std::move(p0 ? sd0 : sd1);
+  st.cw = p0 ? cw0 : cw1;
+  st.xh.resize(N);
+  size_t off = 0;
+  for (const auto &g : groups) {
+    for (size_t e = 0; e < g.x->size(); ++e)
+      st.xh[off + e] = (*g.x)[e] + st.r[off + e];
+    off += g.x->size();
+  }
+  st.open.mine = packBits(st.xh.data(), N, 64);
+  st.open.peerBytes = 8 * N;
+  return st;
+}
+
+std::vector<SignResult> sign_dcf_finish(Context &ctx, SignDcfOpen &st) {
+  constexpr int nb = kSignDcfBits;
+  const auto &groups = st.groups;
+  std::vector<SignResult> res(groups.size());
+  for (size_t i = 0; i < groups.size(); ++i) {
+    res[i].drelu = Shared(groups[i].x->shape);
+    if (groups[i].relu)
+      res[i].relu = Shared(groups[i].x->shape);
+    res[i].shifted.assign(groups[i].shifts.size(), Shared(groups[i].x->shape));
+  }
+  const size_t N = st.xh.size();
+  if (ctx.isDealer() || N == 0)
     return res;
-  // Online: open x̂ = x + r (1 round), evaluate the DCF on x̂ mod 2^63.
+  // Online, second half: x̂ opened; evaluate the DCF on x̂ mod 2^63.
   const int p = ctx.party();
   const bool p0 = p == 0;
-  std::vector<uint64_t> xh(N);
-  {
-    size_t off = 0;
-    for (const auto &g : groups) {
-      for (size_t e = 0; e < g.x->size(); ++e)
-        xh[off + e] = (*g.x)[e] + r[off + e];
-      off += g.x->size();
-    }
-  }
-  auto peer = ctx.exchangeRing(xh, "dcf_sign");
+  auto &xh = st.xh;
+  const auto peer = unpackBits(st.open.peer.data(), N, 64);
   for (size_t i = 0; i < N; ++i)
     xh[i] += peer[i];
-  const auto mySeeds = seeds(p0 ? sd0 : sd1);
-  const uint8_t *cw = p0 ? cw0 : cw1;
-  std::vector<uint64_t> y;
+  const auto mySeeds = toSeeds(st.seeds);
+  // Share of DReLU from the DCF lane y (share of β₁·c) at a point whose
+  // opened value is xhat: 1 − MSB with MSB = xhat₆₃ ⊕ (r₆₃ ⊕ c).
+  auto dreluShare = [p0](uint64_t xhat, uint64_t rmsb, uint64_t y) {
+    const uint64_t c1 = rmsb + y; // share of r₆₃ ⊕ c
+    return (xhat >> 63) ? c1 : (p0 ? 1 : 0) - c1;
+  };
+  std::vector<uint64_t> y, xs;
   size_t off = 0, bo = 0, ro = 0;
   for (size_t gi = 0; gi < groups.size(); ++gi) {
     const auto &g = groups[gi];
@@ -275,18 +298,28 @@ std::vector<SignResult> sign_dcf(Context &ctx,
     const int w = g.relu ? 2 : 1;
     y.resize(cnt * size_t(w));
     if (cnt)
-      dcf_eval(p, nb, w, cnt, xh.data() + off, mySeeds.data() + off, cw + bo,
+      dcf_eval(p, nb, w, cnt, xh.data() + off, mySeeds.data() + off, st.cw + bo,
                y.data(), ctx.gemmThreads());
     for (size_t e = 0; e < cnt; ++e) {
-      const uint64_t xhat = xh[off + e], xm = xhat >> 63;
-      const uint64_t c1 = rmsb[off + e] + y[e * w]; // share of r₆₃ ⊕ c
-      const uint64_t d = xm ? c1 : (p0 ? 1 : 0) - c1;
+      const uint64_t xhat = xh[off + e];
+      const uint64_t d = dreluShare(xhat, st.rmsb[off + e], y[e * w]);
       res[gi].drelu[e] = d;
       if (g.relu) {
-        const uint64_t rc = rr[ro + e] + y[e * w + 1]; // share of r·(r₆₃ ⊕ c)
-        const uint64_t rd = xm ? rc : r[off + e] - rc; // share of r·DReLU
+        const uint64_t rc = st.rr[ro + e] + y[e * w + 1]; // r·(r₆₃ ⊕ c)
+        const uint64_t rd = (xhat >> 63) ? rc : st.r[off + e] - rc; // r·DReLU
         res[gi].relu[e] = xhat * d - rd;
       }
+    }
+    // DReLU(x + c): the same key at x̂ + c (SignGroup).
+    for (size_t k = 0; k < g.shifts.size(); ++k) {
+      xs.resize(cnt);
+      for (size_t e = 0; e < cnt; ++e)
+        xs[e] = xh[off + e] + g.shifts[k];
+      if (cnt)
+        dcf_eval(p, nb, w, cnt, xs.data(), mySeeds.data() + off, st.cw + bo,
+                 y.data(), ctx.gemmThreads());
+      for (size_t e = 0; e < cnt; ++e)
+        res[gi].shifted[k][e] = dreluShare(xs[e], st.rmsb[off + e], y[e * w]);
     }
     if (g.relu)
       ro += cnt;
@@ -294,6 +327,13 @@ std::vector<SignResult> sign_dcf(Context &ctx,
     bo += cnt * dcf_cw_bytes(nb, w);
   }
   return res;
+}
+
+std::vector<SignResult> sign_dcf(Context &ctx,
+                                 const std::vector<SignGroup> &groups) {
+  SignDcfOpen st = sign_dcf_open(ctx, groups);
+  exchangeOpenings(ctx, {&st.open}, "dcf_sign");
+  return sign_dcf_finish(ctx, st);
 }
 CommCost sign_dcf_cost(size_t nDrelu, size_t nRelu) {
   const size_t n = nDrelu + nRelu;

@@ -2,7 +2,13 @@
 #include "mpcvit/runtime/exp.h"
 
 #include "mpcvit/runtime/beaver.h"
+#include "mpcvit/runtime/lockstep.h"
+#include "mpcvit/runtime/lut.h"
 #include "mpcvit/runtime/trunc.h"
+
+#include "fss_index.h"
+
+#include <cmath>
 
 namespace mpcvit::rt {
 
@@ -19,6 +25,59 @@ Shared exp_neg(Context &ctx, const Shared &x, int r) {
 CommCost exp_neg_cost(TruncMode mode, size_t n, int frac, int r) {
   return trunc_cost(mode, n, r) +
          (square_cost(n) + trunc_cost(mode, n, frac)) * uint64_t(r);
+}
+
+namespace {
+// exp_neg_lut parameters (exp.h): coarse clip grid 2^kCoarseExp (real),
+// kCoarseBits-bit index, clip start kClipM grid steps; hi grid 2^−kHiGrid
+// with kHiBits bits; lo grid 2^−(kHiGrid + kLoBits − 2) with kLoBits bits
+// (signed, periodic); table values with kTabFrac fractional bits.
+constexpr int kCoarseExp = 2, kCoarseBits = 8, kClipM = 5;
+constexpr int kHiGrid = 5, kHiBits = 10, kLoBits = 10, kTabFrac = 14;
+static_assert(2 * kTabFrac == kExpLutFrac, "E = E_h·E_l is not truncated");
+
+void checkFrac(int f) {
+  if (f < kHiGrid + kLoBits - 2 || f > 40)
+    throw std::invalid_argument("exp_neg_lut: needs 13 <= frac <= 40, got " +
+                                std::to_string(f));
+}
+} // namespace
+
+Shared exp_neg_lut(Context &ctx, const Shared &t) {
+  const int f = ctx.frac();
+  checkFrac(f);
+  // Round 1: t' = t − 4·max(0, ic − 5)·2^f with ic = t's index on a grid of 4.
+  std::vector<uint64_t> clip(size_t(1) << kCoarseBits);
+  for (size_t i = 0; i < clip.size(); ++i)
+    clip[i] = i > size_t(kClipM) ? uint64_t(i - kClipM) << (f + kCoarseExp) : 0;
+  Shared k = lutIndexed(ctx, t, f + kCoarseExp, kCoarseBits, clip);
+  Shared tc = t - k;
+  // Round 2: hi and lo tables on the exact split t' = i_h·2^sh + r,
+  // r = i_l·2^sl + r₂ (fss_index.h), both lookups in one round.
+  const int sh = f - kHiGrid, sl = sh - (kLoBits - 2);
+  detail::IndexSplit hi = detail::splitIndex(ctx, tc, sh);
+  detail::IndexSplit lo = detail::splitIndex(ctx, hi.lo, sl);
+  std::vector<uint64_t> th(size_t(1) << kHiBits), tl(size_t(1) << kLoBits);
+  for (size_t i = 0; i < th.size(); ++i)
+    th[i] = encodeFixed(std::exp(-std::ldexp(double(i), -kHiGrid)), kTabFrac);
+  const int64_t half = int64_t(1) << (kLoBits - 1);
+  for (int64_t j = -half; j < half; ++j)
+    tl[size_t(j & (2 * half - 1))] =
+        encodeFixed(std::exp(-std::ldexp(double(j), sl - f)), kTabFrac);
+  Shared eh, el;
+  runLockstep(ctx, {[&] { eh = lut(ctx, hi.idx, kHiBits, th); },
+                    [&] { el = lut(ctx, lo.idx, kLoBits, tl); }});
+  // Round 3: the product, 28 fractional bits.
+  Shared e = mul_ss(ctx, eh, el);
+  e.shape = t.shape;
+  return e;
+}
+
+CommCost exp_neg_lut_cost(size_t n, int frac) {
+  checkFrac(frac);
+  return lut_cost(n, kCoarseBits) +
+         lockstep_cost({lut_cost(n, kHiBits), lut_cost(n, kLoBits)}) +
+         mul_ss_cost(n);
 }
 
 } // namespace mpcvit::rt

@@ -3,7 +3,12 @@
 
 #include "mpcvit/runtime/beaver.h"
 #include "mpcvit/runtime/compare.h"
+#include "mpcvit/runtime/lut.h"
 #include "mpcvit/runtime/trunc.h"
+
+#include <algorithm>
+#include <cmath>
+#include <vector>
 
 namespace mpcvit::rt {
 
@@ -32,32 +37,61 @@ Shared slice(const Shared &x, size_t off, size_t n) {
       Shape{int64_t(n)},
       std::vector<uint64_t>(x.data.begin() + off, x.data.begin() + off + n));
 }
+
+// CompareMode::DCF: ReLU(x) − [−4 ≤ x < 4]·T[i], gelu.h.
+constexpr int kGridLog = kGeluLutBits - 3; // grid 2^−5 over [−4, 4)
+
+int lutShift(int f) { return std::max(f - kGridLog, 0); }
+
+// T[i] = δ(i·2^(s−f) − 4), δ(t) = |t|·Φ(−|t|), at f fractional bits.
+std::vector<uint64_t> deltaTable(int f) {
+  const double step = std::ldexp(1.0, lutShift(f) - f);
+  std::vector<uint64_t> t(size_t(1) << kGeluLutBits);
+  for (size_t i = 0; i < t.size(); ++i) {
+    const double a = std::fabs(double(i) * step - kT);
+    t[i] = encodeFixed(0.5 * a * std::erfc(a / std::sqrt(2.0)), f);
+  }
+  return t;
+}
+
+Shared gelu_dcf(Context &ctx, const Shared &x) {
+  const int f = ctx.frac();
+  const uint64_t T = encodeFixed(kT, f);
+  // Round 1, one exchange: the sign key's x̂ (ReLU(x), and [x ≥ −4],
+  // [x ≥ 4] from the same key at x̂ ± 4) and the table's masked index of
+  // x + 4 (so that [−4, 4) starts at index 0).
+  Shared xo = addScalar(x, ctx.party() == 0 ? T : 0);
+  SignDcfOpen sg = sign_dcf_open(ctx, {{&x, true, {T, 0 - T}}});
+  LutOpen lt =
+      lutIndexed_open(ctx, xo, lutShift(f), kGeluLutBits, deltaTable(f));
+  exchangeOpenings(ctx, {&sg.open, &lt.open}, "gelu");
+  auto res = sign_dcf_finish(ctx, sg);
+  Shared d = lut_finish(ctx, lt);
+  // Round 2: the 0/1 indicator (integer) times δ (f bits): no truncation.
+  Shared ind = res[0].shifted[0] - res[0].shifted[1];
+  return res[0].relu - mul_ss(ctx, ind, d);
+}
 } // namespace
 
 Shared gelu(Context &ctx, const Shared &x) {
   const size_t n = x.size();
+  if (ctx.config().compare == CompareMode::DCF) {
+    Shared out = gelu_dcf(ctx, x.reshaped(Shape{int64_t(n)}));
+    out.shape = x.shape;
+    return out;
+  }
   const int f = ctx.frac();
   const bool p0 = ctx.party() == 0;
   const uint64_t T = encodeFixed(kT, f);
   Shared xf = x.reshaped(Shape{int64_t(n)});
   Shared xp = addScalar(xf, p0 ? T : 0), xm = addScalar(xf, p0 ? 0 - T : 0);
-  Shared ind, ax, rl;
-  if (ctx.config().compare == CompareMode::DCF) {
-    // One round: exact ReLU(x) and [x ≥ −T], [x ≥ T] (compare.h).
-    Shared xpm = cat({&xp, &xm});
-    auto sg = sign_dcf(ctx, {{&xf, true}, {&xpm, false}});
-    rl = std::move(sg[0].relu);
-    ind = slice(sg[1].drelu, 0, n) - slice(sg[1].drelu, n, n);
-    ax = scale(rl, 2) - xf; // |x| = 2·ReLU(x) − x
-  } else {
-    Shared c = drelu(ctx, cat({&xf, &xp, &xm}));
-    Shared sign = slice(c, 0, n);              // [x ≥ 0]
-    ind = slice(c, n, n) - slice(c, 2 * n, n); // [−T ≤ x < T]
-    // |x| = x·(2s − 1)
-    Shared s2 = addScalar(scale(sign, 2), p0 ? uint64_t(0) - 1 : 0);
-    ax = mul_ss(ctx, xf, s2);
-    rl = trunc(ctx, xf + ax, 1); // ReLU
-  }
+  Shared c = drelu(ctx, cat({&xf, &xp, &xm}));
+  Shared sign = slice(c, 0, n);                     // [x ≥ 0]
+  Shared ind = slice(c, n, n) - slice(c, 2 * n, n); // [−T ≤ x < T]
+  // |x| = x·(2s − 1)
+  Shared s2 = addScalar(scale(sign, 2), p0 ? uint64_t(0) - 1 : 0);
+  Shared ax = mul_ss(ctx, xf, s2);
+  Shared rl = trunc(ctx, xf + ax, 1); // ReLU
   // u = (|x| − 2)/2 at f bits: (|x| − 2) read with f + 1 bits.
   Shared u = trunc(ctx, addScalar(ax, p0 ? 0 - encodeFixed(2.0, f) : 0), 1);
   Shared u2 = trunc(ctx, square(ctx, u));
@@ -86,14 +120,16 @@ Shared gelu(Context &ctx, const Shared &x) {
   return out;
 }
 CommCost gelu_cost(TruncMode mode, size_t n, int frac, CompareMode cmp) {
-  const CommCost front = cmp == CompareMode::DCF
-                             ? sign_dcf_cost(2 * n, n) + trunc_cost(mode, n, 1)
-                             : drelu_cost(3 * n, cmp) + mul_ss_cost(n) +
-                                   trunc_cost(mode, n, 1) * 2;
-  return front + square_cost(n) + trunc_cost(mode, n, frac) +
-         mul_ss_cost(2 * n) + trunc_cost(mode, 2 * n, frac) +
-         mul_ss_cost(3 * n) + trunc_cost(mode, 3 * n, frac) +
-         trunc_cost(mode, n, frac) + mul_ss_cost(n);
+  if (cmp == CompareMode::DCF) {
+    CommCost open = sign_dcf_cost(0, n) + lut_cost(n, kGeluLutBits);
+    open.rounds = n ? 1 : 0; // both openings in one exchange
+    return open + mul_ss_cost(n);
+  }
+  return drelu_cost(3 * n, cmp) + mul_ss_cost(n) + trunc_cost(mode, n, 1) * 2 +
+         square_cost(n) + trunc_cost(mode, n, frac) + mul_ss_cost(2 * n) +
+         trunc_cost(mode, 2 * n, frac) + mul_ss_cost(3 * n) +
+         trunc_cost(mode, 3 * n, frac) + trunc_cost(mode, n, frac) +
+         mul_ss_cost(n);
 }
 
 Shared quad_gelu(Context &ctx, const Shared &x) {

@@ -28,64 +28,85 @@ void checkTable(int b, const std::vector<uint64_t> &table, const char *who) {
         std::to_string(table.size()));
 }
 
-// The protocol on index shares: idx (party p's share; the two add up to the
-// index mod 2^b; ignored on the dealer). Arguments already checked.
-Shared lutCore(Context &ctx, const std::vector<uint64_t> &idx,
-               const Shape &shape, int b, const std::vector<uint64_t> &table) {
+std::vector<FssBlock> toSeeds(const std::vector<uint64_t> &v) {
+  std::vector<FssBlock> s(v.size() / 2);
+  for (size_t i = 0; i < s.size(); ++i)
+    s[i] = {v[2 * i], v[2 * i + 1]};
+  return s;
+}
+
+// The open phase on index shares: idx (party p's share; the two add up to
+// the index mod 2^b; ignored on the dealer). Arguments already checked.
+LutOpen lutOpenCore(Context &ctx, const std::vector<uint64_t> &idx,
+                    const Shape &shape, int b,
+                    const std::vector<uint64_t> &table) {
   const size_t n = idx.size();
-  Shared out(shape);
+  LutOpen st;
+  st.shape = shape;
+  st.b = b;
   if (n == 0)
-    return out;
+    return st;
   const size_t N = size_t(1) << b;
   const uint64_t mask = N - 1;
-  const size_t kb = dpf_key_bytes(b, kLane);
-  const size_t cwBytes = n * kb;
-  const int threads = ctx.gemmThreads();
+  const size_t cwBytes = n * dpf_key_bytes(b, kLane);
   // Offline: mask r (both shares from the seeds), root seeds of both keys
   // from the dealer–party streams, correction words to both parties.
   auto r = ctx.randShared(n);
   auto sd0 = ctx.randPrivate(0, 2 * n), sd1 = ctx.randPrivate(1, 2 * n);
-  auto seeds = [n](const std::vector<uint64_t> &v) {
-    std::vector<FssBlock> s(n);
-    for (size_t i = 0; i < n; ++i)
-      s[i] = {v[2 * i], v[2 * i + 1]};
-    return s;
-  };
   std::vector<uint8_t> blob;
   if (ctx.isDealer()) {
     std::vector<uint64_t> alpha(n);
     for (size_t i = 0; i < n; ++i)
       alpha[i] = r[i] & mask;
-    const auto s0 = seeds(sd0), s1 = seeds(sd1);
+    const auto s0 = toSeeds(sd0), s1 = toSeeds(sd1);
     blob.resize(cwBytes);
     dpf_gen(b, kLane, n, alpha.data(), nullptr, s0.data(), s1.data(),
-            blob.data(), threads);
+            blob.data(), ctx.gemmThreads());
   }
   const uint8_t *cw0 = ctx.dealerBlobView(0, cwBytes, blob);
   const uint8_t *cw1 = ctx.dealerBlobView(1, cwBytes, blob);
   if (ctx.isDealer())
-    return out;
-  // Online: open x̂ = (x + r) mod 2^b, b bits per element (one round).
-  const int p = ctx.party();
-  std::vector<uint64_t> xh(n);
+    return st;
+  // Online, first half: this party's share of x̂ = (x + r) mod 2^b, b bits
+  // per element.
+  const bool p0 = ctx.party() == 0;
+  st.seeds = std::move(p0 ? sd0 : sd1);
+  st.cw = p0 ? cw0 : cw1;
+  st.xh.resize(n);
   for (size_t i = 0; i < n; ++i)
-    xh[i] = (idx[i] + r[i]) & mask;
-  const size_t bytes = (n * size_t(b) + 7) / 8;
-  auto got = ctx.exchangeBytes(packBits(xh.data(), n, b), bytes, "lut");
-  const auto peer = unpackBits(got.data(), n, b);
-  for (size_t i = 0; i < n; ++i)
-    xh[i] = (xh[i] + peer[i]) & mask;
+    st.xh[i] = (idx[i] + r[i]) & mask;
+  st.open.mine = packBits(st.xh.data(), n, b);
+  st.open.peerBytes = (n * size_t(b) + 7) / 8;
   // y_p = Σ_j T[(x̂ − j) mod N]·e_p(j) = Σ_j R[(j − x̂) mod N]·e_p(j) with the
   // reversed table R[i] = T[(−i) mod N]: two contiguous segments.
-  std::vector<uint64_t> R(N);
+  st.rtable.resize(N);
   for (size_t i = 0; i < N; ++i)
-    R[i] = table[(N - i) & mask];
-  const auto mySeeds = seeds(p == 0 ? sd0 : sd1);
-  const uint8_t *cw = p == 0 ? cw0 : cw1;
+    st.rtable[i] = table[(N - i) & mask];
+  return st;
+}
+} // namespace
+
+Shared lut_finish(Context &ctx, LutOpen &st) {
+  Shared out(st.shape);
+  const size_t n = st.xh.size();
+  if (ctx.isDealer() || n == 0)
+    return out;
+  // Online, second half: x̂ opened; evaluate the DPF on the whole domain.
+  const int p = ctx.party(), b = st.b;
+  const size_t N = size_t(1) << b;
+  const uint64_t mask = N - 1;
+  const auto peer = unpackBits(st.open.peer.data(), n, b);
+  auto &xh = st.xh;
+  for (size_t i = 0; i < n; ++i)
+    xh[i] = (xh[i] + peer[i]) & mask;
+  const auto &R = st.rtable;
+  const auto mySeeds = toSeeds(st.seeds);
+  const uint8_t *cw = st.cw;
+  const size_t kb = dpf_key_bytes(b, kLane);
   const size_t W = dpf_eval_all_words(b, kLane); // = N lanes of 64 bits
   // Elements per batch: about 2^16 lanes (512 KiB) per thread.
   const size_t E = std::max<size_t>(1, (size_t(1) << 16) >> b);
-  parallel_for(n, threads, E, [&](size_t begin, size_t end) {
+  parallel_for(n, ctx.gemmThreads(), E, [&](size_t begin, size_t end) {
     std::vector<uint64_t> e(E * W);
     for (size_t e0 = begin; e0 < end; e0 += E) {
       const size_t C = std::min(E, end - e0);
@@ -105,21 +126,20 @@ Shared lutCore(Context &ctx, const std::vector<uint64_t> &idx,
   });
   return out;
 }
-} // namespace
 
-Shared lut(Context &ctx, const Shared &x, int b,
-           const std::vector<uint64_t> &table) {
+LutOpen lut_open(Context &ctx, const Shared &x, int b,
+                 const std::vector<uint64_t> &table) {
   checkTable(b, table, "lut");
   const uint64_t mask = laneMask(b);
   std::vector<uint64_t> idx(x.size());
   if (!ctx.isDealer())
     for (size_t i = 0; i < idx.size(); ++i)
       idx[i] = x[i] & mask;
-  return lutCore(ctx, idx, x.shape, b, table);
+  return lutOpenCore(ctx, idx, x.shape, b, table);
 }
 
-Shared lutIndexed(Context &ctx, const Shared &x, int shift, int b,
-                  const std::vector<uint64_t> &table) {
+LutOpen lutIndexed_open(Context &ctx, const Shared &x, int shift, int b,
+                        const std::vector<uint64_t> &table) {
   checkTable(b, table, "lutIndexed");
   if (shift < 0 || shift > 64 - b)
     throw std::invalid_argument("lutIndexed: expected 0 <= shift <= 64 - b = " +
@@ -134,7 +154,21 @@ Shared lutIndexed(Context &ctx, const Shared &x, int shift, int b,
     for (size_t i = 0; i < idx.size(); ++i)
       idx[i] = (p0 ? x[i] >> shift : 0 - ((0 - x[i]) >> shift)) & mask;
   }
-  return lutCore(ctx, idx, x.shape, b, table);
+  return lutOpenCore(ctx, idx, x.shape, b, table);
+}
+
+Shared lut(Context &ctx, const Shared &x, int b,
+           const std::vector<uint64_t> &table) {
+  LutOpen st = lut_open(ctx, x, b, table);
+  exchangeOpenings(ctx, {&st.open}, "lut");
+  return lut_finish(ctx, st);
+}
+
+Shared lutIndexed(Context &ctx, const Shared &x, int shift, int b,
+                  const std::vector<uint64_t> &table) {
+  LutOpen st = lutIndexed_open(ctx, x, shift, b, table);
+  exchangeOpenings(ctx, {&st.open}, "lut");
+  return lut_finish(ctx, st);
 }
 
 CommCost lut_cost(size_t n, int b) {

@@ -4,6 +4,7 @@
 #include "mpcvit/runtime/beaver.h"
 #include "mpcvit/runtime/compare.h"
 #include "mpcvit/runtime/exp.h"
+#include "mpcvit/runtime/inverse.h"
 #include "mpcvit/runtime/reciprocal.h"
 #include "mpcvit/runtime/trunc.h"
 
@@ -34,7 +35,52 @@ CommCost divideRows_cost(TruncMode mode, size_t rows, size_t cols, int frac,
 }
 } // namespace
 
+// ---- softmax_fss (softmax.h) ----------------------------------------------
+namespace {
+constexpr int kFssInvFrac = 32; // fractional bits of the per-row inverse
+// Bound on the row sum relative to cols: exp_neg_lut's E ≤ 1.0006 (exp.h).
+double fssMaxRowSum(size_t cols) { return 1.001 * double(cols); }
+bool fssInverseLut(size_t cols) {
+  return fssMaxRowSum(cols) <= kInverseLutMaxValue;
+}
+} // namespace
+
+bool softmax_uses_fss(CompareMode cmp, int frac) {
+  return cmp == CompareMode::DCF && frac >= 13 && frac <= 40;
+}
+
+Shared softmax_fss(Context &ctx, const Shared &x, size_t rows, size_t cols) {
+  checkRC(x, rows, cols, "softmax_fss");
+  const int f = ctx.frac();
+  Shared mx = max_rows(ctx, x, rows, cols);
+  Shared t = bcast_rows(mx, rows, cols).reshaped(x.shape) - x;
+  Shared e = exp_neg_lut(ctx, t); // kExpLutFrac bits, 1 at the row max
+  Shared s = row_sum(e, rows, cols);
+  Shared y =
+      fssInverseLut(cols)
+          ? inverse_lut(ctx, s, kExpLutFrac, fssMaxRowSum(cols), kFssInvFrac)
+          : reciprocal(ctx, trunc_dealer(ctx, s, kExpLutFrac - f), kFssInvFrac);
+  Shared out = mul_ss_rows(ctx, e, y, rows, cols);
+  out = trunc_dealer(ctx, out, kExpLutFrac + kFssInvFrac - f);
+  out.shape = x.shape;
+  return out;
+}
+CommCost softmax_fss_cost(TruncMode mode, size_t rows, size_t cols, int frac,
+                          CompareMode cmp) {
+  const size_t n = rows * cols;
+  CommCost c = max_rows_cost(rows, cols, cmp) + exp_neg_lut_cost(n, frac);
+  if (fssInverseLut(cols))
+    c += inverse_lut_cost(rows, kExpLutFrac, fssMaxRowSum(cols), kFssInvFrac);
+  else
+    c += trunc_dealer_cost(rows, kExpLutFrac - frac) +
+         reciprocal_cost(mode, rows, frac, kFssInvFrac, cmp);
+  return c + mul_ss_rows_cost(rows, cols) +
+         trunc_dealer_cost(n, kExpLutFrac + kFssInvFrac - frac);
+}
+
 Shared softmax(Context &ctx, const Shared &x, size_t rows, size_t cols) {
+  if (softmax_uses_fss(ctx.config().compare, ctx.frac()))
+    return softmax_fss(ctx, x, rows, cols);
   checkRC(x, rows, cols, "softmax");
   Shared mx = max_rows(ctx, x, rows, cols);
   Shared z = x - bcast_rows(mx, rows, cols).reshaped(x.shape);
@@ -46,6 +92,8 @@ Shared softmax(Context &ctx, const Shared &x, size_t rows, size_t cols) {
 }
 CommCost softmax_cost(TruncMode mode, size_t rows, size_t cols, int frac,
                       CompareMode cmp) {
+  if (softmax_uses_fss(cmp, frac))
+    return softmax_fss_cost(mode, rows, cols, frac, cmp);
   return max_rows_cost(rows, cols, cmp) +
          exp_neg_cost(mode, rows * cols, frac, 8) +
          divideRows_cost(mode, rows, cols, frac, cmp);

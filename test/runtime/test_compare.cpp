@@ -185,3 +185,40 @@ TEST(Compare, ModeMismatchFailsHandshake) {
       << err.server;
   EXPECT_FALSE(err.dealer.empty());
 }
+
+TEST(Compare, DcfShiftedSignsFromOneKey) {
+  // SignGroup::shifts: DReLU(x + c) from the same key and opening, exact
+  // for every ring value (wrapping x + c included), at no extra cost.
+  const auto raw = edgeRaw();
+  const size_t n = raw.size();
+  const std::vector<uint64_t> shifts = {uint64_t(4) << 16,
+                                        uint64_t(-(int64_t(4) << 16)), 1,
+                                        uint64_t(1) << 62, uint64_t(1) << 63};
+  auto r = run3(
+      [&](Context &ctx, Probe &p) {
+        RingTensor x(Shape{int64_t(n)});
+        if (ctx.party() == 0)
+          x.data = raw;
+        Shared s = share(ctx, 0, x);
+        p.begin();
+        // One ReLU group (g = 2 key) and one DReLU group (g = 1 key).
+        auto res = sign_dcf(ctx, {{&s, true, shifts}, {&s, false, shifts}});
+        p.end();
+        RingTensor all(Shape{int64_t(2 * shifts.size() * n)});
+        size_t o = 0;
+        for (const auto &g : res)
+          for (const auto &t : g.shifted) {
+            std::copy(t.data.begin(), t.data.end(), all.data.begin() + o);
+            o += n;
+          }
+        return reveal_to_client(ctx, all);
+      },
+      cfgFor(CompareMode::DCF));
+  EXPECT_EQ(r.measured, sign_dcf_cost(n, n)) << r.measured.str();
+  for (size_t g = 0; g < 2; ++g)
+    for (size_t k = 0; k < shifts.size(); ++k)
+      for (size_t i = 0; i < n; ++i)
+        ASSERT_EQ(r.out[1][(g * shifts.size() + k) * n + i],
+                  int64_t(raw[i] + shifts[k]) >= 0 ? 1u : 0u)
+            << g << " " << k << " " << raw[i];
+}

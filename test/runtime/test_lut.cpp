@@ -209,6 +209,35 @@ TEST(Lut, IndexedExpOnFixedPointGrid) {
               top, worst, bound);
 }
 
+TEST(Lut, OpenPhasesShareOneExchange) {
+  // lut_open / lutIndexed_open + one exchangeOpenings + lut_finish: the
+  // results of lut / lutIndexed, in one round for both, bytes and dealer
+  // bytes adding up.
+  const size_t n = 301;
+  const auto T5 = randomTable(5, 41), T8 = randomTable(8, 42);
+  const auto raw = ringValues(n, 43);
+  const int shift = 11;
+  auto r = runRaw(raw, 1, [&](Context &ctx, const Shared &s) {
+    LutOpen a = lut_open(ctx, s, 5, T5);
+    LutOpen b = lutIndexed_open(ctx, s, shift, 8, T8);
+    exchangeOpenings(ctx, {&a.open, &b.open}, "two luts");
+    Shared ya = lut_finish(ctx, a), yb = lut_finish(ctx, b);
+    Shared both(Shape{int64_t(2 * n)});
+    std::copy(ya.data.begin(), ya.data.end(), both.data.begin());
+    std::copy(yb.data.begin(), yb.data.end(), both.data.begin() + n);
+    return both;
+  });
+  CommCost want = lut_cost(n, 5) + lut_cost(n, 8);
+  want.rounds = 1;
+  EXPECT_EQ(r.measured, want) << r.measured.str();
+  for (size_t i = 0; i < n; ++i) {
+    ASSERT_EQ(r.out[1][i], T5[raw[i] & 31]) << raw[i];
+    const uint64_t lo = (raw[i] >> shift) & 255, hi = (lo + 1) & 255;
+    const uint64_t y = r.out[1][n + i];
+    ASSERT_TRUE(y == T8[lo] || ((raw[i] & 2047) && y == T8[hi])) << raw[i];
+  }
+}
+
 TEST(Lut, BadArgumentsThrow) {
   EXPECT_THROW(lut_cost(1, 0), std::invalid_argument);
   EXPECT_THROW(lut_cost(1, kLutMaxBits + 1), std::invalid_argument);

@@ -118,7 +118,11 @@ TEST(Nonlinear, ReciprocalAndRsqrtOverWideRange) {
           double tol = std::ldexp(1.0, -outFrac) / ref; // output quantisation
           rel = std::max(rel, std::fabs(y[i] - ref) / ref - tol);
         }
-        EXPECT_LE(rel, 2e-4) << "rsqrt=" << which << " outFrac=" << outFrac;
+        // DCF: windowed tables, index rounding < 2^−11 relative
+        // (reciprocal.h).
+        const double bound =
+            mode == CompareMode::DCF ? (which ? 2.5e-4 : 4.9e-4) : 2e-4;
+        EXPECT_LE(rel, bound) << "rsqrt=" << which << " outFrac=" << outFrac;
         EXPECT_EQ(y[n - 1], 0.0); // 1/0 and rsqrt(0) give 0 (below range)
       }
     }
@@ -224,7 +228,9 @@ TEST(Nonlinear, GeLUAndQuad) {
       double ref = 0.5 * v * std::erfc(-v / std::sqrt(2.0));
       err = std::max(err, std::fabs(y[i] - ref));
     }
-    EXPECT_LE(err, 1e-3) << compareModeName(mode);
+    // DCF: δ from a 2^−5 table, ≤ 2^−6 + 2^−16 (gelu.h, test_gelu_fss.cpp).
+    EXPECT_LE(err, mode == CompareMode::DCF ? 0x1p-6 + 0x1p-16 : 1e-3)
+        << compareModeName(mode);
   }
   CommCost mq;
   auto yq = runUnary(

@@ -24,7 +24,11 @@
 // Cost per n elements (exact):
 //   DReLU: 1 round, 8n bytes/party, dealer n·(2·1536 + 8) = 3080n bytes;
 //   ReLU:  1 round, 8n bytes/party, dealer n·(2·2048 + 16) = 4112n bytes;
-//   max over cols: ⌈log2 cols⌉ rounds of ReLU on the pairwise differences.
+//   max over cols: ⌈log2 cols⌉ rounds of ReLU on the pairwise differences;
+//   DReLU(x + c) for public constants c from the same key and opening
+//   (SignGroup::shifts): no bytes, one more DCF evaluation each.
+// The opening can share one exchange with other protocols' openings
+// (sign_dcf_open / sign_dcf_finish, opening.h; gelu.h does).
 //
 // ---- CompareMode::A2B: boolean carry tree ----------------------------------
 // A2B-free MSB extraction. x = x0 + x1 with x0 held by the server,
@@ -54,7 +58,11 @@
 #ifndef MPCVIT_RUNTIME_COMPARE_H
 #define MPCVIT_RUNTIME_COMPARE_H
 
+#include "mpcvit/runtime/opening.h"
 #include "mpcvit/runtime/sharing.h"
+
+#include <utility>
+#include <vector>
 
 namespace mpcvit::rt {
 
@@ -105,19 +113,47 @@ Shared drelu_dcf(Context &ctx, const Shared &x);
 Shared relu_dcf(Context &ctx, const Shared &x);
 
 /// One group of a batched DCF sign evaluation: DReLU of *x, and ReLU of *x
-/// too when `relu` (2 DCF outputs instead of 1).
+/// too when `relu` (2 DCF outputs instead of 1). `shifts`: public ring
+/// constants c for which DReLU(x + c) is wanted as well. These come from
+/// the SAME key and opening: x + c + r = x̂ + c is public, so party p
+/// evaluates its key at (x̂ + c) mod 2^63 and applies the same formula —
+/// exact for every ring value, no extra bytes (online or dealer), one more
+/// DCF evaluation per element and shift. Evaluating an FSS key at more
+/// public points reveals nothing more: a party's outputs are a function of
+/// its key and public values (BGI16 security is a property of the key).
 struct SignGroup {
-  const Shared *x = nullptr;
-  bool relu = false;
+  SignGroup(const Shared *x = nullptr, bool relu = false,
+            std::vector<uint64_t> shifts = {})
+      : x(x), relu(relu), shifts(std::move(shifts)) {}
+  const Shared *x;
+  bool relu;
+  std::vector<uint64_t> shifts;
 };
 struct SignResult {
-  Shared drelu; ///< [x ≥ 0] as integer 0/1 shares, shape of x
-  Shared relu;  ///< max(x, 0) (empty unless requested), shape of x
+  Shared drelu;                ///< [x ≥ 0] as integer 0/1 shares, shape of x
+  Shared relu;                 ///< max(x, 0) (empty unless requested)
+  std::vector<Shared> shifted; ///< [x + c ≥ 0] per SignGroup::shifts entry
 };
 /// DCF DReLU/ReLU of several tensors with one opening (1 round for all).
-/// Cost: sign_dcf_cost(Σ non-ReLU sizes, Σ ReLU sizes).
+/// Cost: sign_dcf_cost(Σ non-ReLU sizes, Σ ReLU sizes) (shifts are free).
 std::vector<SignResult> sign_dcf(Context &ctx,
                                  const std::vector<SignGroup> &groups);
+
+/// sign_dcf in two phases (opening.h), to open x̂ in the same exchange as
+/// other protocols' masked values: sign_dcf_open draws all the correlated
+/// randomness (every role, in call order) and puts this party's share of
+/// x̂ = x + r (8 bytes per element) in `open`; after exchangeOpenings,
+/// sign_dcf_finish evaluates the DCFs (empty-valued results on the dealer).
+/// The tensors the groups point to must outlive sign_dcf_finish.
+struct SignDcfOpen {
+  Opening open;
+  // State for sign_dcf_finish.
+  std::vector<SignGroup> groups;
+  std::vector<uint64_t> r, seeds, rmsb, rr, xh;
+  const uint8_t *cw = nullptr;
+};
+SignDcfOpen sign_dcf_open(Context &ctx, const std::vector<SignGroup> &groups);
+std::vector<SignResult> sign_dcf_finish(Context &ctx, SignDcfOpen &st);
 /// 1 round (0 if nothing to compare), 8(nDrelu + nRelu) bytes/party,
 /// dealer 3080·nDrelu + 4112·nRelu bytes (keys to both parties, shares of
 /// r₆₃ and r·r₆₃).

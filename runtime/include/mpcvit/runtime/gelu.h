@@ -1,18 +1,59 @@
 //===- gelu.h - GeLU and its MPC-friendly replacements ---------*- C++ -*-===//
 //
-// gelu: GeLU(x) = x·Φ(x) = ReLU(x) − δ(|x|) with δ(t) = t·Φ(−t), an even,
-//   fast-decaying correction (δ(4) = 1.3e-4), the decomposition of SIGMA
-//   (Gupta et al., PETS 2024, §5 `gelu`: ReLU minus a small correction on
-//   a clipped interval). Here δ is a degree-7 polynomial in
-//   u = (|x| − 2)/2 ∈ [−1, 1] (least-squares on Chebyshev nodes; centred
-//   so fixed-point powers stay ≤ 1 and well conditioned), applied only where
-//   |x| < 4:
+// gelu: GeLU(x) = x·Φ(x) = ReLU(x) − δ(x) with δ(x) = |x|·Φ(−|x|), an even,
+//   fast-decaying correction (δ(4) = 1.3e-4, max|δ'| = 1/2 at 0±), the
+//   decomposition of SIGMA (Gupta et al., PETS 2024, §5 `gelu`: ReLU minus
+//   a small correction on a clipped interval, δ from a table). Two backends,
+//   by SessionConfig::compare:
+//
+// ---- CompareMode::DCF: 2 online rounds, δ from a public table ------------
+//   GeLU(x) ≈ ReLU(x) − [−4 ≤ x < 4]·T[i],  T[i] = δ(i·2^−5 − 4), i < 2^8,
+//   i ∈ {⌊32(x + 4)⌋, ⌈32(x + 4)⌉} mod 2^8 (lutIndexed, lut.h: shift
+//   s = f − 5, grid 2^−5, x offset by +4 so [−4, 4) starts at index 0; the
+//   round-up at the top gives i = 2^8 ≡ 0 and T[0] = δ(−4) = δ(4) as δ is
+//   even, so the wrap is harmless).
+//     round 1  ONE exchange (opening.h) of
+//              · x̂ = x + r for a 63-bit DCF sign key with the ReLU payload
+//                (sign_dcf, compare.h): exact ReLU(x), and [x ≥ −4],
+//                [x ≥ 4] from the SAME key evaluated at x̂ ± 4 (SignGroup::
+//                shifts: no extra key, no extra bytes);
+//              · the masked 8-bit table index (lut, lut.h; Pika, Wagh PETS
+//                2022 §4): T[i] as additive shares.
+//     round 2  [−4 ≤ x < 4]·T[i]: mul_ss of a 0/1 integer share and an
+//              f-bit value (no truncation).
+//   Cost for n elements (exact, gelu_cost; independent of the truncation
+//   mode and of f):
+//     rounds   2 (0 + 1 when n = 0);
+//     online   8n + ⌈8n/8⌉ + 16n = 25n bytes per party;
+//     dealer   sign_dcf_cost(0, n) + lut_cost(n, 8) + mul_ss_cost(n)
+//              = 4112n + 256n + 8n = 4376n bytes.
+//   Range: −2^63 + 4·2^f ≤ x < 2^63 − 4·2^f ring units (|x| < 2^47 − 4 at
+//   f = 16: no practical limit; no reduced-width comparison is needed, as
+//   the two comparisons cost no key). There ReLU and both comparisons are
+//   exact (x ± 4 does not wrap); the table index is only used where
+//   −4 ≤ x < 4 (lutIndexed has no wrap failure). Beyond, x ± 4 wraps, the
+//   indicator is −1 and the result ReLU(x) + T[i], off by < max δ = 0.17
+//   (test GeluFss.EndsOfTheRingRange checks both sides).
+//   Error: |GeLU − out| ≤ max|δ'|·2^−5 + 2^−f = 2^−6 + 2^−f ≈ 0.0157 on
+//   [−4, 4) (worst case; the index is rounded stochastically, E[i] =
+//   32(x + 4), so the expected error at any x is ≤ max|δ'|·2^−6 = 2^−7, and
+//   |δ'| ≤ 0.13 for |x| ≥ 0.5: the worst cases sit near 0, at the kink of
+//   δ); outside [−4, 4) the result is exactly ReLU(x) (GeLU − ReLU ≤
+//   δ(4) = 1.3e-4). Measured at f = 16 (test_gelu_fss.cpp): max abs error
+//   0.0124 (mean 4.5e-4) on a 2^−9 grid over [−8, 8] plus ±100, ±1000,
+//   ±30000; 0.0149 (mean 2.9e-3) on the 16383 recorded GeLU inputs of the
+//   trained fmnist teacher (|x| mostly < 1). A 2^9 table (grid 2^−6)
+//   would halve both (+32 dealer bytes, +⌈n/8⌉ online bytes, twice the
+//   DPF evaluation work; kGeluLutBits = 9). Needs f ≥ 5 for the 2^−5 grid
+//   (smaller f: grid 2^−f, the table spans [−4, 2^(8−f) − 4) ⊇ [−4, 4)).
+//
+// ---- CompareMode::A2B: degree-7 polynomial for δ ---------------------------
+//   δ is a degree-7 polynomial in u = (|x| − 2)/2 ∈ [−1, 1] (least-squares
+//   on Chebyshev nodes; centred so fixed-point powers stay ≤ 1 and well
+//   conditioned), applied only where |x| < 4:
 //     1. one batched DReLU on [x, x + 4, x − 4]           (8 rounds)
 //     2. |x| = x·(2·[x ≥ 0] − 1)  (exact, mul_ss)         (1 round)
 //     3. ReLU = (x + |x|)/2       (truncation by 1 bit)
-//     (CompareMode::DCF instead: one sign_dcf round gives the exact ReLU(x)
-//      and [x ≥ −4], [x ≥ 4]; |x| = 2·ReLU(x) − x locally — steps 1–3 in
-//      1 round, 8·3n bytes/party, dealer 4112n + 2·3080n bytes)
 //     4. powers u², u³..u⁴, u⁵..u⁷ (batched mul_ss)      (3 rounds)
 //     5. GeLU = ReLU − [−4 ≤ x < 4]·p(u)                  (1 round)
 //   Max error (measured, f = 16): 2.5e-4 on all inputs (≤ 1e-3 required on
@@ -27,6 +68,10 @@
 #include "mpcvit/runtime/sharing.h"
 
 namespace mpcvit::rt {
+
+/// Index bits b of the DCF backend's δ table: 2^b entries on [−4, 4), grid
+/// 2^(3−b) (b = 8: 2^−5).
+inline constexpr int kGeluLutBits = 8;
 
 Shared gelu(Context &ctx, const Shared &x);
 CommCost gelu_cost(TruncMode mode, size_t n, int frac,

@@ -104,7 +104,9 @@ CommCost expNegPrecise_cost(TruncMode mode, size_t n, int frac);
 /// Row-wise normalisations over the last axis. softmax = max-subtract
 /// (max_rows), expNegPrecise, row sum, one reciprocal per row (32 bits),
 /// broadcast product, exact truncation (softmax.h's structure with the
-/// precise exponential).
+/// precise exponential). Under CompareMode::DCF (and 13 <= f <= 40) it is
+/// softmax_fss instead (softmax.h: lookup-table exp and inverse, 14 rounds
+/// at 65 tokens), and softmax_cost is softmax_fss_cost.
 Shared softmax(Context &ctx, const Shared &x);
 /// Exact communication of kernels::softmax on x[rows × cols] (what
 /// mpc.softmax runs; not rt::softmax_cost, whose exponential is exp_neg):

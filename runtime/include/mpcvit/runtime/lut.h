@@ -75,6 +75,7 @@
 #ifndef MPCVIT_RUNTIME_LUT_H
 #define MPCVIT_RUNTIME_LUT_H
 
+#include "mpcvit/runtime/opening.h"
 #include "mpcvit/runtime/sharing.h"
 
 #include <cstdint>
@@ -94,6 +95,26 @@ Shared lut(Context &ctx, const Shared &x, int b,
 /// file comment; no wrap failure). Same cost as lut.
 Shared lutIndexed(Context &ctx, const Shared &x, int shift, int b,
                   const std::vector<uint64_t> &table);
+
+/// lut / lutIndexed in two phases (opening.h), to open the masked index in
+/// the same exchange as other protocols' masked values (gelu.h):
+/// lut_open / lutIndexed_open check the arguments, draw all the correlated
+/// randomness (every role, in call order) and put this party's share of
+/// x̂ = (i + r) mod 2^b (⌈n·b/8⌉ bytes) in `open`; after exchangeOpenings,
+/// lut_finish evaluates the DPF (zeros of x's shape on the dealer).
+struct LutOpen {
+  Opening open;
+  // State for lut_finish.
+  Shape shape;
+  int b = 0;
+  std::vector<uint64_t> seeds, xh, rtable;
+  const uint8_t *cw = nullptr;
+};
+LutOpen lut_open(Context &ctx, const Shared &x, int b,
+                 const std::vector<uint64_t> &table);
+LutOpen lutIndexed_open(Context &ctx, const Shared &x, int shift, int b,
+                        const std::vector<uint64_t> &table);
+Shared lut_finish(Context &ctx, LutOpen &st);
 
 /// Exact cost of lut / lutIndexed on n elements:
 /// CommCost::sym(⌈n·b/8⌉, n > 0, 32·b·n). Throws like lut on a bad b.
