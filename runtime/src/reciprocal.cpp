@@ -3,9 +3,12 @@
 
 #include "mpcvit/runtime/beaver.h"
 #include "mpcvit/runtime/compare.h"
+#include "mpcvit/runtime/lut.h"
 #include "mpcvit/runtime/trunc.h"
 
+#include <algorithm>
 #include <cmath>
+#include <functional>
 
 namespace mpcvit::rt {
 
@@ -73,6 +76,100 @@ Shared linearInit(Context &ctx, const Shared &x, double a, double b) {
   return add_public(ctx, y, encodeFixed(a, f));
 }
 
+// ---- CompareMode::DCF: windowed tables (reciprocal.h) ---------------------
+constexpr int kTBits = 13; // largest per-window table (lut.h: kLutMaxBits)
+
+bool dcfPath(CompareMode cmp, int inFrac) {
+  return cmp == CompareMode::DCF && inFrac >= -2 * kJMin && inFrac <= 28;
+}
+// Window j (x ∈ [4^j, 4^(j+1))) spans raw values [2^(2j+F), 2^(2j+F+2)) at
+// F = inFrac: table index ⌊x / 2^shift⌋ mod 2^bits, the top 13 bits of the
+// window (all of it when it has fewer).
+int winBits(int j, int inFrac) { return std::min(kTBits, 2 * j + inFrac + 2); }
+int winShift(int j, int inFrac) {
+  return std::max(0, 2 * j + inFrac + 2 - kTBits);
+}
+
+// Σ_j [x ∈ window j] · g(x) with g read from window j's table, outFrac bits.
+// Round 1 (one exchange): the sign key's x̂ (c_j = [x ≥ 4^j] for every j
+// from the same key, SignGroup::shifts) and the masked index of each
+// window's table. Round 2: the one-hot d_j (integers) times the table
+// outputs, summed: no truncation.
+Shared windowed(Context &ctx, const Shared &xin, int inFrac, int outFrac,
+                const std::function<double(double)> &g) {
+  const size_t n = xin.size();
+  if (n == 0)
+    return Shared(xin.shape);
+  Shared x = xin.reshaped(Shape{int64_t(n)});
+  std::vector<uint64_t> shifts(kK);
+  for (int j = 0; j < kK; ++j)
+    shifts[j] = 0 - (uint64_t(1) << (2 * (kJMin + j) + inFrac));
+  SignDcfOpen sg = sign_dcf_open(ctx, {{&x, false, shifts}});
+  std::vector<LutOpen> lt;
+  lt.reserve(kK);
+  for (int j = 0; j < kK; ++j) {
+    const int e = kJMin + j, b = winBits(e, inFrac), s = winShift(e, inFrac);
+    // Grid point i·2^s (raw). Indices below the window's bottom 2^(b−2)
+    // are never used; with s > 0, x just below the top may round up to
+    // 2^b ≡ 0, so entry 0 is the top.
+    const size_t lo = size_t(1) << (b - 2), N = size_t(1) << b;
+    std::vector<uint64_t> table(N);
+    for (size_t i = 0; i < N; ++i) {
+      const size_t gi = i == 0 && s > 0 ? N : std::max(i, lo);
+      table[i] = encodeFixed(g(std::ldexp(double(gi), s - inFrac)), outFrac);
+    }
+    lt.push_back(lutIndexed_open(ctx, x, s, b, table));
+  }
+  // exchangeOpenings (opening.h) over a variable number of openings.
+  {
+    std::vector<uint8_t> msg = sg.open.mine;
+    size_t peerTotal = sg.open.peerBytes;
+    for (const auto &o : lt) {
+      msg.insert(msg.end(), o.open.mine.begin(), o.open.mine.end());
+      peerTotal += o.open.peerBytes;
+    }
+    if (!msg.empty() || peerTotal != 0) {
+      const auto got = ctx.exchangeBytes(msg, peerTotal, "reciprocal_dcf");
+      size_t off = 0;
+      auto take = [&](Opening &o) {
+        o.peer.assign(got.begin() + off, got.begin() + off + o.peerBytes);
+        off += o.peerBytes;
+      };
+      take(sg.open);
+      for (auto &o : lt)
+        take(o.open);
+    }
+  }
+  auto res = sign_dcf_finish(ctx, sg);
+  const auto &c = res[0].shifted;
+  Shared D(Shape{int64_t(n * kK)}), L(Shape{int64_t(n * kK)});
+  for (int j = 0; j < kK; ++j) {
+    Shared t = lut_finish(ctx, lt[j]);
+    for (size_t i = 0; i < n; ++i) {
+      D[i * kK + j] = c[j][i] - (j + 1 < kK ? c[j + 1][i] : 0);
+      L[i * kK + j] = t[i];
+    }
+  }
+  Shared p = mul_ss(ctx, D, L);
+  Shared out(xin.shape);
+  for (size_t i = 0; i < n; ++i) {
+    uint64_t acc = 0;
+    for (int j = 0; j < kK; ++j)
+      acc += p[i * kK + j];
+    out[i] = acc;
+  }
+  return out;
+}
+CommCost windowed_cost(size_t n, int inFrac) {
+  if (n == 0)
+    return {};
+  CommCost c = sign_dcf_cost(n, 0);
+  for (int j = 0; j < kK; ++j)
+    c += lut_cost(n, winBits(kJMin + j, inFrac));
+  c.rounds = 1; // one exchange
+  return c + mul_ss_cost(n * kK);
+}
+
 void checkOutFrac(int outFrac) {
   if (outFrac < 1 || outFrac > 32)
     throw std::invalid_argument("reciprocal/rsqrt: expected 1 <= outFrac <= "
@@ -86,6 +183,8 @@ Shared reciprocal(Context &ctx, const Shared &x, int outFrac) {
   if (outFrac < 0)
     outFrac = f;
   checkOutFrac(outFrac);
+  if (dcfPath(ctx.config().compare, f))
+    return windowed(ctx, x, f, outFrac, [](double v) { return 1.0 / v; });
   Normalised nz = normalise(ctx, x, f);
   const Shared &xn = nz.xn;
   Shared y = linearInit(ctx, xn, 0.9755, 0.1950);
@@ -108,6 +207,8 @@ CommCost reciprocal_cost(TruncMode mode, size_t n, int frac, int outFrac,
                          CompareMode cmp) {
   if (outFrac < 0)
     outFrac = frac;
+  if (dcfPath(cmp, frac))
+    return windowed_cost(n, frac);
   CommCost c = normalise_cost(n, frac, frac, cmp) + trunc_cost(mode, n, frac);
   c += (mul_ss_cost(n) * 2 + trunc_cost(mode, n, frac) * 2) * 3;
   return c + scaleBack_cost(n, 32, frac, outFrac);
@@ -146,6 +247,9 @@ Shared rsqrt(Context &ctx, const Shared &x, int outFrac, int inFrac,
                                 std::to_string(inFrac));
   // With inFrac > f the input is x·2^(inFrac−f) at f bits: thresholds and
   // scaling below read it as a value with inFrac fractional bits.
+  if (dcfPath(ctx.config().compare, inFrac))
+    return windowed(ctx, x, inFrac, outFrac,
+                    [postScale](double v) { return postScale / std::sqrt(v); });
   Normalised nz = normalise(ctx, x, inFrac);
   const Shared &xn = nz.xn;
   Shared y = linearInit(ctx, xn, 1.0620, 0.1515);
@@ -171,6 +275,8 @@ CommCost rsqrt_cost(TruncMode mode, size_t n, int frac, int outFrac, int inFrac,
     outFrac = frac;
   if (inFrac < 0)
     inFrac = frac;
+  if (dcfPath(cmp, inFrac))
+    return windowed_cost(n, inFrac);
   CommCost c = normalise_cost(n, frac, inFrac, cmp) + trunc_cost(mode, n, frac);
   c += (square_cost(n) + mul_ss_cost(n) * 2 + trunc_cost(mode, n, frac) * 2 +
         trunc_cost(mode, n, frac + 1)) *

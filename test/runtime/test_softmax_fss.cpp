@@ -197,7 +197,9 @@ TEST(SoftmaxFss, RandomRows) {
       double err = softmaxError(x, rows, cols, viaKernels, &c);
       std::printf("softmax_fss %zux%zu (%s): max abs error %.3g, %s\n", rows,
                   cols, viaKernels ? "kernels" : "rt", err, c.str().c_str());
-      EXPECT_LE(err, 2.5e-4) << cols; // measured ≤ 4.5e-5
+      // measured ≤ 4.5e-5 up to 255 columns; beyond, the row sum's inverse
+      // is reciprocal's windowed table (relative < 2^-11): measured 3.5e-4
+      EXPECT_LE(err, cols > 255 ? 6e-4 : 2.5e-4) << cols;
     }
   }
 }
