@@ -4,6 +4,10 @@
 #   bench/netem.sh [OUT.json] [MODEL_FILTER]
 #       (root; default bench/results/cost_netem.json; MODEL_FILTER: a grep -E
 #        pattern over the model names, default all)
+#   PROTOCOLS="a2b fss" bench/netem.sh OUT FILTER
+#       every model once per protocol suite (mpcvit-compile --protocols=P),
+#       named MODEL[P], side by side in one run (issue [fss]); default: the
+#       compiler's default suite only, names without a suffix.
 #
 # For each profile (lan: 1 Gbit/s, 0.5 ms RTT; wan: 400 Mbit/s, 4 ms RTT) the
 # server runs in network namespace mpcvit-s and the client in mpcvit-c,
@@ -33,7 +37,9 @@
 # vit_7_4_32 when build/test/onnx holds it. Not root, or no `ip`/`tc`: says
 # so and exits 0. Every process is bounded by `timeout`; the namespaces are
 # removed on exit. This machine has 2 cores shared by server, client, dealer
-# and relay: the measured latency includes that contention.
+# and relay: the measured latency includes that contention. Each row also has
+# every role's peak resident memory (the roles' --json peak_rss_bytes) and the
+# dealer's bytes per inference (offline, not shaped by the relay).
 set -u
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 BUILD=${MPCVIT_BUILD_DIR:-$ROOT/build}
@@ -72,8 +78,10 @@ if ! tc -n mpcvit-s qdisc replace dev mv-s root netem delay 1ms 2>/dev/null; the
   echo "bench/netem.sh: tc netem unavailable (kernel lacks sch_netem); emulating the link with $RELAY"
 fi
 tc -n mpcvit-s qdisc del dev mv-s root 2>/dev/null
-PROFILES="lan wan"
-declare -A MBIT=([lan]=1000 [wan]=400) RTT=([lan]=0.5 [wan]=4)
+# PROFILES="loopback lan wan" adds the unshaped veth (predicted as
+# custom:100000,0.05: 100 Gbit/s, 0.05 ms RTT).
+PROFILES=${PROFILES:-lan wan}
+declare -A MBIT=([lan]=1000 [wan]=400 [loopback]=100000) RTT=([lan]=0.5 [wan]=4 [loopback]=0.05)
 
 # Link calibration (bench/netem/ping.py calibrate): the relay's own
 # per-message latency (its extra TCP hop, thread and timer wake-ups;
@@ -104,6 +112,7 @@ jget() { /usr/bin/python3 -c "import json,sys; print(json.loads(sys.argv[1])['$2
 declare -A RELAY_RTT PING_RTT HOST_PING
 if [ $EMU = relay ]; then
   for prof in $PROFILES; do
+    [ "$prof" = loopback ] && { PING_RTT[$prof]=${RTT[$prof]}; HOST_PING[$prof]=None; continue; }
     link=$(link_json $prof relay)
     RELAY_RTT[$prof]=$(jget "$link" relay_rtt_ms)
     PING_RTT[$prof]=$(jget "$link" ping_rtt_ms)
@@ -142,6 +151,15 @@ while IFS= read -r m; do
   MODELS+=("$(basename "$(dirname "$m")")|$m|$f")
 done < <(find "$ROOT/models" -name '*.onnx' 2>/dev/null | sort)
 IMG=$FX/images.npy
+# One entry per protocol suite when PROTOCOLS is set: NAME[P] with --protocols=P.
+if [ -n "${PROTOCOLS:-}" ]; then
+  SUITED=()
+  for entry in "${MODELS[@]}"; do
+    IFS='|' read -r name onnx flags <<< "$entry"
+    for pr in $PROTOCOLS; do SUITED+=("$name[$pr]|$onnx|$flags --protocols=$pr"); done
+  done
+  MODELS=("${SUITED[@]}")
+fi
 
 /usr/bin/python3 - "$EMU" > "$OUT.tmp" <<'PY'
 import datetime, json, os, platform, sys
@@ -156,7 +174,7 @@ first=1
 for entry in "${MODELS[@]}"; do
   IFS='|' read -r name onnx flags <<< "$entry"
   echo "$name" | grep -Eq "$FILTER" || continue
-  d=$WORK/$name; mkdir -p "$d"
+  d=$WORK/$(echo "$name" | tr '[]' '__'); mkdir -p "$d"
   # shellcheck disable=SC2086
   if ! timeout 600 "$BUILD/bin/mpcvit-compile" "$onnx" $flags -o "$d/p" >"$d/compile.log" 2>&1; then
     echo "$name: compile failed (see below)"; tail -3 "$d/compile.log"; continue
@@ -174,8 +192,13 @@ np.save(out, x)
 PY
   for prof in $PROFILES; do
     mbit=${MBIT[$prof]}; rtt=${RTT[$prof]}
-    target=10.77.0.1:7000
-    if [ $EMU = netem ]; then
+    target=10.77.0.1:7000; rp=""
+    if [ "$prof" = loopback ]; then
+      for p in "mpcvit-s mv-s" "mpcvit-c mv-c"; do
+        set -- $p; tc -n $1 qdisc del dev $2 root 2>/dev/null
+      done
+      PING_RTT[$prof]=${RTT[$prof]}; HOST_PING[$prof]=None
+    elif [ $EMU = netem ]; then
       half=$(/usr/bin/python3 -c "print($rtt/2)")ms
       for p in "mpcvit-s mv-s" "mpcvit-c mv-c"; do
         set -- $p
@@ -192,17 +215,18 @@ PY
       target=10.77.0.1:7100
     fi
     ping=${PING_RTT[$prof]}
-    pred=$(cost "$d/p.mlir" $prof)
+    cprof=$prof; [ "$prof" = loopback ] && cprof="custom:${MBIT[$prof]},${RTT[$prof]}"
+    pred=$(cost "$d/p.mlir" $cprof)
     pred_ping=$(cost "$d/p.mlir" "custom:$mbit,$ping" | cut -d' ' -f1)
     # Dealer first (it listens), then the server (connects to the dealer),
     # then the client (to the server through $target, to the dealer directly).
-    ip netns exec mpcvit-s timeout 300 "$d/p" dealer --listen 10.77.0.1:7200 --sessions 1 --insecure --timeout-ms 120000 >"$d/dl.$prof.log" 2>&1 &
+    ip netns exec mpcvit-s timeout 300 "$d/p" dealer --listen 10.77.0.1:7200 --sessions 1 --insecure --json --timeout-ms 120000 >"$d/dl.$prof.log" 2>&1 &
     dp=$!
     if ! wait_listening "$d/dl.$prof.log" $dp; then
       echo "$name/$prof: dealer did not start"; tail -3 "$d/dl.$prof.log"
       kill $dp ${rp:-} 2>/dev/null; wait; continue
     fi
-    ip netns exec mpcvit-s timeout 300 "$d/p" server --listen 10.77.0.1:7000 --dealer 10.77.0.1:7200 --sessions 1 --weights "$d/p.weights" --insecure --timeout-ms 120000 >"$d/srv.$prof.log" 2>&1 &
+    ip netns exec mpcvit-s timeout 300 "$d/p" server --listen 10.77.0.1:7000 --dealer 10.77.0.1:7200 --sessions 1 --weights "$d/p.weights" --insecure --json --timeout-ms 120000 >"$d/srv.$prof.log" 2>&1 &
     sp=$!
     if ! wait_listening "$d/srv.$prof.log" $sp; then
       echo "$name/$prof: server did not start"; tail -3 "$d/srv.$prof.log"
@@ -215,14 +239,17 @@ PY
       kill $sp $dp 2>/dev/null
     fi
     wait $sp; wait $dp
-    if [ $EMU = relay ]; then
+    if [ -n "$rp" ]; then
       [ $crc = 0 ] || kill $rp 2>/dev/null
       wait $rp || { echo "$name/$prof: relay failed"; cat "$d/relay.$prof.log"; }
     fi
     if [ $crc != 0 ]; then echo "$name/$prof: client failed"; tail -3 "$d/cli.$prof.log"; continue; fi
-    meas=$(tail -1 "$d/cli.$prof.json" | /usr/bin/python3 -c "import json,sys,statistics as st; r=json.load(sys.stdin); print(r['online_s'], st.median(r['online_s_each']), r['online_rounds'], r['online_bytes_sent_per_party_max'])")
-    read -r pt pn pc pr pb <<< "$pred"; read -r mt mmed mr mb <<< "$meas"
-    line=$(/usr/bin/python3 -c "import json; print(json.dumps({'model': '$name', 'profile': '$prof', 'emulator': '$EMU', 'predicted_s': $pt, 'predicted_network_s': $pn, 'predicted_compute_s': $pc, 'measured_online_s': $mt, 'measured_online_s_median': $mmed, 'error_pct': round(100*($mt-$pt)/$pt, 1), 'ping_rtt_ms': $ping, 'host_ping_ms': ${HOST_PING[$prof]}, 'relay_rtt_ms': ${RELAY_RTT[$prof]:-None}, 'predicted_at_ping_rtt_s': $pred_ping, 'error_at_ping_rtt_pct': round(100*($mt-$pred_ping)/$pred_ping, 1), 'predicted_rounds': $pr, 'measured_rounds': $mr, 'predicted_bytes_max': $pb, 'measured_bytes_max': $mb}))")
+    meas=$(tail -1 "$d/cli.$prof.json" | /usr/bin/python3 -c "import json,sys,statistics as st; r=json.load(sys.stdin); print(r['online_s'], st.median(r['online_s_each']), r['online_rounds'], r['online_bytes_sent_per_party_max'], r['offline_bytes'], r['peak_rss_bytes'])")
+    read -r pt pn pc pr pb <<< "$pred"; read -r mt mmed mr mb mdl mrc <<< "$meas"
+    # the services' last line is their --json report (peak_rss_bytes)
+    rss() { grep '^{' "$1" 2>/dev/null | tail -1 | /usr/bin/python3 -c "import json,sys; print(json.load(sys.stdin).get('peak_rss_bytes', 'None'))" 2>/dev/null || echo None; }
+    mrs=$(rss "$d/srv.$prof.log"); mrd=$(rss "$d/dl.$prof.log")
+    line=$(/usr/bin/python3 -c "import json; print(json.dumps({'model': '$name', 'profile': '$prof', 'emulator': '$EMU', 'predicted_s': $pt, 'predicted_network_s': $pn, 'predicted_compute_s': $pc, 'measured_online_s': $mt, 'measured_online_s_median': $mmed, 'error_pct': round(100*($mt-$pt)/$pt, 1), 'ping_rtt_ms': $ping, 'host_ping_ms': ${HOST_PING[$prof]}, 'relay_rtt_ms': ${RELAY_RTT[$prof]:-None}, 'predicted_at_ping_rtt_s': $pred_ping, 'error_at_ping_rtt_pct': round(100*($mt-$pred_ping)/$pred_ping, 1), 'predicted_rounds': $pr, 'measured_rounds': $mr, 'predicted_bytes_max': $pb, 'measured_bytes_max': $mb, 'dealer_bytes': $mdl, 'peak_rss_bytes': {'server': $mrs, 'client': $mrc, 'dealer': $mrd}}))")
     echo "$line"
     [ $first = 1 ] || echo "," >> "$OUT.tmp"; first=0
     echo "  $line" >> "$OUT.tmp"

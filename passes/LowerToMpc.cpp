@@ -862,19 +862,19 @@ struct LowerToMpcPass : public mpcvit::impl::LowerToMpcBase<LowerToMpcPass> {
           << truncMode << "'";
       return signalPassFailure();
     }
-    std::optional<mpc::CompareKind> compare =
-        mpc::symbolizeCompareKind(compareMode);
-    if (!compare) {
-      module.emitError("--mpcvit-lower-to-mpc: compare must be a2b or dcf, "
+    std::optional<mpc::ProtocolKind> suite =
+        mpc::symbolizeProtocolKind(protocols);
+    if (!suite) {
+      module.emitError("--mpcvit-lower-to-mpc: protocols must be a2b or fss, "
                        "got '")
-          << compareMode << "'";
+          << protocols << "'";
       return signalPassFailure();
     }
     // The session first: the lowering's builders read it (mpc::getSession).
     module->setAttr(mpc::kSessionAttrName,
                     mpc::SessionAttr::get(module.getContext(),
                                           mpc::MpcDialect::kRingBits, fracBits,
-                                          *kind, *compare));
+                                          *kind, *suite));
     llvm::StringSet<> names;
     for (auto fn : llvm::make_early_inc_range(module.getOps<func::FuncOp>())) {
       FunctionLowering lowering(fn, fracBits, *kind, names);

@@ -2,7 +2,7 @@
 """The main job: private inference of a trained ViT on real Fashion-MNIST images.
 
     scripts/demo.sh [--model mpcvit_mu0.5] [--count 100] [--chunk 10]
-                    [--insecure]
+                    [--insecure] [--protocols a2b|fss]
 
 1. Compiles models/fmnist/<model>/model.onnx with its arch.json into a
    private executable (mpcvit-compile: import, raise, NAS rewrites, fusion,
@@ -222,6 +222,9 @@ def main():
     p.add_argument("--insecure", action="store_true",
                    help="plain TCP between the roles instead of mutual TLS "
                         "(a trusted network only)")
+    p.add_argument("--protocols", choices=("a2b", "fss"), default=None,
+                   help="protocol suite (mpcvit-compile --protocols; default: the "
+                        "compiler's)")
     p.add_argument("--build", default=os.environ.get("MPCVIT_BUILD_DIR",
                                                       os.path.join(ROOT, "build")))
     p.add_argument("--data", default=fmnist.DEFAULT_ROOT)
@@ -244,7 +247,8 @@ def main():
             if os.path.isdir(os.path.dirname(model_dir)) else []
         die(f"no model {onnx_path}; models/fmnist has: {', '.join(have) or 'none'}")
     bin_dir = os.path.join(args.build, "bin")
-    work = os.path.join(args.build, "demo", args.model)
+    work = os.path.join(args.build, "demo", args.model +
+                        (f".{args.protocols}" if args.protocols else ""))
     os.makedirs(work, exist_ok=True)
     prog = os.path.join(work, "prog")
 
@@ -253,6 +257,9 @@ def main():
     if os.path.isfile(arch):
         cmd[2:2] = ["--arch", arch]
         print(f"   arch {arch}")
+    if args.protocols:
+        cmd[2:2] = [f"--protocols={args.protocols}"]
+        print(f"   protocols {args.protocols}")
     run(cmd)
     print(f"== compiled {prog} (+ {os.path.basename(prog)}.weights for the "
           f"server, {os.path.basename(prog)}.mlir)")

@@ -6,7 +6,7 @@
 // value next to the measurement, and the local GEMM speed (uint64 vs float).
 // Ops built on comparisons (drelu, relu, max_rows, softmax, relu_softmax,
 // gelu, layer_norm, whole layers) run under both comparison backends
-// ("compare": "a2b" | "dcf", compare.h).
+// ("protocols": "a2b" | "fss", session.h).
 //   mpcvit_runtime_bench [--reps N] [--op-reps R] [--threads T]
 //   mpcvit_runtime_bench --calibrate FILE [--op-reps R] [--threads T]
 //     (--op-reps defaults to 10 with --calibrate)
@@ -113,7 +113,7 @@ std::string js(const char *name, const Meas &m, const CommCost &model,
   char buf[1024];
   std::snprintf(
       buf, sizeof buf,
-      "    {\"op\": \"%s\", \"compare\": \"%s\", \"shape\": \"%s\", "
+      "    {\"op\": \"%s\", \"protocols\": \"%s\", \"shape\": \"%s\", "
       "\"online_latency_ms\": %.3f, "
       "\"offline_dealer_ms\": %.3f, \"bytes_server\": %llu, \"bytes_client\": "
       "%llu, \"rounds\": %llu, \"dealer_bytes\": %llu, \"model_bytes_server\": "
@@ -249,10 +249,10 @@ int calibrate(const char *path, SessionConfig cfg) {
           },
           cfg),
       n);
-  for (CompareMode cm : {CompareMode::A2B, CompareMode::DCF}) {
+  for (ProtocolSuite cm : {ProtocolSuite::A2B, ProtocolSuite::FSS}) {
     SessionConfig cc = cfg;
-    cc.compare = cm;
-    std::string sfx = cm == CompareMode::DCF ? ".dcf" : ".a2b";
+    cc.protocols = cm;
+    std::string sfx = cm == ProtocolSuite::FSS ? ".fss" : ".a2b";
     const size_t rows = H * T, cols = T, na = rows * cols;
     add("relu" + sfx,
         run3(
@@ -399,11 +399,11 @@ int main(int argc, char **argv) {
                      "4x[65x64]x[64x65]"));
   }
   // Comparison-based ops under both backends (A2B carry tree, DCF).
-  const CompareMode kModes[] = {CompareMode::A2B, CompareMode::DCF};
-  for (CompareMode cm : kModes) {
+  const ProtocolSuite kModes[] = {ProtocolSuite::A2B, ProtocolSuite::FSS};
+  for (ProtocolSuite cm : kModes) {
     SessionConfig cc = cfg;
-    cc.compare = cm;
-    const char *cn = compareModeName(cm);
+    cc.protocols = cm;
+    const char *cn = protocolSuiteName(cm);
     // DReLU / ReLU / row max on the attention-score shape (4·65 rows of 65)
     for (int kind : {0, 1, 2}) {
       auto m = run3(
@@ -471,10 +471,10 @@ int main(int argc, char **argv) {
         js("quad_gelu", m, quad_gelu_cost(tm, T * MLP, f), "[65x512]"));
   }
   // Whole encoder layer (pre-LN ViT-Lite block, softmax attention, GeLU).
-  for (CompareMode cm : kModes)
+  for (ProtocolSuite cm : kModes)
     for (int attn : {0, 1}) {
       SessionConfig cc = cfg;
-      cc.compare = cm;
+      cc.protocols = cm;
       std::vector<ServerWeight> wr[3]; // per role
       auto setup = [&](Context &c) {
         auto &w = wr[int(c.role())];
@@ -528,7 +528,7 @@ int main(int argc, char **argv) {
       auto m = run3(setup, body, cc);
       ops.push_back(
           js(attn == 0 ? "layer_softmax_gelu" : "layer_relu_softmax_gelu", m,
-             model, "vit_7_4_32 encoder layer", compareModeName(cm)));
+             model, "vit_7_4_32 encoder layer", protocolSuiteName(cm)));
     }
 
   // Local GEMM speed: uint64 (this runtime) vs float (Eigen) on the same
@@ -570,12 +570,12 @@ int main(int argc, char **argv) {
   std::printf("{\n  \"bench\": \"mpcvit runtime\",\n  \"model\": \"vit_7_4_32 "
               "(65 tokens, dim 256, 4 heads, MLP 512)\",\n"
               "  \"ring_bits\": 64, \"frac_bits\": %d, \"trunc\": \"%s\",\n"
-              "  \"default_compare\": \"%s\",\n"
+              "  \"default_protocols\": \"%s\",\n"
               "  \"setup\": \"server, client, dealer as threads on one "
               "machine, loopback TCP; latency = client online wall time\",\n"
               "  \"hardware_threads\": %u, \"op_reps\": %d,\n  \"ops\": [\n",
               f, tm == TruncMode::Probabilistic ? "probabilistic" : "exact",
-              compareModeName(kDefaultCompareMode),
+              protocolSuiteName(kDefaultProtocols),
               std::thread::hardware_concurrency(), gOpReps);
   for (size_t i = 0; i < ops.size(); ++i)
     std::printf("%s%s\n", ops[i].c_str(), i + 1 < ops.size() ? "," : "");

@@ -32,7 +32,7 @@ FailureOr<KernelCostArgs> KernelCostArgs::of(Operation *op) {
   KernelCostArgs a;
   a.s.frac = int(session.getFracBits());
   a.s.trunc = truncMode(session.getTrunc());
-  a.s.cmp = compareMode(session.getCompare());
+  a.s.cmp = protocolSuite(session.getProtocols());
   RingTensorType res =
       op->getNumResults() ? ringType(op->getResult(0)) : RingTensorType();
   RingTensorType in = op->getNumOperands() ? ringType(op->getOperand(0)) : res;
@@ -71,7 +71,7 @@ llvm::SmallVector<std::string> calibrationKeys(Operation *op, StringRef family,
     keys.push_back(name);
   } else if (family == "session") {
     SessionAttr s = getSession(op);
-    std::string cmp = stringifyCompareKind(s.getCompare()).str();
+    std::string cmp = stringifyProtocolKind(s.getProtocols()).str();
     keys.push_back(name + "." + cmp + "." +
                    stringifyTruncKind(s.getTrunc()).str());
     keys.push_back(name + "." + cmp);

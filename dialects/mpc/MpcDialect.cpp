@@ -22,7 +22,7 @@ using namespace mpcvit::mpc;
 
 LogicalResult SessionAttr::verify(function_ref<InFlightDiagnostic()> emitError,
                                   unsigned ring, unsigned fracBits, TruncKind,
-                                  CompareKind) {
+                                  ProtocolKind) {
   if (ring != MpcDialect::kRingBits)
     return emitError() << "#mpc.session: ring must be " << MpcDialect::kRingBits
                        << " (the runtime's Z_2^64), got " << ring;
@@ -43,8 +43,8 @@ LogicalResult MpcDialect::verifyOperationAttribute(Operation *op,
   if (!llvm::isa<SessionAttr>(attr.getValue()))
     return op->emitError() << kSessionAttrName
                            << " must be a #mpc.session<ring = 64, frac_bits "
-                              "= F, trunc = probabilistic|exact, compare = "
-                              "a2b|dcf>, got "
+                              "= F, trunc = probabilistic|exact, protocols = "
+                              "a2b|fss>, got "
                            << attr.getValue();
   return success();
 }
@@ -53,7 +53,7 @@ namespace mpcvit::mpc {
 
 SessionAttr defaultSession(MLIRContext *ctx) {
   return SessionAttr::get(ctx, MpcDialect::kRingBits, rt::kDefaultFracBits,
-                          TruncKind::Probabilistic, CompareKind::A2B);
+                          TruncKind::Probabilistic, ProtocolKind::A2B);
 }
 
 SessionAttr getSession(Operation *op) {

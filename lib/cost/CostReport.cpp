@@ -225,8 +225,8 @@ bool communicates(const mpc::CommCost &c) {
 std::string sessionLine(const CostReport &r) {
   return std::to_string(r.session.getFracBits()) + " fractional bits, " +
          mpc::stringifyTruncKind(r.session.getTrunc()).str() + " truncation, " +
-         mpc::stringifyCompareKind(r.session.getCompare()).upper() +
-         " comparisons, ring 2^" + std::to_string(r.session.getRing());
+         mpc::stringifyProtocolKind(r.session.getProtocols()).upper() +
+         " protocols, ring 2^" + std::to_string(r.session.getRing());
 }
 
 /// "1234567 B (1.23 MB)": exact, then in decimal units from 1 kB on.
@@ -360,7 +360,8 @@ void printCostReportJson(const CostReport &r, llvm::raw_ostream &os) {
       j.attribute("ring_bits", int64_t(r.session.getRing()));
       j.attribute("frac_bits", int64_t(r.session.getFracBits()));
       j.attribute("trunc", mpc::stringifyTruncKind(r.session.getTrunc()));
-      j.attribute("compare", mpc::stringifyCompareKind(r.session.getCompare()));
+      j.attribute("protocols",
+                  mpc::stringifyProtocolKind(r.session.getProtocols()));
     });
     j.attributeObject("total", [&] {
       costJson(j, r.total());

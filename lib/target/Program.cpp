@@ -69,8 +69,8 @@ uint64_t programHash(const ProgramView &p) {
   f.add("mpcvit-program-v1");
   f.add(std::to_string(p.session.getFracBits()));
   f.add(mpc::stringifyTruncKind(p.session.getTrunc()));
-  if (p.session.getCompare() == mpc::CompareKind::DCF) // absent for A2B
-    f.add("dcf");
+  if (p.session.getProtocols() == mpc::ProtocolKind::FSS) // absent for A2B
+    f.add("fss");
   DenseMap<Value, unsigned> ids;
   for (BlockArgument a : fn.getArguments())
     ids[a] = ids.size();

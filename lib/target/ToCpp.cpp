@@ -307,8 +307,8 @@ LogicalResult Emitter::emit(StringRef name) {
      << "// Program hash " << llvm::format_hex_no_prefix(hash, 16) << ", "
      << p.session.getFracBits() << " fractional bits, "
      << mpc::stringifyTruncKind(p.session.getTrunc()) << " truncation, "
-     << mpc::stringifyCompareKind(p.session.getCompare()).upper()
-     << " comparisons.\n"
+     << mpc::stringifyProtocolKind(p.session.getProtocols()).upper()
+     << " protocols.\n"
      << "// Input: the client's " << shape(arg)
      << "; output: " << list(outTy.getShape()) << " revealed to the client.\n"
      << "// Weights: " << p.weights.size()
@@ -333,8 +333,8 @@ LogicalResult Emitter::emit(StringRef name) {
      << (p.session.getTrunc() == mpc::TruncKind::Exact ? "Exact"
                                                        : "Probabilistic")
      << ";\n"
-     << "  p.compare = CompareMode::"
-     << (p.session.getCompare() == mpc::CompareKind::DCF ? "DCF" : "A2B")
+     << "  p.protocols = ProtocolSuite::"
+     << (p.session.getProtocols() == mpc::ProtocolKind::FSS ? "FSS" : "A2B")
      << ";\n"
      << "  p.input = " << shape(arg) << ";\n"
      << "  p.output = " << list(outTy.getShape()) << ";\n"

@@ -58,9 +58,9 @@ import numpy as np
 __all__ = ["MpcvitError", "Program", "Service", "Client", "TlsFiles", "TestCerts",
            "compile", "load", "make_test_certs", "bin_dir", "repo_dir"]
 
-# Compile options reachable through `protocols` (mpcvit-compile --help:
-# --compare a2b|dcf, --trunc probabilistic|exact).
-PROTOCOL_KEYS = ("compare", "trunc")
+# Compile options reachable through `protocols` and their mpcvit-compile
+# flags (--protocols a2b|fss: the protocol suite; --trunc probabilistic|exact).
+PROTOCOL_KEYS = {"suite": "--protocols", "trunc": "--trunc"}
 # Most inferences written to one input file (the runtime accepts 2^16).
 MAX_INFERENCES_PER_RUN = 4096
 ROLES = ("dealer", "server", "client")
@@ -426,8 +426,8 @@ def _run_role(cmd_for, program_shape, x, timeout_s, per_inference_s, what,
 _MAIN_RE = re.compile(r"func\.func @main\(%arg0: !mpc\.tensor<([0-9x]+),.*?\)\s*->\s*"
                       r"!mpc\.tensor<([0-9x]+),")
 # The module's session attribute, #mpc.session<ring = 64, frac_bits = F,
-# trunc = probabilistic|exact, compare = a2b|dcf>.
-_ATTR_RE = {"compare": re.compile(r"#mpc\.session<[^>]*compare = (\w+)"),
+# trunc = probabilistic|exact, protocols = a2b|fss>.
+_ATTR_RE = {"suite": re.compile(r"#mpc\.session<[^>]*protocols = (\w+)"),
             "trunc": re.compile(r"#mpc\.session<[^>]*trunc = (\w+)"),
             "frac_bits": re.compile(r"#mpc\.session<[^>]*frac_bits = (\d+)")}
 _SUMMARY_RE = re.compile(r"client inputs must stay within \|x\| <= ([0-9.eE+-]+|inf)")
@@ -464,7 +464,7 @@ class Program:
     client host), ``mlir`` (None when absent), ``name``; from the ``.mlir``:
     ``input_shape`` (tuple, e.g. ``(1, 1, 28, 28)``; ``[0]`` is the batch B
     of one inference), ``output_shape`` (e.g. ``(1, 10)``), ``num_classes``,
-    ``frac_bits``, ``protocols`` (``{"compare": "a2b"|"dcf", "trunc":
+    ``frac_bits``, ``protocols`` (``{"suite": "a2b"|"fss", "trunc":
     "probabilistic"|"exact"}``), ``preprocess`` (``{"layout": "NCHW", "scale":
     1/255, "mean": [...], "std": [...]}``: the normalisation the client
     applies to uint8 images, or None when the program records none);
@@ -737,8 +737,8 @@ def compile(onnx, arch=None, protocols=None, out_dir=None, frac_bits=None, trunc
     ``onnx``: path of an ONNX model (or a ``.mlir`` file of ``vit`` IR), or
     an ``onnx.ModelProto``. ``arch``: the NAS result (arch.json
     ``mpcvit.arch.v1``) applied to the template network, or None.
-    ``protocols``: ``{"compare": "a2b"|"dcf", "trunc": "probabilistic"|"exact"}``
-    (either key optional; ``--compare``, ``--trunc``); ``trunc`` the same as
+    ``protocols``: ``{"suite": "a2b"|"fss", "trunc": "probabilistic"|"exact"}``
+    (either key optional; ``--protocols``, ``--trunc``); ``trunc`` the same as
     ``protocols["trunc"]``. ``frac_bits``: fixed-point fractional bits
     (default 16). ``input_shape``: static shape for a dynamic ONNX input,
     ``(N, C, H, W)``, ``"NxCxHxW"``, ``"NAME:NxCxHxW"``, or a dict
@@ -764,7 +764,7 @@ def compile(onnx, arch=None, protocols=None, out_dir=None, frac_bits=None, trunc
     unknown = sorted(set(protocols) - set(PROTOCOL_KEYS))
     if unknown:
         raise ValueError(f"unknown protocol option(s) {unknown}: mpcvit-compile has "
-                         f"{list(PROTOCOL_KEYS)} (compare: a2b|dcf, trunc: probabilistic|exact)")
+                         f"{list(PROTOCOL_KEYS)} (suite: a2b|fss, trunc: probabilistic|exact)")
     if trunc is not None:
         if protocols.get("trunc", trunc) != trunc:
             raise ValueError(f"trunc={trunc!r} contradicts protocols['trunc']="
@@ -799,9 +799,9 @@ def compile(onnx, arch=None, protocols=None, out_dir=None, frac_bits=None, trunc
             cmd += ["--arch", arch]
         if frac_bits is not None:
             cmd += ["--frac-bits", str(int(frac_bits))]
-        for k in PROTOCOL_KEYS:
+        for k, flag in PROTOCOL_KEYS.items():
             if k in protocols:
-                cmd += [f"--{k}", str(protocols[k])]
+                cmd += [flag, str(protocols[k])]
         if input_shape is not None:
             shapes = input_shape.items() if isinstance(input_shape, dict) \
                 else [(None, input_shape)]

@@ -37,7 +37,7 @@ Sources (:func:`kind_costs`, the one switch point, ``source="table" |
   head's and the GeLU branch's (checked against B). Per-element GeLU/ReLU rows: A's ``mpc.gelu``
   and B's ``mpc.relu`` op rows.
 - ``table``: the table below, measured by the runtime benchmark
-  ``bench/results/runtime_vit_7_4_32.json`` (default A2B comparisons; ring
+  ``bench/results/runtime_vit_7_4_32.json`` (default A2B protocols; ring
   2^64, 16 fractional bits, local truncation), scaled per element; the token
   branches add one round and 8 bytes per input element for each linear with
   server weights (DESIGN.md §5: only the client's activation is opened);

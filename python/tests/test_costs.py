@@ -13,7 +13,7 @@ class CostTest(unittest.TestCase):
         with open(os.path.join(REPO, costs.SOURCE)) as f:
             # the table is the default comparison protocol (A2B)
             bench = {op["op"]: op for op in json.load(f)["ops"]
-                     if op.get("compare", "a2b") in ("a2b", "none")}
+                     if op.get("protocols", op.get("compare", "a2b")) in ("a2b", "none")}
         for kind, op in (("softmax", "softmax"), ("relu_softmax", "relu_softmax"),
                          ("gelu", "gelu"), ("quad", "quad_gelu"), ("relu", "relu")):
             self.assertEqual(costs.TABLE[kind]["bytes"], bench[op]["bytes_server"], kind)

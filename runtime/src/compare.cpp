@@ -353,22 +353,22 @@ Shared relu_dcf(Context &ctx, const Shared &x) {
 // ---- dispatch ------------------------------------------------------------
 
 Shared drelu(Context &ctx, const Shared &x) {
-  return ctx.config().compare == CompareMode::DCF ? drelu_dcf(ctx, x)
-                                                  : drelu_a2b(ctx, x);
+  return ctx.config().protocols == ProtocolSuite::FSS ? drelu_dcf(ctx, x)
+                                                      : drelu_a2b(ctx, x);
 }
-CommCost drelu_cost(size_t n, CompareMode mode) {
-  return mode == CompareMode::DCF ? sign_dcf_cost(n, 0)
-                                  : msb_cost(n) + b2a_cost(n);
+CommCost drelu_cost(size_t n, ProtocolSuite mode) {
+  return mode == ProtocolSuite::FSS ? sign_dcf_cost(n, 0)
+                                    : msb_cost(n) + b2a_cost(n);
 }
 
 Shared relu(Context &ctx, const Shared &x) {
-  return ctx.config().compare == CompareMode::DCF ? relu_dcf(ctx, x)
-                                                  : relu_a2b(ctx, x);
+  return ctx.config().protocols == ProtocolSuite::FSS ? relu_dcf(ctx, x)
+                                                      : relu_a2b(ctx, x);
 }
-CommCost relu_cost(size_t n, CompareMode mode) {
-  return mode == CompareMode::DCF
+CommCost relu_cost(size_t n, ProtocolSuite mode) {
+  return mode == ProtocolSuite::FSS
              ? sign_dcf_cost(0, n)
-             : drelu_cost(n, CompareMode::A2B) + mul_ss_cost(n);
+             : drelu_cost(n, ProtocolSuite::A2B) + mul_ss_cost(n);
 }
 
 Shared max_rows(Context &ctx, const Shared &x, size_t rows, size_t cols) {
@@ -376,7 +376,7 @@ Shared max_rows(Context &ctx, const Shared &x, size_t rows, size_t cols) {
     throw std::invalid_argument("max_rows: expected " + std::to_string(rows) +
                                 "x" + std::to_string(cols) + " elements, got " +
                                 std::to_string(x.size()));
-  const bool dcf = ctx.config().compare == CompareMode::DCF;
+  const bool dcf = ctx.config().protocols == ProtocolSuite::FSS;
   std::vector<uint64_t> cur = x.data;
   size_t L = cols;
   while (L > 1) {
@@ -402,7 +402,7 @@ Shared max_rows(Context &ctx, const Shared &x, size_t rows, size_t cols) {
   }
   return Shared(Shape{int64_t(rows)}, std::move(cur));
 }
-CommCost max_rows_cost(size_t rows, size_t cols, CompareMode mode) {
+CommCost max_rows_cost(size_t rows, size_t cols, ProtocolSuite mode) {
   CommCost c;
   size_t L = cols;
   while (L > 1) {

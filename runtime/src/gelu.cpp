@@ -38,8 +38,8 @@ Shared slice(const Shared &x, size_t off, size_t n) {
       std::vector<uint64_t>(x.data.begin() + off, x.data.begin() + off + n));
 }
 
-// CompareMode::DCF: ReLU(x) − [−4 ≤ x < 4]·T[i], gelu.h.
-constexpr int kGridLog = kGeluLutBits - 3; // grid 2^−5 over [−4, 4)
+// ProtocolSuite::FSS: ReLU(x) − [−4 ≤ x < 4]·T[i], gelu.h.
+constexpr int kGridLog = kGeluLutBits - 3; // grid 2^(3−b) over [−4, 4)
 
 int lutShift(int f) { return std::max(f - kGridLog, 0); }
 
@@ -75,7 +75,7 @@ Shared gelu_dcf(Context &ctx, const Shared &x) {
 
 Shared gelu(Context &ctx, const Shared &x) {
   const size_t n = x.size();
-  if (ctx.config().compare == CompareMode::DCF) {
+  if (ctx.config().protocols == ProtocolSuite::FSS) {
     Shared out = gelu_dcf(ctx, x.reshaped(Shape{int64_t(n)}));
     out.shape = x.shape;
     return out;
@@ -119,8 +119,8 @@ Shared gelu(Context &ctx, const Shared &x) {
   out.shape = x.shape;
   return out;
 }
-CommCost gelu_cost(TruncMode mode, size_t n, int frac, CompareMode cmp) {
-  if (cmp == CompareMode::DCF) {
+CommCost gelu_cost(TruncMode mode, size_t n, int frac, ProtocolSuite cmp) {
+  if (cmp == ProtocolSuite::FSS) {
     CommCost open = sign_dcf_cost(0, n) + lut_cost(n, kGeluLutBits);
     open.rounds = n ? 1 : 0; // both openings in one exchange
     return open + mul_ss_cost(n);

@@ -24,7 +24,7 @@ Hello makeHello(const SessionConfig &cfg, Role role) {
   h.role = uint32_t(role);
   h.trunc = uint32_t(cfg.trunc);
   h.programHash = cfg.programHash;
-  h.compare = uint32_t(cfg.compare);
+  h.protocols = uint32_t(cfg.protocols);
   return h;
 }
 
@@ -34,7 +34,7 @@ std::vector<uint8_t> encodeHello(const Hello &h) {
   uint32_t v[5] = {h.version, h.ringBits, h.fracBits, h.role, h.trunc};
   std::memcpy(b.data() + 8, v, sizeof(v));
   std::memcpy(b.data() + 28, &h.programHash, 8);
-  std::memcpy(b.data() + 36, &h.compare, 4);
+  std::memcpy(b.data() + 36, &h.protocols, 4);
   return b;
 }
 
@@ -54,7 +54,7 @@ Hello decodeHello(const std::vector<uint8_t> &got, const std::string &who) {
   h.role = v[3];
   h.trunc = v[4];
   std::memcpy(&h.programHash, got.data() + 28, 8);
-  std::memcpy(&h.compare, got.data() + 36, 4);
+  std::memcpy(&h.protocols, got.data() + 36, 4);
   return h;
 }
 
@@ -75,9 +75,9 @@ void checkHello(const Hello &mine, const Hello &peer, const std::string &who,
     fail("fractional bits", num(mine.fracBits), num(peer.fracBits));
   if (peer.trunc != mine.trunc)
     fail("truncation mode", num(mine.trunc), num(peer.trunc));
-  if (peer.compare != mine.compare)
-    fail("comparison mode (0 = a2b, 1 = dcf)", num(mine.compare),
-         num(peer.compare));
+  if (peer.protocols != mine.protocols)
+    fail("protocol suite (0 = a2b, 1 = fss)", num(mine.protocols),
+         num(peer.protocols));
   if (peer.programHash != mine.programHash)
     fail("program hash", hexHash(mine.programHash), hexHash(peer.programHash));
 }

@@ -213,7 +213,7 @@ CommCost expNegPrecise_cost(TruncMode mode, size_t n, int frac) {
 
 Shared softmax(Context &ctx, const Shared &x) {
   const size_t c = lastDim(x, "softmax"), rows = x.size() / c;
-  if (softmax_uses_fss(ctx.config().compare, ctx.frac()))
+  if (softmax_uses_fss(ctx.config().protocols, ctx.frac()))
     return withShape(softmax_fss(ctx, x, rows, c), x.shape);
   Shared mx = max_rows(ctx, x, rows, c);
   Shared z = x - bcast_rows(mx, rows, c).reshaped(x.shape);
@@ -224,7 +224,7 @@ Shared softmax(Context &ctx, const Shared &x) {
 }
 
 CommCost softmax_cost(TruncMode mode, size_t rows, size_t cols, int frac,
-                      CompareMode cmp) {
+                      ProtocolSuite cmp) {
   if (softmax_uses_fss(cmp, frac))
     return softmax_fss_cost(mode, rows, cols, frac, cmp);
   return max_rows_cost(rows, cols, cmp) +

@@ -17,15 +17,16 @@ namespace {
 constexpr int kRFrac = 32;
 constexpr int kExtra = 8; // extra fractional bits of the variance
 
-// ---- CompareMode::DCF: table-based rsqrt (layernorm.h) --------------------
+// ---- ProtocolSuite::FSS: table-based rsqrt (layernorm.h) --------------------
 constexpr int kWMin = -6;    // first window: S ∈ [4^−6, 4^−5)
 constexpr int kLutBits = 13; // rsqrt table on the mantissa x_n ∈ [1, 4)
 constexpr int kNFrac = 62;   // fractional bits of x_n = S · 4^(−j)
 constexpr int kZExtra = 4;   // z = (x − μ)·2^(−j) kept with f + 4 bits
 constexpr int kRBits = 16; // r = √d/√x_n ∈ (√d/2, √d] below 2^16 raw
 
-bool dcfPath(CompareMode cmp, int f, size_t d) {
-  return cmp == CompareMode::DCF && f >= 6 && f <= 24 && d <= (size_t(1) << 16);
+bool dcfPath(ProtocolSuite cmp, int f, size_t d) {
+  return cmp == ProtocolSuite::FSS && f >= 6 && f <= 24 &&
+         d <= (size_t(1) << 16);
 }
 int wMax(int f) { return std::min(15, 31 - f); }
 int numWindows(int f) { return wMax(f) - kWMin + 1; }
@@ -127,7 +128,7 @@ Shared layer_norm(Context &ctx, const Shared &x, size_t rows, size_t d,
   if (beta && beta->size() != d)
     throw std::invalid_argument("layer_norm: beta must have d elements");
   const int f = ctx.frac();
-  if (dcfPath(ctx.config().compare, f, d)) {
+  if (dcfPath(ctx.config().protocols, f, d)) {
     Shared y = layer_norm_dcf(ctx, x, rows, d, eps, gamma);
     if (beta)
       for (size_t i = 0; i < rows; ++i)
@@ -169,7 +170,7 @@ Shared layer_norm(Context &ctx, const Shared &x, size_t rows, size_t d,
   return y;
 }
 CommCost layer_norm_cost(TruncMode mode, size_t rows, size_t d, int frac,
-                         bool affine, CompareMode cmp) {
+                         bool affine, ProtocolSuite cmp) {
   const size_t n = rows * d;
   if (dcfPath(cmp, frac, d)) {
     const int K = numWindows(frac), fu = wMax(frac);

@@ -21,6 +21,7 @@
 #include <mutex>
 #include <optional>
 #include <sstream>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <thread>
 
@@ -48,8 +49,8 @@ std::string withAddressHint(const std::string &role, const std::string &msg) {
   };
   const bool noConn = has("cannot connect to ");
   std::string hint;
-  if (role == "client" && (expects("server") ||
-                           (noConn && has("cannot connect to server")))) {
+  if (role == "client" &&
+      (expects("server") || (noConn && has("cannot connect to server")))) {
     hint = noConn ? "is the server running, and is --connect the server's "
                     "--listen address?"
                   : "--connect is not the server's address: give --connect "
@@ -200,7 +201,7 @@ SessionConfig sessionConfig(const ProgramInfo &info, const Options &o) {
   SessionConfig c;
   c.fracBits = info.fracBits;
   c.trunc = info.trunc;
-  c.compare = info.compare;
+  c.protocols = info.protocols;
   c.programHash = info.hash;
   int ms = int(number(o, "timeout-ms", 30000, 100, 3600000));
   c.transport.connectTimeoutMs = ms;
@@ -325,10 +326,9 @@ void normalizeRaw(const ProgramInfo &info, std::vector<double> &data,
   const size_t channels = p.mean.size();
   if (info.input.size() != 4 || info.input[1] != int64_t(channels) ||
       p.std.size() != channels)
-    throw std::runtime_error(path + ": the program's normalisation has " +
-                             std::to_string(channels) +
-                             " channel(s), its input is " +
-                             shapeStr(info.input) + " (not NCHW)");
+    throw std::runtime_error(
+        path + ": the program's normalisation has " + std::to_string(channels) +
+        " channel(s), its input is " + shapeStr(info.input) + " (not NCHW)");
   const size_t plane = size_t(info.input[2]) * size_t(info.input[3]);
   for (size_t i = 0; i < data.size(); ++i) {
     size_t c = (i / plane) % channels;
@@ -427,6 +427,16 @@ struct Report {
   std::vector<double> onlineEach, offlineEach;
 };
 
+/// Peak resident memory of this process so far (getrusage ru_maxrss, which
+/// Linux reports in KiB), in bytes; 0 if unavailable. With the `local` role
+/// the three roles share the process, so it is their sum.
+uint64_t peakRssBytes() {
+  struct rusage u {};
+  if (getrusage(RUSAGE_SELF, &u) != 0 || u.ru_maxrss < 0)
+    return 0;
+  return uint64_t(u.ru_maxrss) * 1024;
+}
+
 std::string jsonLine(const Report &r) {
   std::ostringstream os;
   os.precision(6);
@@ -444,7 +454,8 @@ std::string jsonLine(const Report &r) {
      << ", \"online_bytes_sent_per_party\": [" << r.bytes[0] << ", "
      << r.bytes[1] << "], \"online_bytes_sent_per_party_max\": "
      << std::max(r.bytes[0], r.bytes[1]) << ", \"online_rounds\": " << r.rounds
-     << ", \"offline_bytes\": " << r.offlineBytes;
+     << ", \"offline_bytes\": " << r.offlineBytes
+     << ", \"peak_rss_bytes\": " << peakRssBytes();
   if (!r.onlineEach.empty()) {
     auto list = [&](const char *key, const std::vector<double> &v) {
       os << ", \"" << key << "\": [";
@@ -472,6 +483,8 @@ void printReport(const Report &r, bool json, bool withTop1,
     std::printf("offline latency: %.6f s per inference\n", r.offlineS);
     std::printf("offline (dealer) bytes: %llu B per inference\n",
                 (unsigned long long)r.offlineBytes);
+    std::printf("peak memory: %llu B (resident)\n",
+                (unsigned long long)peakRssBytes());
     return;
   }
   if (withTop1) {
@@ -490,6 +503,8 @@ void printReport(const Report &r, bool json, bool withTop1,
               (unsigned long long)r.rounds);
   std::printf("offline (dealer) bytes: %llu B per inference\n",
               (unsigned long long)r.offlineBytes);
+  std::printf("peak memory: %llu B (resident)\n",
+              (unsigned long long)peakRssBytes());
 }
 
 // ---- the roles --------------------------------------------------------------

@@ -46,7 +46,7 @@ Normalised normalise(Context &ctx, const Shared &x, int inFrac) {
   r.xn = trunc_dealer(ctx, mul_ss(ctx, x, m), kFNorm + inFrac - ctx.frac());
   return r;
 }
-CommCost normalise_cost(size_t n, int frac, int inFrac, CompareMode cmp) {
+CommCost normalise_cost(size_t n, int frac, int inFrac, ProtocolSuite cmp) {
   return drelu_cost(n * kK, cmp) + mul_ss_cost(n) +
          trunc_dealer_cost(n, kFNorm + inFrac - frac);
 }
@@ -76,11 +76,11 @@ Shared linearInit(Context &ctx, const Shared &x, double a, double b) {
   return add_public(ctx, y, encodeFixed(a, f));
 }
 
-// ---- CompareMode::DCF: windowed tables (reciprocal.h) ---------------------
+// ---- ProtocolSuite::FSS: windowed tables (reciprocal.h) ---------------------
 constexpr int kTBits = 13; // largest per-window table (lut.h: kLutMaxBits)
 
-bool dcfPath(CompareMode cmp, int inFrac) {
-  return cmp == CompareMode::DCF && inFrac >= -2 * kJMin && inFrac <= 28;
+bool dcfPath(ProtocolSuite cmp, int inFrac) {
+  return cmp == ProtocolSuite::FSS && inFrac >= -2 * kJMin && inFrac <= 28;
 }
 // Window j (x ∈ [4^j, 4^(j+1))) spans raw values [2^(2j+F), 2^(2j+F+2)) at
 // F = inFrac: table index ⌊x / 2^shift⌋ mod 2^bits, the top 13 bits of the
@@ -183,7 +183,7 @@ Shared reciprocal(Context &ctx, const Shared &x, int outFrac) {
   if (outFrac < 0)
     outFrac = f;
   checkOutFrac(outFrac);
-  if (dcfPath(ctx.config().compare, f))
+  if (dcfPath(ctx.config().protocols, f))
     return windowed(ctx, x, f, outFrac, [](double v) { return 1.0 / v; });
   Normalised nz = normalise(ctx, x, f);
   const Shared &xn = nz.xn;
@@ -204,7 +204,7 @@ Shared reciprocal(Context &ctx, const Shared &x, int outFrac) {
   return out;
 }
 CommCost reciprocal_cost(TruncMode mode, size_t n, int frac, int outFrac,
-                         CompareMode cmp) {
+                         ProtocolSuite cmp) {
   if (outFrac < 0)
     outFrac = frac;
   if (dcfPath(cmp, frac))
@@ -247,7 +247,7 @@ Shared rsqrt(Context &ctx, const Shared &x, int outFrac, int inFrac,
                                 std::to_string(inFrac));
   // With inFrac > f the input is x·2^(inFrac−f) at f bits: thresholds and
   // scaling below read it as a value with inFrac fractional bits.
-  if (dcfPath(ctx.config().compare, inFrac))
+  if (dcfPath(ctx.config().protocols, inFrac))
     return windowed(ctx, x, inFrac, outFrac,
                     [postScale](double v) { return postScale / std::sqrt(v); });
   Normalised nz = normalise(ctx, x, inFrac);
@@ -270,7 +270,7 @@ Shared rsqrt(Context &ctx, const Shared &x, int outFrac, int inFrac,
   return out;
 }
 CommCost rsqrt_cost(TruncMode mode, size_t n, int frac, int outFrac, int inFrac,
-                    CompareMode cmp) {
+                    ProtocolSuite cmp) {
   if (outFrac < 0)
     outFrac = frac;
   if (inFrac < 0)

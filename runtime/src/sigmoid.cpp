@@ -32,7 +32,7 @@ Shared sigmoid(Context &ctx, const Shared &x) {
   const uint64_t one = uint64_t(1); // integer 1 (0 fractional bits)
   Shared xf = x.reshaped(Shape{int64_t(n)});
   Shared d, a; // d = [x ≥ 0] (integer bit), a = min(|x|, T) (f bits)
-  if (ctx.config().compare == CompareMode::DCF) {
+  if (ctx.config().protocols == ProtocolSuite::FSS) {
     // One round: ReLU of x, x − T and −x − T, and DReLU(x).
     Shared xm = addScalar(xf, p0 ? 0 - T : 0);
     Shared xn = addScalar(-xf, p0 ? 0 - T : 0);
@@ -60,8 +60,8 @@ Shared sigmoid(Context &ctx, const Shared &x) {
   return y;
 }
 
-CommCost sigmoid_cost(TruncMode mode, size_t n, int frac, CompareMode cmp) {
-  const CommCost front = cmp == CompareMode::DCF
+CommCost sigmoid_cost(TruncMode mode, size_t n, int frac, ProtocolSuite cmp) {
+  const CommCost front = cmp == ProtocolSuite::FSS
                              ? sign_dcf_cost(0, 3 * n)
                              : drelu_cost(3 * n, cmp) + mul_ss_cost(n);
   return front + kernels::expNegPrecise_cost(mode, n, frac) +
@@ -74,7 +74,7 @@ Shared tanh(Context &ctx, const Shared &x) {
   return add_public(ctx, scale(s, 2), 0 - encodeFixed(1.0, f));
 }
 
-CommCost tanh_cost(TruncMode mode, size_t n, int frac, CompareMode cmp) {
+CommCost tanh_cost(TruncMode mode, size_t n, int frac, ProtocolSuite cmp) {
   return sigmoid_cost(mode, n, frac, cmp);
 }
 

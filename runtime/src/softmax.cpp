@@ -28,7 +28,7 @@ Shared divideRows(Context &ctx, const Shared &num, const Shared &den,
   return trunc_dealer(ctx, out, kInvFrac);
 }
 CommCost divideRows_cost(TruncMode mode, size_t rows, size_t cols, int frac,
-                         CompareMode cmp) {
+                         ProtocolSuite cmp) {
   return reciprocal_cost(mode, rows, frac, kInvFrac, cmp) +
          mul_ss_rows_cost(rows, cols) +
          trunc_dealer_cost(rows * cols, kInvFrac);
@@ -45,8 +45,8 @@ bool fssInverseLut(size_t cols) {
 }
 } // namespace
 
-bool softmax_uses_fss(CompareMode cmp, int frac) {
-  return cmp == CompareMode::DCF && frac >= 13 && frac <= 40;
+bool softmax_uses_fss(ProtocolSuite cmp, int frac) {
+  return cmp == ProtocolSuite::FSS && frac >= 13 && frac <= 40;
 }
 
 Shared softmax_fss(Context &ctx, const Shared &x, size_t rows, size_t cols) {
@@ -66,7 +66,7 @@ Shared softmax_fss(Context &ctx, const Shared &x, size_t rows, size_t cols) {
   return out;
 }
 CommCost softmax_fss_cost(TruncMode mode, size_t rows, size_t cols, int frac,
-                          CompareMode cmp) {
+                          ProtocolSuite cmp) {
   const size_t n = rows * cols;
   CommCost c = max_rows_cost(rows, cols, cmp) + exp_neg_lut_cost(n, frac);
   if (fssInverseLut(cols))
@@ -79,7 +79,7 @@ CommCost softmax_fss_cost(TruncMode mode, size_t rows, size_t cols, int frac,
 }
 
 Shared softmax(Context &ctx, const Shared &x, size_t rows, size_t cols) {
-  if (softmax_uses_fss(ctx.config().compare, ctx.frac()))
+  if (softmax_uses_fss(ctx.config().protocols, ctx.frac()))
     return softmax_fss(ctx, x, rows, cols);
   checkRC(x, rows, cols, "softmax");
   Shared mx = max_rows(ctx, x, rows, cols);
@@ -91,7 +91,7 @@ Shared softmax(Context &ctx, const Shared &x, size_t rows, size_t cols) {
   return out;
 }
 CommCost softmax_cost(TruncMode mode, size_t rows, size_t cols, int frac,
-                      CompareMode cmp) {
+                      ProtocolSuite cmp) {
   if (softmax_uses_fss(cmp, frac))
     return softmax_fss_cost(mode, rows, cols, frac, cmp);
   return max_rows_cost(rows, cols, cmp) +
@@ -111,7 +111,7 @@ Shared relu_softmax(Context &ctx, const Shared &x, size_t rows, size_t cols,
   return out;
 }
 CommCost relu_softmax_cost(TruncMode mode, size_t rows, size_t cols, int frac,
-                           CompareMode cmp) {
+                           ProtocolSuite cmp) {
   return relu_cost(rows * cols, cmp) +
          divideRows_cost(mode, rows, cols, frac, cmp);
 }
@@ -120,7 +120,7 @@ Shared two_relu(Context &ctx, const Shared &x, size_t rows, size_t cols) {
   return relu_softmax(ctx, x, rows, cols, 0.0);
 }
 CommCost two_relu_cost(TruncMode mode, size_t rows, size_t cols, int frac,
-                       CompareMode cmp) {
+                       ProtocolSuite cmp) {
   return relu_softmax_cost(mode, rows, cols, frac, cmp);
 }
 
@@ -135,7 +135,7 @@ Shared two_quad(Context &ctx, const Shared &x, size_t rows, size_t cols,
   return out;
 }
 CommCost two_quad_cost(TruncMode mode, size_t rows, size_t cols, int frac,
-                       CompareMode cmp) {
+                       ProtocolSuite cmp) {
   return square_cost(rows * cols) + trunc_cost(mode, rows * cols, frac) +
          divideRows_cost(mode, rows, cols, frac, cmp);
 }

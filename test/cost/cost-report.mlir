@@ -15,7 +15,7 @@
 // RUN: not mpcvit-opt %s --mpcvit-cost-report="profiles=mars" -o /dev/null 2>&1 | FileCheck %s --check-prefix=PROFILE
 // RUN: not mpcvit-opt %s --mpcvit-cost-report="calibration=%t.missing" -o /dev/null 2>&1 | FileCheck %s --check-prefix=CALIB
 
-// CHECK: mpcvit cost report (16 fractional bits, exact truncation, A2B comparisons, ring 2^64)
+// CHECK: mpcvit cost report (16 fractional bits, exact truncation, A2B protocols, ring 2^64)
 // CHECK: per op (ops that communicate):
 // CHECK-NEXT: # op
 // CHECK-NEXT: 1 mpc.mmul_sp 0 1x2 0 32 1 16  /blocks.0/attn/qkv/MatMul
@@ -72,7 +72,7 @@
 // PROFILE: unknown network profile 'mars'
 // CALIB: calibration file {{.*}}.missing: cannot read
 
-module attributes {mpc.session = #mpc.session<ring = 64, frac_bits = 16, trunc = exact, compare = a2b>} {
+module attributes {mpc.session = #mpc.session<ring = 64, frac_bits = 16, trunc = exact, protocols = a2b>} {
   func.func @main(%arg0: !mpc.tensor<1x4, private<client>, frac 16>) -> !mpc.tensor<1x2, private<client>, frac 16> {
     %w = mpc.weight "w_0" dense<1.0> : tensor<4x2xf32> -> !mpc.tensor<4x2, private<server>, frac 16> loc("/blocks.0/attn/qkv/MatMul")
     %x = mpc.share %arg0 : !mpc.tensor<1x4, private<client>, frac 16> -> !mpc.tensor<1x4, shared, frac 16> loc("input")

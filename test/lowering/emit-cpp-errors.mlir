@@ -9,7 +9,7 @@
 //--- sub.mlir
 // A public minuend: the runtime's sub takes the shared operand first.
 // SUB: error: 'mpc.sub' op the runtime needs a shared operand here, got '!mpc.tensor<1x4, public, frac 16>'
-module attributes {mpc.session = #mpc.session<ring = 64, frac_bits = 16, trunc = probabilistic, compare = a2b>} {
+module attributes {mpc.session = #mpc.session<ring = 64, frac_bits = 16, trunc = probabilistic, protocols = a2b>} {
   func.func @main(%x: !mpc.tensor<1x4, private<client>, frac 16>) -> !mpc.tensor<1x4, private<client>, frac 16> {
     %s = mpc.share %x : !mpc.tensor<1x4, private<client>, frac 16> -> !mpc.tensor<1x4, shared, frac 16>
     %c = mpc.constant dense<1.0> : tensor<1x4xf32> -> !mpc.tensor<1x4, public, frac 16>
@@ -23,7 +23,7 @@ module attributes {mpc.session = #mpc.session<ring = 64, frac_bits = 16, trunc =
 //--- frac.mlir
 // A fused protocol on other fractional bits than the session's.
 // FRAC: error: 'mpc.gelu' op the runtime protocol works on the session's 16 fractional bits, got '!mpc.tensor<1x4, shared, frac 12>'
-module attributes {mpc.session = #mpc.session<ring = 64, frac_bits = 16, trunc = probabilistic, compare = a2b>} {
+module attributes {mpc.session = #mpc.session<ring = 64, frac_bits = 16, trunc = probabilistic, protocols = a2b>} {
   func.func @main(%x: !mpc.tensor<1x4, private<client>, frac 12>) -> !mpc.tensor<1x4, private<client>, frac 12> {
     %s = mpc.share %x : !mpc.tensor<1x4, private<client>, frac 12> -> !mpc.tensor<1x4, shared, frac 12>
     %g = mpc.gelu %s : !mpc.tensor<1x4, shared, frac 12>

@@ -27,7 +27,7 @@
 // CHECK: p.offlineBytes = 1897ull;
 // RUN: mpcvit-opt %s --mpcvit-schedule-rounds --mpcvit-cost-report=json -o /dev/null | FileCheck %s --check-prefix=COST
 // COST: "offline_bytes": 1897
-module attributes {mpc.session = #mpc.session<ring = 64, frac_bits = 16, trunc = probabilistic, compare = a2b>} {
+module attributes {mpc.session = #mpc.session<ring = 64, frac_bits = 16, trunc = probabilistic, protocols = a2b>} {
   func.func @main(%x: !mpc.tensor<1x8, private<client>, frac 16>) -> !mpc.tensor<1x16, private<client>, frac 16> {
     %s = mpc.share %x : !mpc.tensor<1x8, private<client>, frac 16> -> !mpc.tensor<1x8, shared, frac 16>
     %a = mpc.relu %s : !mpc.tensor<1x8, shared, frac 16>

@@ -2,8 +2,8 @@
 // RUN: mpcvit-opt %s --mpcvit-lower-to-mpc | FileCheck %s
 // RUN: mpcvit-opt %s '--mpcvit-lower-to-mpc=frac-bits=12 trunc=exact' | FileCheck %s --check-prefix=F12
 
-// CHECK: module attributes {mpc.session = #mpc.session<ring = 64, frac_bits = 16, trunc = probabilistic, compare = a2b>}
-// F12: module attributes {mpc.session = #mpc.session<ring = 64, frac_bits = 12, trunc = exact, compare = a2b>}
+// CHECK: module attributes {mpc.session = #mpc.session<ring = 64, frac_bits = 16, trunc = probabilistic, protocols = a2b>}
+// F12: module attributes {mpc.session = #mpc.session<ring = 64, frac_bits = 12, trunc = exact, protocols = a2b>}
 
 // The input is the client's, shared at once; W [2, 4] becomes the server's
 // Wᵀ [4, 2]; the bias is added with 2f bits before the one truncation; the

@@ -4,7 +4,7 @@
 // RUN: mpcvit-compile %s --emit=mlir -o %t/a/m
 // RUN: FileCheck %s --check-prefix=MLIR < %t/a/m.mlir
 // RUN: not ls %t/a/m.cpp
-// RUN: mpcvit-compile %s --emit=cpp --frac-bits 12 --trunc exact --compare dcf -o %t/b/m
+// RUN: mpcvit-compile %s --emit=cpp --frac-bits 12 --trunc exact --protocols=fss -o %t/b/m
 // RUN: FileCheck %s --check-prefix=CPP < %t/b/m.cpp
 // RUN: od -c -N 8 %t/b/m.weights | FileCheck %s --check-prefix=WEIGHTS
 // The weights file (format 2) records its size and ends with the SHA-256 of
@@ -24,17 +24,17 @@
 // RUN: not mpcvit-compile %s --emit=obj -o %t/c/m 2>&1 | FileCheck %s --check-prefix=EMIT
 // RUN: not mpcvit-compile %S/lower-to-mpc-errors.mlir -o %t/d/m 2>&1 | FileCheck %s --check-prefix=FAIL
 
-// MLIR: module attributes {mpc.session = #mpc.session<ring = 64, frac_bits = 16, trunc = probabilistic, compare = a2b>}
+// MLIR: module attributes {mpc.session = #mpc.session<ring = 64, frac_bits = 16, trunc = probabilistic, protocols = a2b>}
 // MLIR: mpc.weight "w_0" dense_resource<w_0>
 // MLIR: mpc.reveal
 // MLIR-NOT: 0x
-// CPP: 12 fractional bits, exact truncation, DCF comparisons
+// CPP: 12 fractional bits, exact truncation, FSS protocols
 // CPP: k::truncate(ctx, {{.*}}, 12, TruncMode::Exact)
 // CPP: p.trunc = TruncMode::Exact;
-// CPP: p.compare = CompareMode::DCF;
+// CPP: p.protocols = ProtocolSuite::FSS;
 // WEIGHTS: M   P   C   V   I   T   W   2
 // SHA: sha256 ok
-// COST: "online_bytes_sent_per_party": [512, 512], "online_bytes_sent_per_party_max": 512, "online_rounds": 3, "offline_bytes": 580, "online_s_each": [{{.*}}], "offline_s_each": [{{.*}}]}
+// COST: "online_bytes_sent_per_party": [512, 512], "online_bytes_sent_per_party_max": 512, "online_rounds": 3, "offline_bytes": 580, "peak_rss_bytes": {{[0-9]+}}, "online_s_each": [{{.*}}], "offline_s_each": [{{.*}}]}
 // CORRUPT: bad.weights: checksum mismatch: the file is corrupt or was modified
 // EMIT: mpcvit-compile: error: --emit must be mlir, cpp or exe, got 'obj'
 // FAIL: 'vit.erf' op has no private (2PC) lowering

@@ -12,12 +12,12 @@ using namespace mpcvit::rt;
 using namespace mpcvit::rt::test;
 
 namespace {
-SessionConfig cfgFor(CompareMode m) {
+SessionConfig cfgFor(ProtocolSuite m) {
   SessionConfig c = testConfig();
-  c.compare = m;
+  c.protocols = m;
   return c;
 }
-const CompareMode kModes[] = {CompareMode::A2B, CompareMode::DCF};
+const ProtocolSuite kModes[] = {ProtocolSuite::A2B, ProtocolSuite::FSS};
 
 std::vector<uint64_t> edgeRaw() {
   std::mt19937_64 g(11);
@@ -41,15 +41,15 @@ std::vector<uint64_t> edgeRaw() {
 } // namespace
 
 TEST(Compare, DefaultModeIsConsistent) {
-  EXPECT_EQ(SessionConfig{}.compare, kDefaultCompareMode);
-  EXPECT_EQ(drelu_cost(10), drelu_cost(10, kDefaultCompareMode));
-  EXPECT_EQ(relu_cost(10), relu_cost(10, kDefaultCompareMode));
+  EXPECT_EQ(SessionConfig{}.protocols, kDefaultProtocols);
+  EXPECT_EQ(drelu_cost(10), drelu_cost(10, kDefaultProtocols));
+  EXPECT_EQ(relu_cost(10), relu_cost(10, kDefaultProtocols));
 }
 
 TEST(Compare, DReLUExactOnEdgeCasesAndCost) {
   const auto raw = edgeRaw();
   const size_t n = raw.size();
-  for (CompareMode mode : kModes) {
+  for (ProtocolSuite mode : kModes) {
     auto r = run3(
         [&](Context &ctx, Probe &p) {
           RingTensor x(Shape{int64_t(n)});
@@ -63,24 +63,24 @@ TEST(Compare, DReLUExactOnEdgeCasesAndCost) {
         },
         cfgFor(mode));
     EXPECT_EQ(r.measured, drelu_cost(n, mode)) << r.measured.str();
-    EXPECT_EQ(r.measured.rounds, mode == CompareMode::DCF ? 1u : 8u);
+    EXPECT_EQ(r.measured.rounds, mode == ProtocolSuite::FSS ? 1u : 8u);
     for (size_t i = 0; i < n; ++i)
       ASSERT_EQ(r.out[1][i], int64_t(raw[i]) >= 0 ? 1u : 0u)
-          << compareModeName(mode) << " " << i << " " << raw[i];
+          << protocolSuiteName(mode) << " " << i << " " << raw[i];
   }
 }
 
 TEST(Compare, DcfCostFormulas) {
   // 1 round, one ring element per element and party; keys of 1536 / 2048
   // bytes per party plus the dealer's r₆₃ (and r·r₆₃) shares.
-  EXPECT_EQ(drelu_cost(100, CompareMode::DCF),
+  EXPECT_EQ(drelu_cost(100, ProtocolSuite::FSS),
             CommCost::sym(800, 1, 100 * (2 * 1536 + 8)));
-  EXPECT_EQ(relu_cost(100, CompareMode::DCF),
+  EXPECT_EQ(relu_cost(100, ProtocolSuite::FSS),
             CommCost::sym(800, 1, 100 * (2 * 2048 + 16)));
   EXPECT_EQ(sign_dcf_cost(0, 0), CommCost{});
   EXPECT_EQ(dcf_cw_bytes(kSignDcfBits, 1), 1536u);
   // A2B as documented: ≈ 37.6 bytes/element, 8 rounds.
-  EXPECT_EQ(drelu_cost(8000, CompareMode::A2B),
+  EXPECT_EQ(drelu_cost(8000, ProtocolSuite::A2B),
             CommCost::sym(300000, 8, 245000));
 }
 
@@ -90,7 +90,7 @@ TEST(Compare, ReLUAndCost) {
   v[0] = 0;
   v[1] = -fp.ulp();
   v[2] = fp.ulp();
-  for (CompareMode mode : kModes) {
+  for (ProtocolSuite mode : kModes) {
     auto r = run3(
         [&](Context &ctx, Probe &p) {
           Shared x = shareFixed(ctx, 1, v, Shape{int64_t(v.size())});
@@ -101,7 +101,7 @@ TEST(Compare, ReLUAndCost) {
         },
         cfgFor(mode));
     EXPECT_EQ(r.measured, relu_cost(v.size(), mode)) << r.measured.str();
-    EXPECT_EQ(r.measured.rounds, mode == CompareMode::DCF ? 1u : 9u);
+    EXPECT_EQ(r.measured.rounds, mode == ProtocolSuite::FSS ? 1u : 9u);
     for (size_t i = 0; i < v.size(); ++i)
       ASSERT_EQ(fp.decode(r.out[1][i]),
                 std::max(0.0, fp.decode(fp.encode(v[i]))));
@@ -130,7 +130,7 @@ TEST(Compare, DcfReLUExactOnWholeRing) {
                   both.data.begin() + n);
         return reveal_to_client(ctx, both);
       },
-      cfgFor(CompareMode::DCF));
+      cfgFor(ProtocolSuite::FSS));
   EXPECT_EQ(r.measured, sign_dcf_cost(n, n)) << r.measured.str();
   for (size_t i = 0; i < n; ++i) {
     ASSERT_EQ(r.out[1][i], int64_t(raw[i]) >= 0 ? raw[i] : 0u) << raw[i];
@@ -140,7 +140,7 @@ TEST(Compare, DcfReLUExactOnWholeRing) {
 
 TEST(Compare, MaxRowsEdgeCasesAndCost) {
   FixedPoint fp(16);
-  for (CompareMode mode : kModes)
+  for (ProtocolSuite mode : kModes)
     for (size_t cols : {1, 2, 3, 65}) {
       const size_t rows = 5;
       auto v = uniform(rows * cols, -50, 50, 13 + uint32_t(cols));
@@ -162,27 +162,25 @@ TEST(Compare, MaxRowsEdgeCasesAndCost) {
       EXPECT_EQ(r.measured, max_rows_cost(rows, cols, mode))
           << r.measured.str();
       EXPECT_EQ(r.measured.rounds,
-                (mode == CompareMode::DCF ? 1 : 9) *
+                (mode == ProtocolSuite::FSS ? 1 : 9) *
                     size_t(std::ceil(std::log2(double(cols)))));
       for (size_t i = 0; i < rows; ++i) {
         double want = -1e300;
         for (size_t j = 0; j < cols; ++j)
           want = std::max(want, fp.decode(fp.encode(v[i * cols + j])));
         ASSERT_EQ(fp.decode(r.out[1][i]), want)
-            << compareModeName(mode) << " cols=" << cols << " row " << i;
+            << protocolSuiteName(mode) << " cols=" << cols << " row " << i;
       }
     }
 }
 
 TEST(Compare, ModeMismatchFailsHandshake) {
   ConnectErrors err =
-      connect3(cfgFor(CompareMode::DCF), cfgFor(CompareMode::A2B));
-  EXPECT_NE(err.client.find("comparison mode"), std::string::npos)
-      << err.client;
+      connect3(cfgFor(ProtocolSuite::FSS), cfgFor(ProtocolSuite::A2B));
+  EXPECT_NE(err.client.find("protocol suite"), std::string::npos) << err.client;
   // The client meets the server first: both refuse; the dealer never
   // gets a client for the server's session.
-  EXPECT_NE(err.server.find("comparison mode"), std::string::npos)
-      << err.server;
+  EXPECT_NE(err.server.find("protocol suite"), std::string::npos) << err.server;
   EXPECT_FALSE(err.dealer.empty());
 }
 
@@ -213,7 +211,7 @@ TEST(Compare, DcfShiftedSignsFromOneKey) {
           }
         return reveal_to_client(ctx, all);
       },
-      cfgFor(CompareMode::DCF));
+      cfgFor(ProtocolSuite::FSS));
   EXPECT_EQ(r.measured, sign_dcf_cost(n, n)) << r.measured.str();
   for (size_t g = 0; g < 2; ++g)
     for (size_t k = 0; k < shifts.size(); ++k)

@@ -1,4 +1,5 @@
-//===- test_layernorm_fss.cpp - LayerNorm under CompareMode::DCF ----------===//
+//===- test_layernorm_fss.cpp - LayerNorm under ProtocolSuite::FSS
+//----------===//
 //
 // The table-based LayerNorm of layernorm.h (DCF mode): exact cost against
 // layer_norm_cost, 5 rounds with probabilistic truncation, and accuracy
@@ -29,9 +30,9 @@ namespace {
 FixedPoint fp(16);
 double q(double v) { return fp.decode(fp.encode(v)); }
 
-SessionConfig cfgFor(CompareMode m, TruncMode t = TruncMode::Probabilistic) {
+SessionConfig cfgFor(ProtocolSuite m, TruncMode t = TruncMode::Probabilistic) {
   SessionConfig c = testConfig();
-  c.compare = m;
+  c.protocols = m;
   c.trunc = t;
   return c;
 }
@@ -142,8 +143,9 @@ TEST(LayerNormFss, CostAndRounds) {
   for (TruncMode t : {TruncMode::Probabilistic, TruncMode::Exact})
     for (bool affine : {false, true}) {
       auto r = runLn(x, rows, d, affine ? &g : nullptr, affine ? &b : nullptr,
-                     cfgFor(CompareMode::DCF, t));
-      CommCost want = layer_norm_cost(t, rows, d, 16, affine, CompareMode::DCF);
+                     cfgFor(ProtocolSuite::FSS, t));
+      CommCost want =
+          layer_norm_cost(t, rows, d, 16, affine, ProtocolSuite::FSS);
       EXPECT_EQ(r.measured, want) << r.measured.str();
       if (t == TruncMode::Probabilistic)
         EXPECT_EQ(r.measured.rounds, 5u);
@@ -156,7 +158,7 @@ TEST(LayerNormFss, CostAndRounds) {
     }
   // The vit_7_4_32 shape (65 × 256, affine): pinned numbers.
   CommCost c = layer_norm_cost(TruncMode::Probabilistic, 65, 256, 16, true,
-                               CompareMode::DCF);
+                               ProtocolSuite::FSS);
   std::printf("[ln-fss] vit_7_4_32 LayerNorm cost %s\n", c.str().c_str());
   EXPECT_EQ(c, CommCost::sym(548154, 5, 4964472));
 }
@@ -168,7 +170,7 @@ TEST(LayerNormFss, RealisticRandomRows) {
     auto g = uniform(d, -2, 2, 311), b = uniform(d, -1, 1, 312);
     for (bool affine : {false, true}) {
       auto r = runLn(x, rows, d, affine ? &g : nullptr, affine ? &b : nullptr,
-                     cfgFor(CompareMode::DCF));
+                     cfgFor(ProtocolSuite::FSS));
       std::vector<double> sg;
       auto ref =
           lnRef(x, rows, d, affine ? &g : nullptr, affine ? &b : nullptr, &sg);
@@ -197,7 +199,7 @@ TEST(LayerNormFss, VarianceRangeEnds) {
     for (size_t j = 0; j < d; ++j)
       x[i * d + j] = 5.0 + (j % 2 ? scales[i] : -scales[i]);
   auto g = uniform(d, 0.5, 1.5, 321), b = uniform(d, -0.5, 0.5, 322);
-  auto r = runLn(x, rows, d, &g, &b, cfgFor(CompareMode::DCF), eps);
+  auto r = runLn(x, rows, d, &g, &b, cfgFor(ProtocolSuite::FSS), eps);
   std::vector<double> sg;
   auto ref = lnRef(x, rows, d, &g, &b, &sg, eps);
   auto e = compare(r.y, ref, d, sg, &g, &b);
@@ -219,7 +221,7 @@ TEST(LayerNormFss, RecordedTeacherRows) {
   auto g = uniform(d, 0.5, 1.5, 331), b = uniform(d, -0.5, 0.5, 332);
   for (bool affine : {false, true}) {
     auto r = runLn(x, rows, d, affine ? &g : nullptr, affine ? &b : nullptr,
-                   cfgFor(CompareMode::DCF));
+                   cfgFor(ProtocolSuite::FSS));
     std::vector<double> sg;
     auto ref =
         lnRef(x, rows, d, affine ? &g : nullptr, affine ? &b : nullptr, &sg);
@@ -237,7 +239,7 @@ TEST(LayerNormFss, RecordedTeacherRows) {
     EXPECT_LE(e.excess, 1e-4) << "affine " << affine;
     // The A2B protocol (normalise + 3 Newton iterations), for comparison.
     auto o = runLn(x, rows, d, affine ? &g : nullptr, affine ? &b : nullptr,
-                   cfgFor(CompareMode::A2B));
+                   cfgFor(ProtocolSuite::A2B));
     auto eo =
         compare(o.y, ref, d, sg, affine ? &g : nullptr, affine ? &b : nullptr);
     std::printf("[ln-fss] recorded, A2B protocol: max abs err %.3g\n", eo.abs);

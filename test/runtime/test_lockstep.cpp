@@ -126,7 +126,7 @@ TEST(Lockstep, TwoBranchesRoundsAreMaxBytesAreSum) {
 
   // Closed forms of each branch alone.
   EXPECT_EQ(alone[0].cost(), mul_ss_cost(n) * 3) << alone[0].cost().str();
-  EXPECT_EQ(alone[1].cost(), relu_cost(n, CompareMode::A2B))
+  EXPECT_EQ(alone[1].cost(), relu_cost(n, ProtocolSuite::A2B))
       << alone[1].cost().str();
   const uint64_t rA = alone[0].stats[0].rounds, rB = alone[1].stats[0].rounds;
   EXPECT_EQ(rA, 3u);
@@ -328,14 +328,15 @@ TEST(Lockstep, Nested) {
         return o0;
       },
       testConfig());
-  CommCost want = mul_ss_cost(n) * 3 + relu_cost(n, CompareMode::A2B) +
+  CommCost want = mul_ss_cost(n) * 3 + relu_cost(n, ProtocolSuite::A2B) +
                   mul_ss_cost(n) * 2 + reveal_cost(n);
   want.rounds = 9;
   want.dealerBytes += 3 * 16 + 2 * 16; // segment lengths: outer, inner
-  EXPECT_EQ(want, lockstep_cost({mul_ss_cost(n) * 3,
-                                 lockstep_cost({relu_cost(n, CompareMode::A2B),
-                                                mul_ss_cost(n) * 2}),
-                                 reveal_cost(n)}));
+  EXPECT_EQ(want,
+            lockstep_cost({mul_ss_cost(n) * 3,
+                           lockstep_cost({relu_cost(n, ProtocolSuite::A2B),
+                                          mul_ss_cost(n) * 2}),
+                           reveal_cost(n)}));
   EXPECT_EQ(total.cost(), want) << total.cost().str();
   EXPECT_EQ(total.stats[0].messagesSent, 9u);
   EXPECT_EQ(total.stats[1].rounds, 9u);
@@ -591,8 +592,8 @@ TEST(Lockstep, GemmThreadsAndDcfInBranches) {
         return o0;
       },
       cfg);
-  CommCost want = mmul_ss_cost(m, k, nn) + relu_cost(e, CompareMode::DCF) +
-                  drelu_cost(e, CompareMode::A2B);
+  CommCost want = mmul_ss_cost(m, k, nn) + relu_cost(e, ProtocolSuite::FSS) +
+                  drelu_cost(e, ProtocolSuite::A2B);
   want.rounds = 8;
   want.dealerBytes += 3 * 16;
   EXPECT_EQ(total.cost(), want) << total.cost().str();
@@ -620,7 +621,7 @@ TEST(Lockstep, DealerEarlyReturnsInBranches) {
        X2 = uniform(m * k, -2, 2, 83), v = uniform(e, -3, 3, 84),
        y = uniform(e, 0.5, 1.5, 85);
   SessionConfig cfg = testConfig();
-  cfg.compare = CompareMode::DCF;
+  cfg.protocols = ProtocolSuite::FSS;
   RingTensor outA, outB, outC;
   Region total;
   run3(
@@ -661,11 +662,11 @@ TEST(Lockstep, DealerEarlyReturnsInBranches) {
         return o0;
       },
       cfg);
-  CommCost relu = relu_cost(m * n, CompareMode::DCF);
+  CommCost relu = relu_cost(m * n, ProtocolSuite::FSS);
   CommCost want =
       lockstep_cost({mmul_sp_cost(m, k, n) + relu + mul_ss_cost(m * n),
                      mmul_sp_cost(m, k, n) + mul_ss_cost(m * n),
-                     relu_cost(e, CompareMode::DCF) + mul_ss_cost(e) * 3});
+                     relu_cost(e, ProtocolSuite::FSS) + mul_ss_cost(e) * 3});
   EXPECT_EQ(total.cost(), want) << total.cost().str();
   auto product = [&](const std::vector<double> &in, size_t i, size_t j) {
     double acc = 0;
@@ -710,9 +711,10 @@ TEST(Lockstep, HugeSegmentLengthIsRejected) {
     SCOPED_TRACE(roleName(r));
     ASSERT_TRUE(caught[size_t(r)]);
     EXPECT_THROW(std::rethrow_exception(caught[size_t(r)]), ProtocolError);
-    EXPECT_NE(whatOf(caught[size_t(r)]).find("needs 18446744073709551612 bytes"
-                                             " of offline material, only 0 "
-                                             "left"),
+    EXPECT_NE(whatOf(caught[size_t(r)])
+                  .find("needs 18446744073709551612 bytes"
+                        " of offline material, only 0 "
+                        "left"),
               std::string::npos)
         << whatOf(caught[size_t(r)]);
   }

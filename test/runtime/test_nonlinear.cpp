@@ -38,12 +38,12 @@ runUnary(const std::vector<double> &x, Shape shape,
   return c.decode(r.out[1]);
 }
 double q(double v) { return fp.decode(fp.encode(v)); } // input quantisation
-SessionConfig cfgFor(CompareMode m) {
+SessionConfig cfgFor(ProtocolSuite m) {
   SessionConfig c = testConfig();
-  c.compare = m;
+  c.protocols = m;
   return c;
 }
-const CompareMode kModes[] = {CompareMode::A2B, CompareMode::DCF};
+const ProtocolSuite kModes[] = {ProtocolSuite::A2B, ProtocolSuite::FSS};
 
 std::vector<double> logUniform(size_t n, double lo, double hi, uint32_t seed) {
   auto u = uniform(n, std::log(lo), std::log(hi), seed);
@@ -97,7 +97,7 @@ TEST(Nonlinear, ReciprocalAndRsqrtOverWideRange) {
   x.push_back(std::ldexp(1, -6));
   x.push_back(0.0); // below range → 0
   const size_t n = x.size();
-  for (CompareMode mode : kModes)
+  for (ProtocolSuite mode : kModes)
     for (int which : {0, 1}) {
       for (int outFrac : {16, 32}) {
         CommCost m;
@@ -121,7 +121,7 @@ TEST(Nonlinear, ReciprocalAndRsqrtOverWideRange) {
         // DCF: windowed tables, index rounding < 2^−11 relative
         // (reciprocal.h).
         const double bound =
-            mode == CompareMode::DCF ? (which ? 2.5e-4 : 4.9e-4) : 2e-4;
+            mode == ProtocolSuite::FSS ? (which ? 2.5e-4 : 4.9e-4) : 2e-4;
         EXPECT_LE(rel, bound) << "rsqrt=" << which << " outFrac=" << outFrac;
         EXPECT_EQ(y[n - 1], 0.0); // 1/0 and rsqrt(0) give 0 (below range)
       }
@@ -148,7 +148,7 @@ TEST(Nonlinear, SoftmaxFamily) {
   for (size_t cols : {size_t(65), size_t(257)}) { // vit_7_4_32 and long rows
     auto c = attnCase(cols, 22 + uint32_t(cols));
     const size_t n = c.rows * c.cols;
-    for (CompareMode mode : kModes)
+    for (ProtocolSuite mode : kModes)
       for (int kind :
            {0, 1, 2, 3}) { // softmax, relu_softmax, two_relu, two_quad
         CommCost m;
@@ -215,7 +215,7 @@ TEST(Nonlinear, GeLUAndQuad) {
                    30000.0, -30000.0})
     x.push_back(v);
   const size_t n = x.size();
-  for (CompareMode mode : kModes) {
+  for (ProtocolSuite mode : kModes) {
     CommCost m;
     auto y = runUnary(
         x, Shape{int64_t(n)},
@@ -228,9 +228,9 @@ TEST(Nonlinear, GeLUAndQuad) {
       double ref = 0.5 * v * std::erfc(-v / std::sqrt(2.0));
       err = std::max(err, std::fabs(y[i] - ref));
     }
-    // DCF: δ from a 2^−5 table, ≤ 2^−6 + 2^−16 (gelu.h, test_gelu_fss.cpp).
-    EXPECT_LE(err, mode == CompareMode::DCF ? 0x1p-6 + 0x1p-16 : 1e-3)
-        << compareModeName(mode);
+    // FSS: δ from a 2^−6 table, ≤ 2^−7 + 2^−16 (gelu.h, test_gelu_fss.cpp).
+    EXPECT_LE(err, mode == ProtocolSuite::FSS ? 0x1p-7 + 0x1p-16 : 1e-3)
+        << protocolSuiteName(mode);
   }
   CommCost mq;
   auto yq = runUnary(
@@ -255,7 +255,7 @@ TEST(Nonlinear, LayerNormWideVarianceRange) {
     x[3 * d + j] = x[3 * d + j] * 20 - 100; // all negative
   }
   auto g = uniform(d, 0.5, 1.5, 25), b = uniform(d, -0.5, 0.5, 26);
-  for (CompareMode mode : kModes)
+  for (ProtocolSuite mode : kModes)
     for (bool affine : {false, true}) {
       CommCost m;
       auto r = run3(

@@ -1,4 +1,5 @@
-//===- test_reciprocal_fss.cpp - reciprocal / rsqrt under CompareMode::DCF ===//
+//===- test_reciprocal_fss.cpp - reciprocal / rsqrt under ProtocolSuite::FSS
+//===//
 //
 // The windowed-table reciprocal and rsqrt of reciprocal.h (DCF mode): exact
 // cost against reciprocal_cost / rsqrt_cost in both truncation modes (2
@@ -30,9 +31,9 @@ namespace {
 FixedPoint fp(16);
 double q(double v) { return fp.decode(fp.encode(v)); }
 
-SessionConfig cfgFor(CompareMode m, TruncMode t = TruncMode::Probabilistic) {
+SessionConfig cfgFor(ProtocolSuite m, TruncMode t = TruncMode::Probabilistic) {
   SessionConfig c = testConfig();
-  c.compare = m;
+  c.protocols = m;
   c.trunc = t;
   return c;
 }
@@ -80,22 +81,22 @@ TEST(ReciprocalFss, CostExactTwoRounds) {
   for (TruncMode tm : {TruncMode::Probabilistic, TruncMode::Exact})
     for (int which : {0, 1})
       for (int outFrac : {16, 32}) {
-        auto r = runOne(x, which, outFrac, cfgFor(CompareMode::DCF, tm));
+        auto r = runOne(x, which, outFrac, cfgFor(ProtocolSuite::FSS, tm));
         CommCost want =
-            which ? rsqrt_cost(tm, n, 16, outFrac, -1, CompareMode::DCF)
-                  : reciprocal_cost(tm, n, 16, outFrac, CompareMode::DCF);
+            which ? rsqrt_cost(tm, n, 16, outFrac, -1, ProtocolSuite::FSS)
+                  : reciprocal_cost(tm, n, 16, outFrac, ProtocolSuite::FSS);
         EXPECT_EQ(r.measured, want) << which << " " << r.measured.str();
         EXPECT_EQ(r.measured.rounds, 2u);
         // Independent of the truncation mode (nothing is truncated).
         EXPECT_EQ(want, which ? rsqrt_cost(TruncMode::Exact, n, 16, outFrac, -1,
-                                           CompareMode::DCF)
+                                           ProtocolSuite::FSS)
                               : reciprocal_cost(TruncMode::Exact, n, 16,
-                                                outFrac, CompareMode::DCF));
+                                                outFrac, ProtocolSuite::FSS));
       }
   // The formula of reciprocal.h at f = 16 (18 windows of 13 bits, 4 of
   // 6, 8, 10 and 12 bits; 22 products), per element.
   const CommCost one =
-      reciprocal_cost(TruncMode::Probabilistic, 1, 16, 32, CompareMode::DCF);
+      reciprocal_cost(TruncMode::Probabilistic, 1, 16, 32, ProtocolSuite::FSS);
   EXPECT_EQ(one,
             CommCost::sym(8 + 1 + 1 + 2 + 2 + 18 * 2 + 22 * 16, 2,
                           3080 + 32 * (6 + 8 + 10 + 12 + 18 * 13) + 22 * 8))
@@ -121,7 +122,7 @@ TEST(ReciprocalFss, AccuracyOverTheRange) {
     x.push_back(v);
   for (int which : {0, 1})
     for (int outFrac : {16, 32}) {
-      auto r = runOne(x, which, outFrac, cfgFor(CompareMode::DCF));
+      auto r = runOne(x, which, outFrac, cfgFor(ProtocolSuite::FSS));
       double relMain = 0, relAll = 0, mean = 0;
       for (size_t i = 0; i < nIn; ++i) {
         const double ref = which ? 1 / std::sqrt(q(x[i])) : 1 / q(x[i]);
@@ -168,7 +169,7 @@ TEST(ReciprocalFss, ReluSoftmaxRecordedRows) {
       sums[i] += std::max(0.0, q(x[i * cols + j]));
   // (a) The reciprocal on those sums (32 fractional bits, as softmax.cpp).
   {
-    auto r = runOne(sums, 0, 32, cfgFor(CompareMode::DCF));
+    auto r = runOne(sums, 0, 32, cfgFor(ProtocolSuite::FSS));
     double rel = 0, lo = 1e300, hi = 0;
     for (size_t i = 0; i < rows; ++i) {
       if (sums[i] < std::ldexp(1, -12)) {
@@ -193,9 +194,9 @@ TEST(ReciprocalFss, ReluSoftmaxRecordedRows) {
           p.end();
           return reveal_to_client(ctx, y);
         },
-        cfgFor(CompareMode::DCF, tm));
+        cfgFor(ProtocolSuite::FSS, tm));
     EXPECT_EQ(r.measured,
-              relu_softmax_cost(tm, rows, cols, 16, CompareMode::DCF))
+              relu_softmax_cost(tm, rows, cols, 16, ProtocolSuite::FSS))
         << r.measured.str();
     auto y = fp.decode(r.out[1]);
     double err = 0, excess = 0;

@@ -17,9 +17,9 @@ namespace {
 FixedPoint fp(16);
 double q(double v) { return fp.decode(fp.encode(v)); } // input quantisation
 
-SessionConfig cfgFor(CompareMode c, TruncMode t) {
+SessionConfig cfgFor(ProtocolSuite c, TruncMode t) {
   SessionConfig s = testConfig();
-  s.compare = c;
+  s.protocols = c;
   s.trunc = t;
   return s;
 }
@@ -57,14 +57,14 @@ runUnary(const std::vector<double> &x,
   return fp.decode(r.out[1]);
 }
 
-const CompareMode kCmp[] = {CompareMode::A2B, CompareMode::DCF};
+const ProtocolSuite kCmp[] = {ProtocolSuite::A2B, ProtocolSuite::FSS};
 const TruncMode kTrunc[] = {TruncMode::Probabilistic, TruncMode::Exact};
 } // namespace
 
 TEST(Sigmoid, SigmoidAndTanhAccuracyAndCost) {
   const auto x = sigmoidInputs();
   const size_t n = x.size();
-  for (CompareMode cmp : kCmp)
+  for (ProtocolSuite cmp : kCmp)
     for (TruncMode tm : kTrunc)
       for (int which : {0, 1}) { // sigmoid, tanh
         CommCost m;
@@ -89,13 +89,13 @@ TEST(Sigmoid, SigmoidAndTanhAccuracyAndCost) {
         }
         std::printf("[ sigmoid ] %s cmp=%s trunc=%s max abs err %.3g at x=%g"
                     " rounds %llu bytes %llu dealer %llu (n=%zu)\n",
-                    which ? "tanh" : "sigmoid", compareModeName(cmp),
+                    which ? "tanh" : "sigmoid", protocolSuiteName(cmp),
                     tm == TruncMode::Exact ? "exact" : "probabilistic", err,
                     errAt, (unsigned long long)m.rounds,
                     (unsigned long long)m.bytesServer,
                     (unsigned long long)m.dealerBytes, n);
         EXPECT_LE(err, which ? 4e-4 : 2e-4)
-            << (which ? "tanh" : "sigmoid") << " " << compareModeName(cmp)
+            << (which ? "tanh" : "sigmoid") << " " << protocolSuiteName(cmp)
             << " at x = " << errAt;
       }
 }
@@ -109,7 +109,7 @@ TEST(Sigmoid, Reciprocal1to2) {
     CommCost m;
     auto y = runUnary(
         x, [](Context &c, const Shared &s) { return reciprocal_1to2(c, s); },
-        cfgFor(CompareMode::A2B, tm), m);
+        cfgFor(ProtocolSuite::A2B, tm), m);
     EXPECT_EQ(m, reciprocal_1to2_cost(tm, x.size(), 16)) << m.str();
     double err = 0;
     for (size_t i = 0; i < x.size(); ++i)

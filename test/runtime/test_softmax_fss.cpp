@@ -2,7 +2,7 @@
 //---------------===//
 //
 // exp_neg_lut (exp.h), inverse_lut (inverse.h) and softmax_fss (softmax.h,
-// what rt::softmax and kernels::softmax run under CompareMode::DCF):
+// what rt::softmax and kernels::softmax run under ProtocolSuite::FSS):
 // measured communication equals the *_cost functions exactly, and the
 // values match double-precision references, on random rows and on the
 // attention scores recorded from the trained fmnist teacher
@@ -28,7 +28,7 @@ using namespace mpcvit::rt::test;
 namespace {
 SessionConfig dcfConfig() {
   SessionConfig c = testConfig();
-  c.compare = CompareMode::DCF;
+  c.protocols = ProtocolSuite::FSS;
   return c;
 }
 
@@ -80,7 +80,7 @@ void softmaxRef(const std::vector<double> &x, size_t rows, size_t cols,
 // of the fixed-point-quantised input.
 double softmaxError(const std::vector<double> &x, size_t rows, size_t cols,
                     bool viaKernels, CommCost *cost = nullptr,
-                    CompareMode mode = CompareMode::DCF) {
+                    ProtocolSuite mode = ProtocolSuite::FSS) {
   FixedPoint fp(16);
   std::vector<double> xq(x.size());
   for (size_t i = 0; i < x.size(); ++i)
@@ -95,14 +95,14 @@ double softmaxError(const std::vector<double> &x, size_t rows, size_t cols,
       &m,
       [&] {
         SessionConfig c = dcfConfig();
-        c.compare = mode;
+        c.protocols = mode;
         return c;
       }());
   const TruncMode tm = TruncMode::Probabilistic;
   CommCost want = viaKernels ? kernels::softmax_cost(tm, rows, cols, 16, mode)
                              : softmax_cost(tm, rows, cols, 16, mode);
   EXPECT_EQ(m, want) << m.str() << " vs " << want.str();
-  if (mode == CompareMode::DCF)
+  if (mode == ProtocolSuite::FSS)
     EXPECT_EQ(want, softmax_fss_cost(tm, rows, cols, 16));
   if (cost)
     *cost = m;
@@ -217,7 +217,7 @@ TEST(SoftmaxFss, RecordedTeacherScores) {
   EXPECT_LE(err, 5e-4); // measured 1.5e-4
   // For comparison: the A2B path (precise exponential, Newton reciprocal).
   double errA2b =
-      softmaxError(a.data, rows, cols, true, nullptr, CompareMode::A2B);
+      softmaxError(a.data, rows, cols, true, nullptr, ProtocolSuite::A2B);
   std::printf("  (A2B kernels::softmax on the same rows: %.3g)\n", errA2b);
 }
 
@@ -225,7 +225,7 @@ TEST(SoftmaxFss, CostVit7432) {
   // mpc.softmax of vit_7_4_32: 4 heads × 65 × 65.
   const size_t rows = 4 * 65, cols = 65, n = rows * cols;
   CommCost c = kernels::softmax_cost(TruncMode::Probabilistic, rows, cols, 16,
-                                     CompareMode::DCF);
+                                     ProtocolSuite::FSS);
   std::printf("vit_7_4_32 softmax (DCF): %s = %.1f B/element/party, "
               "dealer %.1f MB\n",
               c.str().c_str(), double(c.bytesServer) / double(n),
@@ -234,10 +234,10 @@ TEST(SoftmaxFss, CostVit7432) {
   EXPECT_LT(c.bytesServer, 60 * n);
   // A2B is untouched: the precise-exp path.
   EXPECT_EQ(kernels::softmax_cost(TruncMode::Probabilistic, rows, cols, 16,
-                                  CompareMode::A2B),
-            max_rows_cost(rows, cols, CompareMode::A2B) +
+                                  ProtocolSuite::A2B),
+            max_rows_cost(rows, cols, ProtocolSuite::A2B) +
                 kernels::expNegPrecise_cost(TruncMode::Probabilistic, n, 16) +
                 reciprocal_cost(TruncMode::Probabilistic, rows, 16, 32,
-                                CompareMode::A2B) +
+                                ProtocolSuite::A2B) +
                 mul_ss_rows_cost(rows, cols) + trunc_dealer_cost(n, 32));
 }

@@ -19,8 +19,8 @@
 #include "harness.h"
 
 #include "mpcvit/runtime/beaver.h"
-#include "mpcvit/runtime/trunc.h"
 #include "mpcvit/runtime/tls.h"
+#include "mpcvit/runtime/trunc.h"
 
 #include <gtest/gtest.h>
 
@@ -52,12 +52,13 @@ protected:
     char tmpl[] = "/tmp/mpcvit-tls-XXXXXX";
     ASSERT_NE(mkdtemp(tmpl), nullptr);
     gDir = tmpl;
-    std::string script = std::string(MPCVIT_SOURCE_DIR) + "/scripts/make-certs.sh";
+    std::string script =
+        std::string(MPCVIT_SOURCE_DIR) + "/scripts/make-certs.sh";
     std::string cmd = "bash " + script + " " + gDir + "/a --extra rogue >" +
                       gDir + "/log 2>&1 && bash " + script + " " + gDir +
                       "/b >>" + gDir + "/log 2>&1";
-    ASSERT_EQ(std::system(cmd.c_str()), 0) << "make-certs.sh failed, see "
-                                           << gDir << "/log";
+    ASSERT_EQ(std::system(cmd.c_str()), 0)
+        << "make-certs.sh failed, see " << gDir << "/log";
   }
   static void TearDownTestSuite() {
     if (!gDir.empty())
@@ -88,8 +89,8 @@ RingTensor product(Context &ctx, Probe &) {
 }
 
 TEST_F(Tls, SessionOverMutualTlsComputesTheProduct) {
-  RunResult r = run3(product, {tlsConfig("server"), tlsConfig("client"),
-                               tlsConfig("dealer")});
+  RunResult r = run3(
+      product, {tlsConfig("server"), tlsConfig("client"), tlsConfig("dealer")});
   FixedPoint fp(kDefaultFracBits);
   std::vector<double> want = {3.0, -1.0, -1.0, 3.0};
   for (size_t i = 0; i < want.size(); ++i)
@@ -227,8 +228,8 @@ TEST_F(Tls, ServerRefusesBadClientCertificatesAndSendsNothing) {
     std::thread s([&] { err = serverError(l, server, 1); });
     uint64_t got = attackerReads(l.port(), c.attacker);
     s.join();
-    EXPECT_NE(err.find(c.serverSays), std::string::npos) << c.what << ": "
-                                                         << err;
+    EXPECT_NE(err.find(c.serverSays), std::string::npos)
+        << c.what << ": " << err;
     // The server sent nothing past the handshake (a hello is 40 bytes and
     // public; a session id + PRZS seed would be 32 more).
     EXPECT_LE(got, 40u) << c.what;
@@ -323,7 +324,7 @@ TEST_F(Tls, ClientCertificateCannotActAsTheDealer) {
   uint32_t v[5] = {kProtocolVersion, 64, uint32_t(kDefaultFracBits), 0,
                    uint32_t(att.trunc)};
   std::memcpy(hello.data() + 8, v, sizeof(v));
-  uint32_t cmp = uint32_t(att.compare);
+  uint32_t cmp = uint32_t(att.protocols);
   std::memcpy(hello.data() + 36, &cmp, 4);
   uint64_t seeds = 0;
   try {
@@ -424,8 +425,8 @@ TEST_F(Tls, OfflineMaterialRunsWithoutDealerAndIsUsedOnce) {
     server = Context::acceptClient(cfg, sl.accept(cfg.transport, "client"),
                                    {"", 0, dir + "/server"});
   });
-  client =
-      Context::connectClient(cfg, "127.0.0.1", sl.port(), {"", 0, dir + "/client"});
+  client = Context::connectClient(cfg, "127.0.0.1", sl.port(),
+                                  {"", 0, dir + "/client"});
   s.join();
   ASSERT_EQ(client->nextOfflineIndex(), 0u);
   RingTensor out[2];

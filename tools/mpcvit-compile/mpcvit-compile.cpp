@@ -1,7 +1,7 @@
 //===- mpcvit-compile.cpp - ONNX ViT → private 2PC executable ---*- C++ -*-===//
 //
 //   mpcvit-compile model.onnx|model.mlir [--arch arch.json] [--frac-bits N]
-//       [--trunc probabilistic|exact] [--compare a2b|dcf]
+//       [--trunc probabilistic|exact] [--protocols=a2b|fss]
 //       [--schedule lockstep|sequential] [--emit=mlir|cpp|exe]
 //       [--calibration FILE|none] [--preprocess SPEC|none]
 //       -o DIR/NAME
@@ -81,8 +81,14 @@ static cl::opt<std::string>
                        "1 round)"),
               cl::init("probabilistic"), cl::cat(toolOptions));
 static cl::opt<std::string>
-    compareMode("compare", cl::desc("Comparison backend: a2b (default) or dcf"),
-                cl::init("a2b"), cl::cat(toolOptions));
+    protocols("protocols",
+              cl::desc("Protocol suite: a2b (default; boolean-circuit "
+                       "comparisons, Newton iterations) or fss (function "
+                       "secret sharing: DCF comparisons, lookup tables)"),
+              cl::init("a2b"), cl::cat(toolOptions));
+static cl::opt<std::string>
+    compareRenamed("compare", cl::desc("Renamed: --protocols=a2b|fss"),
+                   cl::Hidden, cl::cat(toolOptions));
 static cl::opt<std::string> scheduleKind(
     "schedule",
     cl::desc("lockstep (default): independent protocol sequences share "
@@ -177,8 +183,14 @@ int main(int argc, char **argv) {
            << emitKind << "'\n";
     return 2;
   }
-  if (compareMode != "a2b" && compareMode != "dcf") {
-    errs() << "mpcvit-compile: error: --compare must be a2b or dcf\n";
+  if (compareRenamed.getNumOccurrences()) {
+    errs() << "mpcvit-compile: error: --compare was renamed: use "
+              "--protocols=a2b|fss (dcf is now fss)\n";
+    return 2;
+  }
+  if (protocols != "a2b" && protocols != "fss") {
+    errs() << "mpcvit-compile: error: --protocols must be a2b or fss, got '"
+           << protocols << "'\n";
     return 2;
   }
   if (scheduleKind != "lockstep" && scheduleKind != "sequential") {
@@ -288,7 +300,7 @@ int main(int argc, char **argv) {
   mpcvit::LowerToMpcOptions lowering;
   lowering.fracBits = fracBits;
   lowering.truncMode = truncMode;
-  lowering.compareMode = compareMode;
+  lowering.protocols = protocols;
   pm.addPass(mpcvit::createLowerToMpc(lowering));
   pm.addPass(mpcvit::createCheckReveal());
   if (scheduleKind == "lockstep")
@@ -346,7 +358,8 @@ int main(int argc, char **argv) {
       mlir::succeeded(range))
     llvm::outs() << "mpcvit-compile: " << base << ": client inputs must stay "
                  << "within |x| <= " << llvm::format("%.6g", range->absMax)
-                 << " (" << program->session.getFracBits() << " fractional bits; limited "
+                 << " (" << program->session.getFracBits()
+                 << " fractional bits; limited "
                  << "by " << range->limitBy << ")\n";
   if (Expected<std::optional<mpcvit::Preprocess>> p =
           mpcvit::modulePreprocess(*module);

@@ -202,7 +202,7 @@ def LowerToMpc : Pass<"mpcvit-lower-to-mpc", "mlir::ModuleOp"> {
       computes two kinds.
 
     The module gets the session attribute `mpc.session =
-    #mpc.session<ring = 64, frac_bits = f, trunc = ..., compare = ...>`
+    #mpc.session<ring = 64, frac_bits = f, trunc = ..., protocols = ...>`
     (the parameters the handshake checks; `compare` picks
     the runtime's comparison backend for every comparison-based protocol:
     `a2b`, default, or `dcf` function secret sharing, fewer rounds and bytes
@@ -234,8 +234,8 @@ def LowerToMpc : Pass<"mpcvit-lower-to-mpc", "mlir::ModuleOp"> {
     Option<"truncMode", "trunc", "std::string",
            /*default=*/"\"probabilistic\"",
            "truncation protocol after products: probabilistic or exact">,
-    Option<"compareMode", "compare", "std::string", /*default=*/"\"a2b\"",
-           "comparison backend of the runtime protocols: a2b or dcf">
+    Option<"protocols", "protocols", "std::string", /*default=*/"\"a2b\"",
+           "protocol suite of the runtime: a2b or fss">
   ];
   let dependentDialects = ["mpcvit::mpc::MpcDialect"];
 }

@@ -203,7 +203,7 @@ TEST_F(CommCostTest, CompositeCostsFollowTheModuleSession) {
   EXPECT_EQ(ca.rounds, 8u + 1u);
   auto dcf = parseOp<ReluOp>(args, body,
                              "#mpc.session<ring = 64, frac_bits = 16, trunc = "
-                             "exact, compare = dcf>");
+                             "exact, protocols = fss>");
   ASSERT_TRUE(dcf);
   CommCost cd = cost(dcf);
   EXPECT_EQ(cd.rounds, 1u);
@@ -212,8 +212,8 @@ TEST_F(CommCostTest, CompositeCostsFollowTheModuleSession) {
   auto keys =
       llvm::cast<KernelOpInterface>(dcf.getOperation()).getCalibrationKeys();
   ASSERT_EQ(keys.size(), 3u);
-  EXPECT_EQ(keys[0], "relu.dcf.exact");
-  EXPECT_EQ(keys[1], "relu.dcf");
+  EXPECT_EQ(keys[0], "relu.fss.exact");
+  EXPECT_EQ(keys[1], "relu.fss");
   EXPECT_EQ(keys[2], "relu");
 }
 
@@ -242,8 +242,10 @@ TEST_F(CommCostTest, SessionAttributeIsVerified) {
   // Unknown values are parse errors; a ring other than the runtime's and
   // fractional bits out of range are verifier errors.
   for (const char *bad :
-       {"#mpc.session<ring = 32, frac_bits = 16, trunc = exact, compare = a2b>",
-        "#mpc.session<ring = 64, frac_bits = 0, trunc = exact, compare = a2b>",
+       {"#mpc.session<ring = 32, frac_bits = 16, trunc = exact, protocols = "
+        "a2b>",
+        "#mpc.session<ring = 64, frac_bits = 0, trunc = exact, protocols = "
+        "a2b>",
         "#mpc.session<ring = 64, frac_bits = 16, trunc = dealer, compare = "
         "a2b>",
         "#mpc.session<ring = 64, frac_bits = 16, trunc = exact, compare = "
@@ -260,13 +262,13 @@ TEST_F(CommCostTest, SessionAttributeIsVerified) {
   }
   auto ok = parseSourceString<ModuleOp>(
       "module attributes {mpc.session = #mpc.session<ring = 64, frac_bits = "
-      "12, trunc = exact, compare = dcf>} {}",
+      "12, trunc = exact, protocols = fss>} {}",
       &ctx);
   ASSERT_TRUE(ok);
   SessionAttr s = getSession(*ok);
   EXPECT_EQ(s.getFracBits(), 12u);
   EXPECT_EQ(s.getTrunc(), TruncKind::Exact);
-  EXPECT_EQ(s.getCompare(), CompareKind::DCF);
+  EXPECT_EQ(s.getProtocols(), ProtocolKind::FSS);
   // No attribute: the runtime's defaults.
   auto none = parseSourceString<ModuleOp>("module {}", &ctx);
   ASSERT_TRUE(none);

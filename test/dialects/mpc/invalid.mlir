@@ -552,18 +552,18 @@ func.func @two_relu_vis(%x: !mpc.tensor<2x4x4, private<client>, frac 16>) {
 
 // The session attribute: only the runtime's ring.
 // expected-error @+1 {{#mpc.session: ring must be 64 (the runtime's Z_2^64), got 32}}
-module attributes {mpc.session = #mpc.session<ring = 32, frac_bits = 16, trunc = exact, compare = a2b>} {}
+module attributes {mpc.session = #mpc.session<ring = 32, frac_bits = 16, trunc = exact, protocols = a2b>} {}
 
 // -----
 
-// expected-error @+1 {{mpc.session must be a #mpc.session<ring = 64, frac_bits = F, trunc = probabilistic|exact, compare = a2b|dcf>, got 16 : i64}}
+// expected-error @+1 {{mpc.session must be a #mpc.session<ring = 64, frac_bits = F, trunc = probabilistic|exact, protocols = a2b|fss>, got 16 : i64}}
 module attributes {mpc.session = 16 : i64} {}
 
 // -----
 
 // expected-error @+2 {{expected ::mpcvit::mpc::TruncKind to be one of: probabilistic, exact}}
 // expected-error @+1 {{failed to parse Mpc_SessionAttr parameter 'trunc'}}
-module attributes {mpc.session = #mpc.session<ring = 64, frac_bits = 16, trunc = dealer, compare = a2b>} {}
+module attributes {mpc.session = #mpc.session<ring = 64, frac_bits = 16, trunc = dealer, protocols = a2b>} {}
 
 // -----
 

@@ -28,8 +28,9 @@ inline rt::TruncMode truncMode(TruncKind k) {
   return k == TruncKind::Exact ? rt::TruncMode::Exact
                                : rt::TruncMode::Probabilistic;
 }
-inline rt::CompareMode compareMode(CompareKind k) {
-  return k == CompareKind::DCF ? rt::CompareMode::DCF : rt::CompareMode::A2B;
+inline rt::ProtocolSuite protocolSuite(ProtocolKind k) {
+  return k == ProtocolKind::FSS ? rt::ProtocolSuite::FSS
+                                : rt::ProtocolSuite::A2B;
 }
 
 /// The quantities an op's declared cost is written in.
@@ -42,7 +43,7 @@ struct KernelCostArgs {
   struct {
     int frac = 16; ///< session fractional bits f
     rt::TruncMode trunc = rt::TruncMode::Probabilistic;
-    rt::CompareMode cmp = rt::CompareMode::A2B;
+    rt::ProtocolSuite cmp = rt::ProtocolSuite::A2B;
   } s;
   /// The arguments of `op` (an mpc op with ring-tensor operands and one
   /// result) under the session of its module; failure when the session's

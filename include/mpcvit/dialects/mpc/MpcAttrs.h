@@ -19,7 +19,7 @@ namespace mpcvit::mpc {
 inline constexpr llvm::StringLiteral kSessionAttrName = "mpc.session";
 
 /// The runtime's defaults: ring 64, 16 fractional bits, probabilistic
-/// truncation, A2B comparisons (runtime/include/mpcvit/runtime/session.h).
+/// truncation, A2B protocols (runtime/include/mpcvit/runtime/session.h).
 SessionAttr defaultSession(mlir::MLIRContext *ctx);
 
 /// The one accessor of the session: the `mpc.session` attribute of the

@@ -32,13 +32,13 @@ def Mpc_TruncKindAttr : EnumAttr<Mpc_Dialect, Mpc_TruncKind, "trunc_kind"> {
 }
 
 // Backend of the comparison family (DReLU, ReLU, max) and of every protocol
-// built on it (rt::CompareMode, same values).
-def Mpc_CompareKind : I32EnumAttr<"CompareKind", "comparison backend", [
+// built on it (rt::ProtocolSuite, same values).
+def Mpc_ProtocolKind : I32EnumAttr<"ProtocolKind", "comparison backend", [
   // Boolean carry tree + B2A: 8 rounds, ≈ 37.6 B per element per party.
   I32EnumAttrCase<"A2B", 0, "a2b">,
   // FSS distributed comparison function on the masked input: 1 round,
   // 8 B per element per party, large dealer keys (runtime dcf.h).
-  I32EnumAttrCase<"DCF", 1, "dcf">
+  I32EnumAttrCase<"FSS", 1, "fss">
 ]> {
   let cppNamespace = "::mpcvit::mpc";
   let genSpecializedAttr = 0;
@@ -59,12 +59,12 @@ def Mpc_SessionAttr : AttrDef<Mpc_Dialect, "Session"> {
     Example:
     ```mlir
     module attributes {mpc.session = #mpc.session<ring = 64, frac_bits = 16,
-                                                  trunc = exact, compare = a2b>} {}
+                                                  trunc = exact, protocols = a2b>} {}
     ```
   }];
   let parameters = (ins "unsigned":$ring, "unsigned":$frac_bits,
                         EnumParameter<Mpc_TruncKind>:$trunc,
-                        EnumParameter<Mpc_CompareKind>:$compare);
+                        EnumParameter<Mpc_ProtocolKind>:$protocols);
   let assemblyFormat = "`<` struct(params) `>`";
   let genVerifyDecl = 1;
 }

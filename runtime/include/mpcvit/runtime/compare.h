@@ -3,17 +3,17 @@
 // Two backends, chosen per session by SessionConfig::compare (session.h,
 // part of the handshake); drelu / relu / max_rows and every protocol built
 // on them dispatch on it, and every *_cost function takes the mode
-// (default kDefaultCompareMode = A2B, session.h).
+// (default kDefaultProtocols = A2B, session.h).
 //
-// ---- CompareMode::DCF: function secret sharing -----------------------------
-// Boyle, Chandran, Gilboa, Gupta, Ishai, Kohl, Ryffel, Tenzin, "Function
-// Secret Sharing for Mixed-Mode and Fixed-Point Secure Computation",
-// Eurocrypt 2021, §4 (DReLU/ReLU from a DCF on the masked input); EzPC/LLAMA.
-// Per element the dealer draws a fresh uniform mask r ∈ Z_2^64 (additively
-// shared from the PRG seeds, never reused) and a DCF key pair (dcf.h) for
-// α = r mod 2^63 on n = 63 input bits. Online the parties open x̂ = x + r
-// (1 round, 8 bytes each per element). With c = [x̂ mod 2^63 < r mod 2^63]
-// (the carry into bit 63 of x + r):
+// ---- ProtocolSuite::FSS: function secret sharing
+// ----------------------------- Boyle, Chandran, Gilboa, Gupta, Ishai, Kohl,
+// Ryffel, Tenzin, "Function Secret Sharing for Mixed-Mode and Fixed-Point
+// Secure Computation", Eurocrypt 2021, §4 (DReLU/ReLU from a DCF on the masked
+// input); EzPC/LLAMA. Per element the dealer draws a fresh uniform mask r ∈
+// Z_2^64 (additively shared from the PRG seeds, never reused) and a DCF key
+// pair (dcf.h) for α = r mod 2^63 on n = 63 input bits. Online the parties open
+// x̂ = x + r (1 round, 8 bytes each per element). With c = [x̂ mod 2^63 < r mod
+// 2^63] (the carry into bit 63 of x + r):
 //   MSB(x) = x̂₆₃ ⊕ r₆₃ ⊕ c,  DReLU(x) = 1 − MSB(x).
 // The DCF payload is β₁ = 1 − 2r₆₃, so y₁ + r₆₃ (dealer shares of r₆₃) is a
 // share of r₆₃ ⊕ c; DReLU is then local given the public x̂₆₃. ReLU in the
@@ -30,14 +30,14 @@
 // The opening can share one exchange with other protocols' openings
 // (sign_dcf_open / sign_dcf_finish, opening.h; gelu.h does).
 //
-// ---- CompareMode::A2B: boolean carry tree ----------------------------------
-// A2B-free MSB extraction. x = x0 + x1 with x0 held by the server,
-// x1 by the client; MSB(x) = x0[63] ⊕ x1[63] ⊕ carry63, where carry63 is the
-// carry into bit 63 of x0_low + x1_low. The carry is computed by a
-// parallel-prefix (Kogge–Stone-style, log-depth) tree of (generate,
-// propagate) pairs on boolean shares with dealer AND triples — the adder of
-// CrypTen `circuit.py` / SPU's A2B, reduced to the single carry the sign
-// needs and bit-packed so only the live lanes are sent:
+// ---- ProtocolSuite::A2B: boolean carry tree
+// ---------------------------------- A2B-free MSB extraction. x = x0 + x1 with
+// x0 held by the server, x1 by the client; MSB(x) = x0[63] ⊕ x1[63] ⊕ carry63,
+// where carry63 is the carry into bit 63 of x0_low + x1_low. The carry is
+// computed by a parallel-prefix (Kogge–Stone-style, log-depth) tree of
+// (generate, propagate) pairs on boolean shares with dealer AND triples — the
+// adder of CrypTen `circuit.py` / SPU's A2B, reduced to the single carry the
+// sign needs and bit-packed so only the live lanes are sent:
 //   round 1: g = x0_low ∧ x1_low (a "private AND": each party masks its own
 //            input with a dealer mask known to it alone, 63 bits sent each);
 //   rounds 2–7: six tree levels over 63 → 32 → 16 → 8 → 4 → 2 → 1 groups,
@@ -88,22 +88,22 @@ CommCost b2a_cost(size_t n);
 
 /// DReLU(x) = [x ≥ 0] (x read as a signed 64-bit ring element) as additive
 /// shares of the integer 0/1 (no fractional bits). Exact for every ring
-/// value. Backend: ctx.config().compare. Cost: drelu_cost (A2B: 8 rounds,
+/// value. Backend: ctx.config().protocols. Cost: drelu_cost (A2B: 8 rounds,
 /// DCF: 1 round, 8n bytes/party).
 Shared drelu(Context &ctx, const Shared &x);
-CommCost drelu_cost(size_t n, CompareMode mode = kDefaultCompareMode);
+CommCost drelu_cost(size_t n, ProtocolSuite mode = kDefaultProtocols);
 
 /// ReLU(x) = x · DReLU(x), exact (no truncation needed). A2B: 9 rounds;
 /// DCF: 1 round, 8n bytes/party.
 Shared relu(Context &ctx, const Shared &x);
-CommCost relu_cost(size_t n, CompareMode mode = kDefaultCompareMode);
+CommCost relu_cost(size_t n, ProtocolSuite mode = kDefaultProtocols);
 
 /// Row-wise maximum of x[rows × cols] → [rows], exact: a tree of
 /// ⌈log2 cols⌉ levels, each m = b + ReLU(a − b) (A2B: 9 rounds/level,
 /// DCF: 1 round/level). Throws std::invalid_argument on a size mismatch.
 Shared max_rows(Context &ctx, const Shared &x, size_t rows, size_t cols);
 CommCost max_rows_cost(size_t rows, size_t cols,
-                       CompareMode mode = kDefaultCompareMode);
+                       ProtocolSuite mode = kDefaultProtocols);
 
 // ---- Backend-explicit entry points (whatever the session's mode) ----------
 /// A2B carry tree (8 rounds) / DCF (1 round) DReLU and ReLU.

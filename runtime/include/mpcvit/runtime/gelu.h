@@ -4,29 +4,29 @@
 //   fast-decaying correction (δ(4) = 1.3e-4, max|δ'| = 1/2 at 0±), the
 //   decomposition of SIGMA (Gupta et al., PETS 2024, §5 `gelu`: ReLU minus
 //   a small correction on a clipped interval, δ from a table). Two backends,
-//   by SessionConfig::compare:
+//   by SessionConfig::protocols:
 //
-// ---- CompareMode::DCF: 2 online rounds, δ from a public table ------------
-//   GeLU(x) ≈ ReLU(x) − [−4 ≤ x < 4]·T[i],  T[i] = δ(i·2^−5 − 4), i < 2^8,
-//   i ∈ {⌊32(x + 4)⌋, ⌈32(x + 4)⌉} mod 2^8 (lutIndexed, lut.h: shift
-//   s = f − 5, grid 2^−5, x offset by +4 so [−4, 4) starts at index 0; the
-//   round-up at the top gives i = 2^8 ≡ 0 and T[0] = δ(−4) = δ(4) as δ is
+// ---- ProtocolSuite::FSS: 2 online rounds, δ from a public table ------------
+//   GeLU(x) ≈ ReLU(x) − [−4 ≤ x < 4]·T[i],  T[i] = δ(i·2^−6 − 4), i < 2^9,
+//   i ∈ {⌊64(x + 4)⌋, ⌈64(x + 4)⌉} mod 2^9 (lutIndexed, lut.h: shift
+//   s = f − 6, grid 2^−6, x offset by +4 so [−4, 4) starts at index 0; the
+//   round-up at the top gives i = 2^9 ≡ 0 and T[0] = δ(−4) = δ(4) as δ is
 //   even, so the wrap is harmless).
 //     round 1  ONE exchange (opening.h) of
 //              · x̂ = x + r for a 63-bit DCF sign key with the ReLU payload
 //                (sign_dcf, compare.h): exact ReLU(x), and [x ≥ −4],
 //                [x ≥ 4] from the SAME key evaluated at x̂ ± 4 (SignGroup::
 //                shifts: no extra key, no extra bytes);
-//              · the masked 8-bit table index (lut, lut.h; Pika, Wagh PETS
+//              · the masked 9-bit table index (lut, lut.h; Pika, Wagh PETS
 //                2022 §4): T[i] as additive shares.
 //     round 2  [−4 ≤ x < 4]·T[i]: mul_ss of a 0/1 integer share and an
 //              f-bit value (no truncation).
 //   Cost for n elements (exact, gelu_cost; independent of the truncation
 //   mode and of f):
 //     rounds   2 (0 + 1 when n = 0);
-//     online   8n + ⌈8n/8⌉ + 16n = 25n bytes per party;
-//     dealer   sign_dcf_cost(0, n) + lut_cost(n, 8) + mul_ss_cost(n)
-//              = 4112n + 256n + 8n = 4376n bytes.
+//     online   8n + ⌈9n/8⌉ + 16n ≈ 25.1n bytes per party;
+//     dealer   sign_dcf_cost(0, n) + lut_cost(n, 9) + mul_ss_cost(n)
+//              = 4112n + 288n + 8n = 4408n bytes.
 //   Range: −2^63 + 4·2^f ≤ x < 2^63 − 4·2^f ring units (|x| < 2^47 − 4 at
 //   f = 16: no practical limit; no reduced-width comparison is needed, as
 //   the two comparisons cost no key). There ReLU and both comparisons are
@@ -34,20 +34,23 @@
 //   −4 ≤ x < 4 (lutIndexed has no wrap failure). Beyond, x ± 4 wraps, the
 //   indicator is −1 and the result ReLU(x) + T[i], off by < max δ = 0.17
 //   (test GeluFss.EndsOfTheRingRange checks both sides).
-//   Error: |GeLU − out| ≤ max|δ'|·2^−5 + 2^−f = 2^−6 + 2^−f ≈ 0.0157 on
+//   Error: |GeLU − out| ≤ max|δ'|·2^−6 + 2^−f = 2^−7 + 2^−f ≈ 0.0078 on
 //   [−4, 4) (worst case; the index is rounded stochastically, E[i] =
-//   32(x + 4), so the expected error at any x is ≤ max|δ'|·2^−6 = 2^−7, and
-//   |δ'| ≤ 0.13 for |x| ≥ 0.5: the worst cases sit near 0, at the kink of
-//   δ); outside [−4, 4) the result is exactly ReLU(x) (GeLU − ReLU ≤
-//   δ(4) = 1.3e-4). Measured at f = 16 (test_gelu_fss.cpp): max abs error
-//   0.0124 (mean 4.5e-4) on a 2^−9 grid over [−8, 8] plus ±100, ±1000,
-//   ±30000; 0.0149 (mean 2.9e-3) on the 16383 recorded GeLU inputs of the
-//   trained fmnist teacher (|x| mostly < 1). A 2^9 table (grid 2^−6)
-//   would halve both (+32 dealer bytes, +⌈n/8⌉ online bytes, twice the
-//   DPF evaluation work; kGeluLutBits = 9). Needs f ≥ 5 for the 2^−5 grid
-//   (smaller f: grid 2^−f, the table spans [−4, 2^(8−f) − 4) ⊇ [−4, 4)).
+//   64(x + 4), and |δ'| ≤ 0.13 for |x| ≥ 0.5: the worst cases sit near 0,
+//   at the kink of δ); outside [−4, 4) the result is exactly ReLU(x)
+//   (GeLU − ReLU ≤ δ(4) = 1.3e-4). Measured at f = 16 (test_gelu_fss.cpp):
+//   max abs error 0.0058 (mean 2.2e-4) on a 2^−9 grid over [−8, 8] plus ±100,
+//   ±1000, ±30000; 0.0075 (mean 1.4e-3) on the 16383 recorded GeLU inputs of
+//   the trained fmnist teacher (|x| mostly < 1). b = 9, not SIGMA's 8: the
+//   8-bit table (grid 2^−5) gave 0.0149 on the recorded inputs, and MPCViT μ =
+//   0.5's logits under FSS then differed from the plaintext ones by 0.013, over
+//   the 1e-2 the project asks; 9 bits cost +32 dealer bytes and ⌈n/8⌉
+//   online bytes per element and twice the DPF evaluation work. Needs
+//   f ≥ 6 for the 2^−6 grid (smaller f: grid 2^−f, the table spans
+//   [−4, 2^(9−f) − 4) ⊇ [−4, 4)).
 //
-// ---- CompareMode::A2B: degree-7 polynomial for δ ---------------------------
+// ---- ProtocolSuite::A2B: degree-7 polynomial for δ
+// ---------------------------
 //   δ is a degree-7 polynomial in u = (|x| − 2)/2 ∈ [−1, 1] (least-squares
 //   on Chebyshev nodes; centred so fixed-point powers stay ≤ 1 and well
 //   conditioned), applied only where |x| < 4:
@@ -69,13 +72,13 @@
 
 namespace mpcvit::rt {
 
-/// Index bits b of the DCF backend's δ table: 2^b entries on [−4, 4), grid
-/// 2^(3−b) (b = 8: 2^−5).
-inline constexpr int kGeluLutBits = 8;
+/// Index bits b of the FSS backend's δ table: 2^b entries on [−4, 4), grid
+/// 2^(3−b) (b = 9: 2^−6).
+inline constexpr int kGeluLutBits = 9;
 
 Shared gelu(Context &ctx, const Shared &x);
 CommCost gelu_cost(TruncMode mode, size_t n, int frac,
-                   CompareMode cmp = kDefaultCompareMode);
+                   ProtocolSuite cmp = kDefaultProtocols);
 
 Shared quad_gelu(Context &ctx, const Shared &x);
 CommCost quad_gelu_cost(TruncMode mode, size_t n, int frac);

@@ -27,7 +27,7 @@ namespace mpcvit::rt {
 struct Hello {
   uint32_t version = 0, ringBits = 0, fracBits = 0, role = 0, trunc = 0;
   uint64_t programHash = 0;
-  uint32_t compare = 0;
+  uint32_t protocols = 0; ///< ProtocolSuite
 };
 
 /// A program hash as every message shows it: 16 hex digits.

@@ -104,7 +104,7 @@ CommCost expNegPrecise_cost(TruncMode mode, size_t n, int frac);
 /// Row-wise normalisations over the last axis. softmax = max-subtract
 /// (max_rows), expNegPrecise, row sum, one reciprocal per row (32 bits),
 /// broadcast product, exact truncation (softmax.h's structure with the
-/// precise exponential). Under CompareMode::DCF (and 13 <= f <= 40) it is
+/// precise exponential). Under ProtocolSuite::FSS (and 13 <= f <= 40) it is
 /// softmax_fss instead (softmax.h: lookup-table exp and inverse, 14 rounds
 /// at 65 tokens), and softmax_cost is softmax_fss_cost.
 Shared softmax(Context &ctx, const Shared &x);
@@ -113,7 +113,7 @@ Shared softmax(Context &ctx, const Shared &x);
 /// max_rows + expNegPrecise + reciprocal(rows, 32 bits out) +
 /// mul_ss_rows + trunc_dealer(rows·cols, 32).
 CommCost softmax_cost(TruncMode mode, size_t rows, size_t cols, int frac,
-                      CompareMode cmp = kDefaultCompareMode);
+                      ProtocolSuite cmp = kDefaultProtocols);
 Shared reluSoftmax(Context &ctx, const Shared &x, double eps);
 Shared twoQuad(Context &ctx, const Shared &x);
 Shared twoRelu(Context &ctx, const Shared &x);

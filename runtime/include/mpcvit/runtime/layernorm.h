@@ -12,12 +12,12 @@
 // A constant row (σ² below range) gives β (x − μ = 0).
 // γ, β are optional shared vectors [d] (server-private weights shared with
 // `share`, or folded into the next linear by the compiler).
-// Cost (CompareMode::A2B, and DCF outside the limits below): square(n) +
+// Cost (ProtocolSuite::A2B, and DCF outside the limits below): square(n) +
 //       exact trunc(n) + rsqrt(rows) + mul_ss_rows(rows, d) + exact
 //       trunc(n) [+ mul_ss(n) + trunc(n) with γ], n = rows·d
 //       (layer_norm_cost).
 //
-// ---- CompareMode::DCF (6 ≤ f ≤ 24, d ≤ 2^16): table rsqrt, 5 rounds ------
+// ---- ProtocolSuite::FSS (6 ≤ f ≤ 24, d ≤ 2^16): table rsqrt, 5 rounds ------
 // The exponent/mantissa split of SIGMA (Gupta et al., PETS 2024, LayerNorm:
 // rsqrt from a float-like code into a 2^13 table) with the mantissa
 // normalised by one product instead of encoded in the index, so all 13
@@ -62,7 +62,7 @@
 //   TruncMode::Exact, 9 rounds).
 // vit_7_4_32 (65 × 256, γ, f = 16): 5 rounds, 548,154 B per party, dealer
 // 4,964,472 B (before: 19 rounds, 821,600 B, 5.16 MB); 89% of the dealer
-// bytes are the 22·rows DCF comparisons.
+// bytes are the 22·rows FSS protocols.
 //
 //===----------------------------------------------------------------------===//
 #ifndef MPCVIT_RUNTIME_LAYERNORM_H
@@ -76,7 +76,7 @@ Shared layer_norm(Context &ctx, const Shared &x, size_t rows, size_t d,
                   double eps = 1e-5, const Shared *gamma = nullptr,
                   const Shared *beta = nullptr);
 CommCost layer_norm_cost(TruncMode mode, size_t rows, size_t d, int frac,
-                         bool affine, CompareMode cmp = kDefaultCompareMode);
+                         bool affine, ProtocolSuite cmp = kDefaultProtocols);
 
 } // namespace mpcvit::rt
 

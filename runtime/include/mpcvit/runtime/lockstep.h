@@ -39,7 +39,7 @@
 // branch (u64 length + bytes, which the dealer appends when the branches
 // are done). So what a branch draws does not depend on how branches
 // interleave. This matters: the dealer runs kernels that return before
-// their online steps (mmul_sp, DCF comparisons, ...), so its branches yield
+// their online steps (mmul_sp, FSS protocols, ...), so its branches yield
 // at other points than the parties'. The messages do not depend on timing
 // either: a combined step is composed in branch order once every live
 // branch has posted or finished.

@@ -85,7 +85,7 @@ struct ProgramInfo {
   uint64_t hash = 0; ///< program hash (structure, ring, f, trunc, version)
   int fracBits = kDefaultFracBits;
   TruncMode trunc = TruncMode::Probabilistic;
-  CompareMode compare = kDefaultCompareMode;
+  ProtocolSuite protocols = kDefaultProtocols;
   Shape input, output; ///< the client's input and the revealed output
   int outputFrac = kDefaultFracBits;
   std::vector<WeightSpec> weights;

@@ -1,6 +1,6 @@
 //===- reciprocal.h - Reciprocal and reciprocal square root ----*- C++ -*-===//
 //
-// ---- CompareMode::A2B (and DCF outside 12 ≤ F ≤ 28): normalise + Newton ---
+// ---- ProtocolSuite::A2B (and DCF outside 12 ≤ F ≤ 28): normalise + Newton ---
 // F = the input's fractional bits (reciprocal: f; rsqrt: inFrac).
 // Both functions first normalise x into [1, 4) (the idea of SPU
 // `fxp_approx.cc` / SIGMA: split off the exponent, approximate on the
@@ -24,13 +24,13 @@
 // Error (measured, f = 16): relative ≤ 2e-4 on [2^−8, 2^21] beyond the
 // output quantisation (the input's own quantisation dominates below 2^−8).
 // Cost: reciprocal_cost / rsqrt_cost; reciprocal at f = 16: A2B 18 rounds
-// (local truncation) / 25 (exact); this protocol with DCF comparisons (the
+// (local truncation) / 25 (exact); this protocol with FSS protocols (the
 // former DCF path) 11 / 18 rounds and ≈ 68 kB dealer bytes per element.
 //
-// ---- CompareMode::DCF, 12 ≤ F ≤ 28: windowed tables, 2 rounds --------------
-// The exponent split of SIGMA (Gupta et al., "SIGMA: Secure GPT Inference
-// with Function Secret Sharing", PETS 2024: inverse / rsqrt by a lookup
-// table after normalising the mantissa) with lookup tables from a DPF
+// ---- ProtocolSuite::FSS, 12 ≤ F ≤ 28: windowed tables, 2 rounds
+// -------------- The exponent split of SIGMA (Gupta et al., "SIGMA: Secure GPT
+// Inference with Function Secret Sharing", PETS 2024: inverse / rsqrt by a
+// lookup table after normalising the mantissa) with lookup tables from a DPF
 // evaluated on the whole domain (Pika, Wagh, PETS 2022; lut.h), rearranged
 // so that no normalising product and no scale-back product is needed: the
 // mantissa of window j is read off x by a shift, so each window has its
@@ -96,11 +96,11 @@
 namespace mpcvit::rt {
 
 /// 1/x for fixed-point x (f bits), result with `outFrac` fractional bits
-/// (−1: f). outFrac ≤ 32. CompareMode::DCF with 12 ≤ f ≤ 28: windowed
+/// (−1: f). outFrac ≤ 32. ProtocolSuite::FSS with 12 ≤ f ≤ 28: windowed
 /// tables, 2 rounds (file comment); otherwise normalise + Newton.
 Shared reciprocal(Context &ctx, const Shared &x, int outFrac = -1);
 CommCost reciprocal_cost(TruncMode mode, size_t n, int frac, int outFrac = -1,
-                         CompareMode cmp = kDefaultCompareMode);
+                         ProtocolSuite cmp = kDefaultProtocols);
 
 /// 1/x for fixed-point x (f bits) known to lie in [1, 2] (not checked: a
 /// value outside leaves Newton's convergence region and gives garbage; on
@@ -114,12 +114,12 @@ CommCost reciprocal_1to2_cost(TruncMode mode, size_t n, int frac);
 /// f ≤ inFrac ≤ 28), result with `outFrac` fractional bits (−1: f;
 /// outFrac ≤ 32). postScale (public, e.g. √d in LayerNorm) is folded into
 /// the final multiplier (DCF tables: into the entries) for free;
-/// 0 < postScale < 256 (else std::invalid_argument). CompareMode::DCF with
+/// 0 < postScale < 256 (else std::invalid_argument). ProtocolSuite::FSS with
 /// 12 ≤ inFrac ≤ 28: windowed tables, 2 rounds, same cost as reciprocal.
 Shared rsqrt(Context &ctx, const Shared &x, int outFrac = -1, int inFrac = -1,
              double postScale = 1.0);
 CommCost rsqrt_cost(TruncMode mode, size_t n, int frac, int outFrac = -1,
-                    int inFrac = -1, CompareMode cmp = kDefaultCompareMode);
+                    int inFrac = -1, ProtocolSuite cmp = kDefaultProtocols);
 
 } // namespace mpcvit::rt
 

@@ -49,24 +49,32 @@ enum class TruncMode : int {
   Exact = 1,
 };
 
-/// Backend of the comparison family (DReLU, ReLU, max; compare.h) and of
-/// every protocol built on it (softmax family, GeLU, reciprocal, rsqrt,
-/// LayerNorm). Part of the handshake.
-enum class CompareMode : int {
-  A2B = 0, ///< boolean carry tree + B2A: 8 rounds, ≈ 37.6 B/element/party
-  DCF = 1, ///< FSS (dcf.h), masked input: 1 round, 8 B/element/party
+/// The protocol suite of a session (mpcvit-compile --protocols=a2b|fss):
+/// which protocols the comparison family (DReLU, ReLU, max; compare.h) and
+/// everything built on it (softmax family, GeLU, reciprocal, rsqrt,
+/// LayerNorm, sigmoid/tanh) run. Part of the handshake and of the program
+/// hash. Every *_cost of these ops takes it as its last parameter.
+enum class ProtocolSuite : int {
+  /// Boolean carry tree + B2A comparisons (8 rounds, ≈ 37.6 B per element
+  /// and party), polynomial / Newton approximations: little local work,
+  /// many rounds, small dealer material.
+  A2B = 0,
+  /// Function secret sharing (SIGMA-style, Gupta et al. PETS 2024): DCF
+  /// comparisons on the masked input (1 round, 8 B per element and party,
+  /// dcf.h) and lookup tables of public functions (lut.h): GeLU 2 rounds,
+  /// softmax 14 (65 tokens), LayerNorm 5, reciprocal / rsqrt 2; few rounds
+  /// and bytes, much AES work and dealer material.
+  FSS = 1,
 };
-/// Default comparison backend (also the default of every *_cost function
-/// that takes a CompareMode). A2B: on one 2-core machine over loopback the
-/// DCF's local AES work outweighs its savings (bench/results:
-/// DCF sends 36–41% fewer bytes and needs 38–53% fewer rounds per
-/// vit_7_4_32 layer but is ≈ 3× slower there, and its keys make the dealer
-/// send ≈ 442 MB per layer instead of 10 MB); choose DCF for WAN links
-/// (runtime/README.md).
-inline constexpr CompareMode kDefaultCompareMode = CompareMode::A2B;
-/// "a2b" or "dcf".
-inline const char *compareModeName(CompareMode m) {
-  return m == CompareMode::DCF ? "dcf" : "a2b";
+/// Default suite (also the default of every *_cost function that takes a
+/// ProtocolSuite), chosen by measurement (README, "Protocol suites"): on
+/// the 2-core machines here FSS's local AES work (DPF evaluate-all of the
+/// tables, DCF evaluation) outweighs its savings in rounds and bytes over
+/// loopback and lan; FSS is the choice for high-latency links.
+inline constexpr ProtocolSuite kDefaultProtocols = ProtocolSuite::A2B;
+/// "a2b" or "fss" (mpcvit-compile --protocols).
+inline const char *protocolSuiteName(ProtocolSuite m) {
+  return m == ProtocolSuite::FSS ? "fss" : "a2b";
 }
 
 /// Parameters both parties and the dealer must agree on (checked by the
@@ -74,7 +82,7 @@ inline const char *compareModeName(CompareMode m) {
 struct SessionConfig {
   int fracBits = kDefaultFracBits; ///< fixed-point fractional bits f
   TruncMode trunc = TruncMode::Probabilistic;
-  CompareMode compare = kDefaultCompareMode;
+  ProtocolSuite protocols = kDefaultProtocols;
   uint64_t programHash = 0; ///< hash of the compiled program
   TransportOptions transport;
   int gemmThreads = 0; ///< threads for local GEMMs; 0 = hardware concurrency

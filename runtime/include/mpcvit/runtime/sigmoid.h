@@ -79,12 +79,12 @@ inline constexpr double kSigmoidClamp = 16.0;
 /// σ(x) = 1/(1 + e^(−x)) elementwise (f bits in and out).
 Shared sigmoid(Context &ctx, const Shared &x);
 CommCost sigmoid_cost(TruncMode mode, size_t n, int frac,
-                      CompareMode cmp = kDefaultCompareMode);
+                      ProtocolSuite cmp = kDefaultProtocols);
 
 /// tanh(x) = 2σ(2x) − 1 elementwise (f bits in and out); |x| < 2^(44−f).
 Shared tanh(Context &ctx, const Shared &x);
 CommCost tanh_cost(TruncMode mode, size_t n, int frac,
-                   CompareMode cmp = kDefaultCompareMode);
+                   ProtocolSuite cmp = kDefaultProtocols);
 
 } // namespace mpcvit::rt
 

@@ -19,7 +19,7 @@
 //                 2023) = relu_softmax with eps = 0.
 // * two_quad:     (x + c)² / Σ_row (x + c)², c = 5 (MPCFormer 2Quad).
 // * scale_attn:   x / N (MPCViT ScaleAttn): public multiply, local.
-// softmax under CompareMode::DCF runs softmax_fss instead (below), both in
+// softmax under ProtocolSuite::FSS runs softmax_fss instead (below), both in
 // rt::softmax and in kernels::softmax (what mpc.softmax runs).
 //
 // ---- softmax_fss: the FSS-backend softmax from lookup tables ---------------
@@ -70,31 +70,31 @@ namespace mpcvit::rt {
 
 Shared softmax(Context &ctx, const Shared &x, size_t rows, size_t cols);
 CommCost softmax_cost(TruncMode mode, size_t rows, size_t cols, int frac,
-                      CompareMode cmp = kDefaultCompareMode);
+                      ProtocolSuite cmp = kDefaultProtocols);
 
 /// The FSS softmax (above), whatever the session's comparison mode (its
 /// max tree uses the session's backend; the documented costs assume DCF).
 /// Throws std::invalid_argument unless 13 <= ctx.frac() <= 40.
 Shared softmax_fss(Context &ctx, const Shared &x, size_t rows, size_t cols);
 CommCost softmax_fss_cost(TruncMode mode, size_t rows, size_t cols, int frac,
-                          CompareMode cmp = CompareMode::DCF);
+                          ProtocolSuite cmp = ProtocolSuite::FSS);
 /// Whether softmax / kernels::softmax take the FSS path: cmp == DCF and
 /// 13 <= frac <= 40.
-bool softmax_uses_fss(CompareMode cmp, int frac);
+bool softmax_uses_fss(ProtocolSuite cmp, int frac);
 
 Shared relu_softmax(Context &ctx, const Shared &x, size_t rows, size_t cols,
                     double eps = 0.0);
 CommCost relu_softmax_cost(TruncMode mode, size_t rows, size_t cols, int frac,
-                           CompareMode cmp = kDefaultCompareMode);
+                           ProtocolSuite cmp = kDefaultProtocols);
 
 Shared two_relu(Context &ctx, const Shared &x, size_t rows, size_t cols);
 CommCost two_relu_cost(TruncMode mode, size_t rows, size_t cols, int frac,
-                       CompareMode cmp = kDefaultCompareMode);
+                       ProtocolSuite cmp = kDefaultProtocols);
 
 Shared two_quad(Context &ctx, const Shared &x, size_t rows, size_t cols,
                 double c = 5.0);
 CommCost two_quad_cost(TruncMode mode, size_t rows, size_t cols, int frac,
-                       CompareMode cmp = kDefaultCompareMode);
+                       ProtocolSuite cmp = kDefaultProtocols);
 
 /// x / N with public N (local: multiply by round(2^f/N), truncate).
 Shared scale_attn(Context &ctx, const Shared &x, double N);
