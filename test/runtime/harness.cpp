@@ -7,6 +7,10 @@
 #include <chrono>
 #include <exception>
 
+#ifndef MPCVIT_SOURCE_DIR
+#error "MPCVIT_SOURCE_DIR must point at the source tree"
+#endif
+
 namespace mpcvit::rt::test {
 
 void Probe::begin() {
@@ -24,6 +28,19 @@ SessionConfig testConfig() {
   c.transport.ioTimeoutMs = 10000;
   c.gemmThreads = 1;
   return c;
+}
+
+SessionConfig suiteConfig(ProtocolSuite p, TruncMode t) {
+  SessionConfig c = testConfig();
+  c.protocols = p;
+  c.trunc = t;
+  return c;
+}
+
+NpyArray recordedActivations(const std::string &name) {
+  return readNpy(std::string(MPCVIT_SOURCE_DIR) +
+                     "/test/runtime/data/activations/" + name + ".npy",
+                 uint64_t(1) << 26);
 }
 
 RunResult run3(const Program &prog, SessionConfig cfg) {

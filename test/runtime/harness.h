@@ -3,6 +3,7 @@
 #define MPCVIT_TEST_RUNTIME_HARNESS_H
 
 #include "mpcvit/runtime/context.h"
+#include "mpcvit/runtime/npy.h"
 #include "mpcvit/runtime/sharing.h"
 
 #include <array>
@@ -53,6 +54,15 @@ ConnectErrors connect3(const SessionConfig &cfg,
 
 /// Default test config: short timeouts so failures never hang the suite.
 SessionConfig testConfig();
+
+/// testConfig() with protocol suite `p` and truncation `t`.
+SessionConfig suiteConfig(ProtocolSuite p,
+                          TruncMode t = TruncMode::Probabilistic);
+
+/// test/runtime/data/activations/NAME.npy: inputs of the trained fmnist
+/// teacher's GeLUs (gelu_in), Softmaxes (softmax_in) or LayerNorms
+/// (layernorm_in) on test images (scripts/record_activations.py).
+NpyArray recordedActivations(const std::string &name);
 
 /// Uniform doubles in [lo, hi).
 std::vector<double> uniform(size_t n, double lo, double hi, uint32_t seed);

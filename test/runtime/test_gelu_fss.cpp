@@ -19,10 +19,6 @@
 #include <cstdio>
 #include <gtest/gtest.h>
 
-#ifndef MPCVIT_SOURCE_DIR
-#error "MPCVIT_SOURCE_DIR must point at the source tree"
-#endif
-
 using namespace mpcvit::rt;
 using namespace mpcvit::rt::test;
 
@@ -30,19 +26,12 @@ namespace {
 constexpr int kF = 16;
 FixedPoint fp(kF);
 
-SessionConfig dcfConfig(TruncMode t = TruncMode::Probabilistic) {
-  SessionConfig c = testConfig();
-  c.protocols = ProtocolSuite::FSS;
-  c.trunc = t;
-  return c;
-}
-
 double geluRef(double v) { return 0.5 * v * std::erfc(-v / std::sqrt(2.0)); }
 
 // gelu on raw ring values shared by the client; returns the revealed ring
 // outputs and the measured counters.
 RunResult runRaw(const std::vector<uint64_t> &raw,
-                 SessionConfig cfg = dcfConfig()) {
+                 SessionConfig cfg = suiteConfig(ProtocolSuite::FSS)) {
   const size_t n = raw.size();
   return run3(
       [&](Context &ctx, Probe &p) {
@@ -105,7 +94,7 @@ TEST(GeluFss, CostIsExactAndTwoRounds) {
             CommCost::sym(0, 1, 0)); // the product's exchange, as mul_ss
   auto x = uniform(333, -6, 6, 5);
   for (TruncMode t : {TruncMode::Probabilistic, TruncMode::Exact}) {
-    SessionConfig cfg = dcfConfig(t);
+    SessionConfig cfg = suiteConfig(ProtocolSuite::FSS, t);
     cfg.gemmThreads = t == TruncMode::Exact ? 2 : 1; // keys/evaluation split
     auto r = runRaw(encodeAll(x), cfg);
     EXPECT_EQ(r.measured, gelu_cost(t, x.size(), kF, ProtocolSuite::FSS))
@@ -171,9 +160,7 @@ TEST(GeluFss, EndsOfTheRingRange) {
 TEST(GeluFss, RecordedTeacherActivations) {
   // The inputs of the trained fmnist teacher's GeLUs on test images
   // (float32, 1-D), recorded from the committed model.
-  const std::string path = std::string(MPCVIT_SOURCE_DIR) +
-                           "/test/runtime/data/activations/gelu_in.npy";
-  NpyArray a = readNpy(path, uint64_t(1) << 26);
+  NpyArray a = recordedActivations("gelu_in");
   ASSERT_EQ(a.shape.size(), 1u);
   ASSERT_GT(a.data.size(), 0u);
   const std::vector<double> &x = a.data;

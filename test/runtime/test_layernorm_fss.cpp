@@ -19,23 +19,12 @@
 #include <gtest/gtest.h>
 #include <random>
 
-#ifndef MPCVIT_SOURCE_DIR
-#error "MPCVIT_SOURCE_DIR must point at the source tree"
-#endif
-
 using namespace mpcvit::rt;
 using namespace mpcvit::rt::test;
 
 namespace {
 FixedPoint fp(16);
 double q(double v) { return fp.decode(fp.encode(v)); }
-
-SessionConfig cfgFor(ProtocolSuite m, TruncMode t = TruncMode::Probabilistic) {
-  SessionConfig c = testConfig();
-  c.protocols = m;
-  c.trunc = t;
-  return c;
-}
 
 struct LnRun {
   std::vector<double> y;
@@ -143,7 +132,7 @@ TEST(LayerNormFss, CostAndRounds) {
   for (TruncMode t : {TruncMode::Probabilistic, TruncMode::Exact})
     for (bool affine : {false, true}) {
       auto r = runLn(x, rows, d, affine ? &g : nullptr, affine ? &b : nullptr,
-                     cfgFor(ProtocolSuite::FSS, t));
+                     suiteConfig(ProtocolSuite::FSS, t));
       CommCost want =
           layer_norm_cost(t, rows, d, 16, affine, ProtocolSuite::FSS);
       EXPECT_EQ(r.measured, want) << r.measured.str();
@@ -170,7 +159,7 @@ TEST(LayerNormFss, RealisticRandomRows) {
     auto g = uniform(d, -2, 2, 311), b = uniform(d, -1, 1, 312);
     for (bool affine : {false, true}) {
       auto r = runLn(x, rows, d, affine ? &g : nullptr, affine ? &b : nullptr,
-                     cfgFor(ProtocolSuite::FSS));
+                     suiteConfig(ProtocolSuite::FSS));
       std::vector<double> sg;
       auto ref =
           lnRef(x, rows, d, affine ? &g : nullptr, affine ? &b : nullptr, &sg);
@@ -199,7 +188,7 @@ TEST(LayerNormFss, VarianceRangeEnds) {
     for (size_t j = 0; j < d; ++j)
       x[i * d + j] = 5.0 + (j % 2 ? scales[i] : -scales[i]);
   auto g = uniform(d, 0.5, 1.5, 321), b = uniform(d, -0.5, 0.5, 322);
-  auto r = runLn(x, rows, d, &g, &b, cfgFor(ProtocolSuite::FSS), eps);
+  auto r = runLn(x, rows, d, &g, &b, suiteConfig(ProtocolSuite::FSS), eps);
   std::vector<double> sg;
   auto ref = lnRef(x, rows, d, &g, &b, &sg, eps);
   auto e = compare(r.y, ref, d, sg, &g, &b);
@@ -211,9 +200,7 @@ TEST(LayerNormFss, VarianceRangeEnds) {
 }
 
 TEST(LayerNormFss, RecordedTeacherRows) {
-  const std::string path = std::string(MPCVIT_SOURCE_DIR) +
-                           "/test/runtime/data/activations/layernorm_in.npy";
-  NpyArray a = readNpy(path, uint64_t(1) << 26);
+  NpyArray a = recordedActivations("layernorm_in");
   ASSERT_EQ(a.shape.size(), 2u);
   const size_t rows = size_t(a.shape[0]), d = size_t(a.shape[1]);
   ASSERT_GT(rows, 0u);
@@ -221,7 +208,7 @@ TEST(LayerNormFss, RecordedTeacherRows) {
   auto g = uniform(d, 0.5, 1.5, 331), b = uniform(d, -0.5, 0.5, 332);
   for (bool affine : {false, true}) {
     auto r = runLn(x, rows, d, affine ? &g : nullptr, affine ? &b : nullptr,
-                   cfgFor(ProtocolSuite::FSS));
+                   suiteConfig(ProtocolSuite::FSS));
     std::vector<double> sg;
     auto ref =
         lnRef(x, rows, d, affine ? &g : nullptr, affine ? &b : nullptr, &sg);
@@ -239,7 +226,7 @@ TEST(LayerNormFss, RecordedTeacherRows) {
     EXPECT_LE(e.excess, 1e-4) << "affine " << affine;
     // The A2B protocol (normalise + 3 Newton iterations), for comparison.
     auto o = runLn(x, rows, d, affine ? &g : nullptr, affine ? &b : nullptr,
-                   cfgFor(ProtocolSuite::A2B));
+                   suiteConfig(ProtocolSuite::A2B));
     auto eo =
         compare(o.y, ref, d, sg, affine ? &g : nullptr, affine ? &b : nullptr);
     std::printf("[ln-fss] recorded, A2B protocol: max abs err %.3g\n", eo.abs);

@@ -20,23 +20,12 @@
 #include <cstdio>
 #include <gtest/gtest.h>
 
-#ifndef MPCVIT_SOURCE_DIR
-#error "MPCVIT_SOURCE_DIR must point at the source tree"
-#endif
-
 using namespace mpcvit::rt;
 using namespace mpcvit::rt::test;
 
 namespace {
 FixedPoint fp(16);
 double q(double v) { return fp.decode(fp.encode(v)); }
-
-SessionConfig cfgFor(ProtocolSuite m, TruncMode t = TruncMode::Probabilistic) {
-  SessionConfig c = testConfig();
-  c.protocols = m;
-  c.trunc = t;
-  return c;
-}
 
 struct Run {
   std::vector<double> y;
@@ -81,7 +70,7 @@ TEST(ReciprocalFss, CostExactTwoRounds) {
   for (TruncMode tm : {TruncMode::Probabilistic, TruncMode::Exact})
     for (int which : {0, 1})
       for (int outFrac : {16, 32}) {
-        auto r = runOne(x, which, outFrac, cfgFor(ProtocolSuite::FSS, tm));
+        auto r = runOne(x, which, outFrac, suiteConfig(ProtocolSuite::FSS, tm));
         CommCost want =
             which ? rsqrt_cost(tm, n, 16, outFrac, -1, ProtocolSuite::FSS)
                   : reciprocal_cost(tm, n, 16, outFrac, ProtocolSuite::FSS);
@@ -122,7 +111,7 @@ TEST(ReciprocalFss, AccuracyOverTheRange) {
     x.push_back(v);
   for (int which : {0, 1})
     for (int outFrac : {16, 32}) {
-      auto r = runOne(x, which, outFrac, cfgFor(ProtocolSuite::FSS));
+      auto r = runOne(x, which, outFrac, suiteConfig(ProtocolSuite::FSS));
       double relMain = 0, relAll = 0, mean = 0;
       for (size_t i = 0; i < nIn; ++i) {
         const double ref = which ? 1 / std::sqrt(q(x[i])) : 1 / q(x[i]);
@@ -147,9 +136,7 @@ TEST(ReciprocalFss, AccuracyOverTheRange) {
 }
 
 TEST(ReciprocalFss, ReluSoftmaxRecordedRows) {
-  const std::string path = std::string(MPCVIT_SOURCE_DIR) +
-                           "/test/runtime/data/activations/softmax_in.npy";
-  NpyArray a = readNpy(path, uint64_t(1) << 24);
+  NpyArray a = recordedActivations("softmax_in");
   ASSERT_EQ(a.shape.size(), 2u);
   const size_t cols = size_t(a.shape[1]);
   size_t rows = size_t(a.shape[0]);
@@ -169,7 +156,7 @@ TEST(ReciprocalFss, ReluSoftmaxRecordedRows) {
       sums[i] += std::max(0.0, q(x[i * cols + j]));
   // (a) The reciprocal on those sums (32 fractional bits, as softmax.cpp).
   {
-    auto r = runOne(sums, 0, 32, cfgFor(ProtocolSuite::FSS));
+    auto r = runOne(sums, 0, 32, suiteConfig(ProtocolSuite::FSS));
     double rel = 0, lo = 1e300, hi = 0;
     for (size_t i = 0; i < rows; ++i) {
       if (sums[i] < std::ldexp(1, -12)) {
@@ -194,7 +181,7 @@ TEST(ReciprocalFss, ReluSoftmaxRecordedRows) {
           p.end();
           return reveal_to_client(ctx, y);
         },
-        cfgFor(ProtocolSuite::FSS, tm));
+        suiteConfig(ProtocolSuite::FSS, tm));
     EXPECT_EQ(r.measured,
               relu_softmax_cost(tm, rows, cols, 16, ProtocolSuite::FSS))
         << r.measured.str();

@@ -26,17 +26,12 @@ using namespace mpcvit::rt;
 using namespace mpcvit::rt::test;
 
 namespace {
-SessionConfig dcfConfig() {
-  SessionConfig c = testConfig();
-  c.protocols = ProtocolSuite::FSS;
-  return c;
-}
-
 // Shares `in` (ring values, client-owned), runs f, reveals; returns the
 // client's ring output and the measured cost.
 RingTensor runRing(const RingTensor &in,
                    const std::function<Shared(Context &, const Shared &)> &f,
-                   CommCost *measured, SessionConfig cfg = dcfConfig()) {
+                   CommCost *measured,
+                   SessionConfig cfg = suiteConfig(ProtocolSuite::FSS)) {
   auto r = run3(
       [&](Context &ctx, Probe &p) {
         Shared s = share(ctx, 1, ctx.party() == 1 ? in : RingTensor(in.shape));
@@ -94,7 +89,7 @@ double softmaxError(const std::vector<double> &x, size_t rows, size_t cols,
       },
       &m,
       [&] {
-        SessionConfig c = dcfConfig();
+        SessionConfig c = suiteConfig(ProtocolSuite::FSS);
         c.protocols = mode;
         return c;
       }());
@@ -205,9 +200,7 @@ TEST(SoftmaxFss, RandomRows) {
 }
 
 TEST(SoftmaxFss, RecordedTeacherScores) {
-  const std::string path = std::string(MPCVIT_SOURCE_DIR) +
-                           "/test/runtime/data/activations/softmax_in.npy";
-  NpyArray a = readNpy(path);
+  NpyArray a = recordedActivations("softmax_in");
   ASSERT_EQ(a.shape.size(), 2u);
   const size_t rows = size_t(a.shape[0]), cols = size_t(a.shape[1]);
   CommCost c;
