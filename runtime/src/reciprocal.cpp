@@ -150,15 +150,8 @@ Shared windowed(Context &ctx, const Shared &xin, int inFrac, int outFrac,
       L[i * kK + j] = t[i];
     }
   }
-  Shared p = mul_ss(ctx, D, L);
-  Shared out(xin.shape);
-  for (size_t i = 0; i < n; ++i) {
-    uint64_t acc = 0;
-    for (int j = 0; j < kK; ++j)
-      acc += p[i * kK + j];
-    out[i] = acc;
-  }
-  return out;
+  // y_i = Σ_j (c_j − c_{j+1})·T_j: the products laid out as n rows of kK.
+  return row_sum(mul_ss(ctx, D, L), n, kK).reshaped(xin.shape);
 }
 CommCost windowed_cost(size_t n, int inFrac) {
   if (n == 0)
