@@ -32,9 +32,21 @@ Shared mul_ss(Context &ctx, const Shared &x, const Shared &y) {
 }
 CommCost mul_ss_cost(size_t n) { return CommCost::sym(16 * n, 1, 8 * n); }
 
-Shared square(Context &ctx, const Shared &x) {
+MaskedShare open_masked(Context &ctx, const Shared &x) {
   const size_t n = x.size();
-  auto a = ctx.randShared(n);
+  MaskedShare m{x, ctx.randShared(n), std::vector<uint64_t>(n)};
+  for (size_t i = 0; i < n; ++i)
+    m.e[i] = x[i] - m.mask[i];
+  auto peer = ctx.exchangeRing(m.e, "open_masked");
+  for (size_t i = 0; i < n; ++i)
+    m.e[i] += peer[i];
+  return m;
+}
+CommCost open_masked_cost(size_t n) { return CommCost::sym(8 * n, 1, 0); }
+
+Shared square(Context &ctx, const MaskedShare &x) {
+  const size_t n = x.x.size();
+  const auto &a = x.mask;
   std::vector<uint64_t> c;
   if (ctx.isDealer()) {
     c.resize(n);
@@ -42,31 +54,41 @@ Shared square(Context &ctx, const Shared &x) {
       c[i] = a[i] * a[i];
   }
   c = ctx.corrShared(n, c);
-  std::vector<uint64_t> e(n);
-  for (size_t i = 0; i < n; ++i)
-    e[i] = x[i] - a[i];
-  auto peer = ctx.exchangeRing(e, "square");
-  Shared z(x.shape);
+  Shared z(x.x.shape);
   const bool p0 = ctx.party() == 0;
   for (size_t i = 0; i < n; ++i) {
-    uint64_t ee = e[i] + peer[i];
+    const uint64_t e = x.e[i];
     // (e + a)^2 = e^2 + 2ea + a^2
-    z[i] = c[i] + 2 * ee * a[i] + (p0 ? ee * ee : 0);
+    z[i] = c[i] + 2 * e * a[i] + (p0 ? e * e : 0);
   }
   return z;
 }
-CommCost square_cost(size_t n) { return CommCost::sym(8 * n, 1, 8 * n); }
+CommCost square_masked_cost(size_t n) { return CommCost::sym(0, 0, 8 * n); }
 
-Shared mul_ss_rows(Context &ctx, const Shared &x, const Shared &y, size_t rows,
-                   size_t cols) {
-  if (x.size() != rows * cols || y.size() != rows)
+Shared square(Context &ctx, const Shared &x) {
+  return square(ctx, open_masked(ctx, x));
+}
+CommCost square_cost(size_t n) {
+  return open_masked_cost(n) + square_masked_cost(n);
+}
+
+namespace {
+void checkRows(size_t xn, size_t yn, size_t rows, size_t cols) {
+  if (xn != rows * cols || yn != rows)
     throw std::invalid_argument(
         "mul_ss_rows: expected x of " + std::to_string(rows) + "x" +
         std::to_string(cols) + " and y of " + std::to_string(rows) +
-        " elements, got " + std::to_string(x.size()) + " and " +
-        std::to_string(y.size()));
+        " elements, got " + std::to_string(xn) + " and " + std::to_string(yn));
+}
+
+// The broadcast triple's C = A ⊙ bcast(b) (dealer: full, party: its share),
+// then z = C + e·b + f·A + e·f (party 0) from the public e = x − A and
+// f = y − b.
+Shared rowsProduct(Context &ctx, const Shape &shape,
+                   const std::vector<uint64_t> &A, const uint64_t *e,
+                   const std::vector<uint64_t> &b, const uint64_t *f,
+                   size_t rows, size_t cols) {
   const size_t n = rows * cols;
-  auto A = ctx.randShared(n), b = ctx.randShared(rows);
   std::vector<uint64_t> C;
   if (ctx.isDealer()) {
     C.resize(n);
@@ -75,23 +97,48 @@ Shared mul_ss_rows(Context &ctx, const Shared &x, const Shared &y, size_t rows,
         C[i * cols + j] = A[i * cols + j] * b[i];
   }
   C = ctx.corrShared(n, C);
+  Shared z(shape);
+  const bool p0 = ctx.party() == 0;
+  for (size_t i = 0; i < rows; ++i)
+    for (size_t j = 0; j < cols; ++j) {
+      const size_t t = i * cols + j;
+      z[t] = C[t] + e[t] * b[i] + f[i] * A[t] + (p0 ? e[t] * f[i] : 0);
+    }
+  return z;
+}
+} // namespace
+
+Shared mul_ss_rows(Context &ctx, const MaskedShare &x, const Shared &y,
+                   size_t rows, size_t cols) {
+  checkRows(x.x.size(), y.size(), rows, cols);
+  auto b = ctx.randShared(rows);
+  std::vector<uint64_t> f(rows);
+  for (size_t i = 0; i < rows; ++i)
+    f[i] = y[i] - b[i];
+  auto peer = ctx.exchangeRing(f, "mul_ss_rows");
+  for (size_t i = 0; i < rows; ++i)
+    f[i] += peer[i];
+  return rowsProduct(ctx, x.x.shape, x.mask, x.e.data(), b, f.data(), rows,
+                     cols);
+}
+CommCost mul_ss_rows_masked_cost(size_t rows, size_t cols) {
+  return CommCost::sym(rows * 8, 1, rows * cols * 8);
+}
+
+Shared mul_ss_rows(Context &ctx, const Shared &x, const Shared &y, size_t rows,
+                   size_t cols) {
+  checkRows(x.size(), y.size(), rows, cols);
+  const size_t n = rows * cols;
+  auto A = ctx.randShared(n), b = ctx.randShared(rows);
   std::vector<uint64_t> ef(n + rows);
   for (size_t i = 0; i < n; ++i)
     ef[i] = x[i] - A[i];
   for (size_t i = 0; i < rows; ++i)
     ef[n + i] = y[i] - b[i];
   auto peer = ctx.exchangeRing(ef, "mul_ss_rows");
-  Shared z(x.shape);
-  const bool p0 = ctx.party() == 0;
-  for (size_t i = 0; i < rows; ++i) {
-    uint64_t f = ef[n + i] + peer[n + i];
-    for (size_t j = 0; j < cols; ++j) {
-      size_t t = i * cols + j;
-      uint64_t e = ef[t] + peer[t];
-      z[t] = C[t] + e * b[i] + f * A[t] + (p0 ? e * f : 0);
-    }
-  }
-  return z;
+  for (size_t i = 0; i < n + rows; ++i)
+    ef[i] += peer[i];
+  return rowsProduct(ctx, x.shape, A, ef.data(), b, ef.data() + n, rows, cols);
 }
 CommCost mul_ss_rows_cost(size_t rows, size_t cols) {
   return CommCost::sym((rows * cols + rows) * 8, 1, rows * cols * 8);

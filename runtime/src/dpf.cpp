@@ -217,18 +217,24 @@ void dpf_eval(int b, int n, int w, size_t count, const uint64_t *x,
   });
 }
 
-void dpf_eval_all(int b, int n, int w, size_t count, const FssBlock *seeds,
-                  const uint8_t *cw, uint64_t *out, int threads) {
+namespace {
+// dpf_eval_all and dpf_eval_half: with `top`, level 0 keeps only the child
+// top[i] of element i, so the leaves cover the half with bit n − 1 = top[i].
+void evalAllCore(int b, int n, int w, size_t count, const uint8_t *top,
+                 const FssBlock *seeds, const uint8_t *cw, uint64_t *out,
+                 int threads) {
   const Params P(n, w);
   checkParty(b);
-  const size_t words = dpf_eval_all_words(n, w);
-  const size_t leaves = size_t(1) << P.d;
+  const int cut = top ? 1 : 0; // levels collapsed to one node per element
+  const size_t words = dpf_eval_all_words(n, w) >> cut;
+  const size_t leaves = size_t(1) << (P.d - cut);
   const Lanes Ln(w);
   // Elements per batch: about 4096 leaves in flight.
   const size_t E = std::max<size_t>(1, 4096 >> std::min(P.d, 12));
   parallel_for(count, threads, E, [&](size_t begin, size_t end) {
-    std::vector<FssBlock> cur(E * leaves), nxt(E * leaves);
-    std::vector<uint8_t> t(E * leaves), tn(E * leaves);
+    const size_t nodes = E * std::max<size_t>(leaves, 2); // level 0: 2/element
+    std::vector<FssBlock> cur(nodes), nxt(nodes);
+    std::vector<uint8_t> t(nodes), tn(nodes);
     for (size_t e0 = begin; e0 < end; e0 += E) {
       const size_t C = std::min(E, end - e0);
       for (size_t e = 0; e < C; ++e) {
@@ -236,7 +242,8 @@ void dpf_eval_all(int b, int n, int w, size_t count, const FssBlock *seeds,
         t[e] = uint8_t(b);
       }
       for (int i = 0; i < P.d; ++i) {
-        const size_t per = size_t(1) << i; // nodes per element at level i
+        // Nodes per element at level i.
+        const size_t per = size_t(1) << (i > 0 ? i - cut : 0);
         for (size_t k = 0; k < C * per; ++k) {
           nxt[2 * k] = cur[k];
           nxt[2 * k + 1] = tweak(cur[k], 1);
@@ -257,6 +264,12 @@ void dpf_eval_all(int b, int n, int w, size_t count, const FssBlock *seeds,
         }
         cur.swap(nxt);
         t.swap(tn);
+        if (top && i == 0)
+          for (size_t e = 0; e < C; ++e) { // ascending: reads stay ahead
+            const size_t k = 2 * e + (top[e0 + e] & 1);
+            cur[e] = cur[k];
+            t[e] = t[k];
+          }
       }
       // Leaves: Conv(s) computed in place in the output, then corrected.
       for (size_t e = 0; e < C; ++e) {
@@ -285,6 +298,23 @@ void dpf_eval_all(int b, int n, int w, size_t count, const FssBlock *seeds,
       }
     }
   });
+}
+
+} // namespace
+
+void dpf_eval_all(int b, int n, int w, size_t count, const FssBlock *seeds,
+                  const uint8_t *cw, uint64_t *out, int threads) {
+  evalAllCore(b, n, w, count, nullptr, seeds, cw, out, threads);
+}
+
+void dpf_eval_half(int b, int n, int w, size_t count, const uint8_t *top,
+                   const FssBlock *seeds, const uint8_t *cw, uint64_t *out,
+                   int threads) {
+  if (Params(n, w).d < 1)
+    throw std::invalid_argument(
+        "dpf_eval_half: the tree of n=" + std::to_string(n) +
+        ", w=" + std::to_string(w) + " has no level above the leaves");
+  evalAllCore(b, n, w, count, top, seeds, cw, out, threads);
 }
 
 void dpf_eval_lt(int b, int n, size_t count, const uint64_t *x,

@@ -63,13 +63,14 @@ Shared gelu_dcf(Context &ctx, const Shared &x) {
   Shared xo = addScalar(x, ctx.party() == 0 ? T : 0);
   SignDcfOpen sg = sign_dcf_open(ctx, {{&x, true, {T, 0 - T}}});
   LutOpen lt =
-      lutIndexed_open(ctx, xo, lutShift(f), kGeluLutBits, deltaTable(f));
+      lutIndexedGated_open(ctx, xo, lutShift(f), kGeluLutBits, deltaTable(f));
   exchangeOpenings(ctx, {&sg.open, &lt.open}, "gelu");
   auto res = sign_dcf_finish(ctx, sg);
-  Shared d = lut_finish(ctx, lt);
-  // Round 2: the 0/1 indicator (integer) times δ (f bits): no truncation.
+  // Round 2: the table gated by the indicator [−4 ≤ x < 4] (1 bit each).
   Shared ind = res[0].shifted[0] - res[0].shifted[1];
-  return res[0].relu - mul_ss(ctx, ind, d);
+  lut_gate(ctx, lt, ind);
+  exchangeOpenings(ctx, {&lt.gate}, "gelu gate");
+  return res[0].relu - lut_finish(ctx, lt);
 }
 } // namespace
 
@@ -121,9 +122,9 @@ Shared gelu(Context &ctx, const Shared &x) {
 }
 CommCost gelu_cost(TruncMode mode, size_t n, int frac, ProtocolSuite cmp) {
   if (cmp == ProtocolSuite::FSS) {
-    CommCost open = sign_dcf_cost(0, n) + lut_cost(n, kGeluLutBits);
-    open.rounds = n ? 1 : 0; // both openings in one exchange
-    return open + mul_ss_cost(n);
+    CommCost c = sign_dcf_cost(0, n) + lut_gated_cost(n, kGeluLutBits);
+    c.rounds = n ? 2 : 0; // the sign key and the index share round 1
+    return c;
   }
   return drelu_cost(3 * n, cmp) + mul_ss_cost(n) + trunc_cost(mode, n, 1) * 2 +
          square_cost(n) + trunc_cost(mode, n, frac) + mul_ss_cost(2 * n) +

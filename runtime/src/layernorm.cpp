@@ -60,8 +60,10 @@ Shared layer_norm_dcf(Context &ctx, const Shared &x, size_t rows, size_t d,
   Shared xc =
       x.reshaped(Shape{int64_t(rows), int64_t(d)}) - bcast_rows(mu, rows, d);
   // Round 1: S = Σ (x − μ)² + d·eps with 2f fractional bits, untruncated
-  // (comparisons and the table index below work on any ring value).
-  Shared S = row_sum(square(ctx, xc), rows, d);
+  // (comparisons and the table index below work on any ring value). x − μ
+  // is opened once under a Beaver mask, reused by the product with u.
+  MaskedShare xm = open_masked(ctx, xc);
+  Shared S = row_sum(square(ctx, xm), rows, d);
   S = add_public(ctx, S, encodeFixed(eps * double(d), 2 * f));
   // Round 2: c_j = [S ≥ 4^j], j = kWMin..jMax, one DCF batch; one-hot d_j.
   Shared diff(Shape{int64_t(rows * K)});
@@ -102,7 +104,7 @@ Shared layer_norm_dcf(Context &ctx, const Shared &x, size_t rows, size_t d,
                     },
                     [&] {
                       // z = (x − μ)·2^(−j) ∈ (−2, 2) with f + 4 bits, then z·γ.
-                      Shared z = trunc(ctx, mul_ss_rows(ctx, xc, u, rows, d),
+                      Shared z = trunc(ctx, mul_ss_rows(ctx, xm, u, rows, d),
                                        fu - kZExtra);
                       if (gamma) {
                         Shared zg = mul_ss_rows(ctx, transpose(z, rows, d),
@@ -145,11 +147,13 @@ Shared layer_norm(Context &ctx, const Shared &x, size_t rows, size_t d,
   // squares of large activations would make local truncation fail), and
   // 1/√(S/d + eps) = √d / √(S + d·eps) with √d folded into rsqrt.
   const int sf = f + kExtra;
-  Shared sq = trunc_dealer(ctx, square(ctx, xc), 2 * f - sf);
+  // x − μ is opened once under a Beaver mask, reused by the product with r.
+  MaskedShare xm = open_masked(ctx, xc);
+  Shared sq = trunc_dealer(ctx, square(ctx, xm), 2 * f - sf);
   Shared S = row_sum(sq, rows, d);
   S = add_public(ctx, S, encodeFixed(eps * double(d), sf));
   Shared r = rsqrt(ctx, S, kRFrac, sf, std::sqrt(double(d)));
-  Shared y = trunc_dealer(ctx, mul_ss_rows(ctx, xc, r, rows, d), kRFrac);
+  Shared y = trunc_dealer(ctx, mul_ss_rows(ctx, xm, r, rows, d), kRFrac);
   if (gamma) {
     if (gamma->size() != d)
       throw std::invalid_argument("layer_norm: gamma must have d elements");
@@ -174,7 +178,8 @@ CommCost layer_norm_cost(TruncMode mode, size_t rows, size_t d, int frac,
   const size_t n = rows * d;
   if (dcfPath(cmp, frac, d)) {
     const int K = numWindows(frac), fu = wMax(frac);
-    CommCost b = mul_ss_rows_cost(rows, d) + trunc_cost(mode, n, fu - kZExtra);
+    CommCost b =
+        mul_ss_rows_masked_cost(rows, d) + trunc_cost(mode, n, fu - kZExtra);
     if (affine)
       b += mul_ss_rows_cost(d, rows) + trunc_cost(mode, n, frac);
     return trunc_cost(mode, rows, muFrac(frac, d)) + square_cost(n) +
@@ -185,7 +190,7 @@ CommCost layer_norm_cost(TruncMode mode, size_t rows, size_t d, int frac,
   CommCost c = trunc_cost(mode, rows, frac) + square_cost(n) +
                trunc_dealer_cost(n, frac - kExtra) +
                rsqrt_cost(mode, rows, frac, kRFrac, frac + kExtra, cmp) +
-               mul_ss_rows_cost(rows, d) + trunc_dealer_cost(n, kRFrac);
+               mul_ss_rows_masked_cost(rows, d) + trunc_dealer_cost(n, kRFrac);
   if (affine)
     c += mul_ss_cost(n) + trunc_cost(mode, n, frac);
   return c;

@@ -37,30 +37,39 @@ std::vector<FssBlock> toSeeds(const std::vector<uint64_t> &v) {
 
 // The open phase on index shares: idx (party p's share; the two add up to
 // the index mod 2^b; ignored on the dealer). Arguments already checked.
+// gated: the DPF has b + 1 bits, bit b of its point being the gate mask m
+// (the low bit of a second uniform ring mask q: additive shares of q have
+// low bits that XOR to m).
 LutOpen lutOpenCore(Context &ctx, const std::vector<uint64_t> &idx,
                     const Shape &shape, int b,
-                    const std::vector<uint64_t> &table) {
+                    const std::vector<uint64_t> &table, bool gated) {
   const size_t n = idx.size();
   LutOpen st;
   st.shape = shape;
   st.b = b;
+  st.gated = gated;
   if (n == 0)
     return st;
   const size_t N = size_t(1) << b;
   const uint64_t mask = N - 1;
-  const size_t cwBytes = n * dpf_key_bytes(b, kLane);
-  // Offline: mask r (both shares from the seeds), root seeds of both keys
-  // from the dealer–party streams, correction words to both parties.
+  const int kb = b + (gated ? 1 : 0); // DPF domain bits
+  const size_t cwBytes = n * dpf_key_bytes(kb, kLane);
+  // Offline: mask r (and q) (both shares from the seeds), root seeds of
+  // both keys from the dealer–party streams, correction words to both
+  // parties.
   auto r = ctx.randShared(n);
+  std::vector<uint64_t> q;
+  if (gated)
+    q = ctx.randShared(n);
   auto sd0 = ctx.randPrivate(0, 2 * n), sd1 = ctx.randPrivate(1, 2 * n);
   std::vector<uint8_t> blob;
   if (ctx.isDealer()) {
     std::vector<uint64_t> alpha(n);
     for (size_t i = 0; i < n; ++i)
-      alpha[i] = r[i] & mask;
+      alpha[i] = (r[i] & mask) | (gated ? (q[i] & 1) << b : 0);
     const auto s0 = toSeeds(sd0), s1 = toSeeds(sd1);
     blob.resize(cwBytes);
-    dpf_gen(b, kLane, n, alpha.data(), nullptr, s0.data(), s1.data(),
+    dpf_gen(kb, kLane, n, alpha.data(), nullptr, s0.data(), s1.data(),
             blob.data(), ctx.gemmThreads());
   }
   const uint8_t *cw0 = ctx.dealerBlobView(0, cwBytes, blob);
@@ -77,6 +86,11 @@ LutOpen lutOpenCore(Context &ctx, const std::vector<uint64_t> &idx,
     st.xh[i] = (idx[i] + r[i]) & mask;
   st.open.mine = packBits(st.xh.data(), n, b);
   st.open.peerBytes = (n * size_t(b) + 7) / 8;
+  if (gated) {
+    st.gateMask.resize(n);
+    for (size_t i = 0; i < n; ++i)
+      st.gateMask[i] = q[i] & 1;
+  }
   // y_p = Σ_j T[(x̂ − j) mod N]·e_p(j) = Σ_j R[(j − x̂) mod N]·e_p(j) with the
   // reversed table R[i] = T[(−i) mod N]: two contiguous segments.
   st.rtable.resize(N);
@@ -91,6 +105,10 @@ Shared lut_finish(Context &ctx, LutOpen &st) {
   const size_t n = st.xh.size();
   if (ctx.isDealer() || n == 0)
     return out;
+  if (st.gated &&
+      (st.gate.peer.size() != st.gate.peerBytes || st.gate.mine.empty()))
+    throw std::logic_error("lut_finish: a gated lookup needs lut_gate and "
+                           "its exchange first");
   // Online, second half: x̂ opened; evaluate the DPF on the whole domain.
   const int p = ctx.party(), b = st.b;
   const size_t N = size_t(1) << b;
@@ -102,16 +120,29 @@ Shared lut_finish(Context &ctx, LutOpen &st) {
   const auto &R = st.rtable;
   const auto mySeeds = toSeeds(st.seeds);
   const uint8_t *cw = st.cw;
-  const size_t kb = dpf_key_bytes(b, kLane);
-  const size_t W = dpf_eval_all_words(b, kLane); // = N lanes of 64 bits
+  const int db = b + (st.gated ? 1 : 0); // DPF domain bits
+  const size_t kb = dpf_key_bytes(db, kLane);
+  // N lanes of 64 bits (gated: the half-domain ĉ ⊕ 1 of 2N lanes).
+  const size_t W = dpf_eval_all_words(db, kLane) >> (st.gated ? 1 : 0);
+  std::vector<uint8_t> top;
+  if (st.gated) {
+    const auto peerGate = unpackBits(st.gate.peer.data(), n, 1);
+    top.resize(n);
+    for (size_t i = 0; i < n; ++i) // ĉ = c ⊕ m; c = 1 iff m = ĉ ⊕ 1
+      top[i] = uint8_t((st.gateBits[i] ^ peerGate[i] ^ 1) & 1);
+  }
   // Elements per batch: about 2^16 lanes (512 KiB) per thread.
   const size_t E = std::max<size_t>(1, (size_t(1) << 16) >> b);
   parallel_for(n, ctx.gemmThreads(), E, [&](size_t begin, size_t end) {
     std::vector<uint64_t> e(E * W);
     for (size_t e0 = begin; e0 < end; e0 += E) {
       const size_t C = std::min(E, end - e0);
-      dpf_eval_all(p, b, kLane, C, mySeeds.data() + e0, cw + e0 * kb, e.data(),
-                   1);
+      if (st.gated)
+        dpf_eval_half(p, db, kLane, C, top.data() + e0, mySeeds.data() + e0,
+                      cw + e0 * kb, e.data(), 1);
+      else
+        dpf_eval_all(p, b, kLane, C, mySeeds.data() + e0, cw + e0 * kb,
+                     e.data(), 1);
       for (size_t k = 0; k < C; ++k) {
         const uint64_t *ek = e.data() + k * W;
         const size_t m = size_t(xh[e0 + k]);
@@ -135,16 +166,18 @@ LutOpen lut_open(Context &ctx, const Shared &x, int b,
   if (!ctx.isDealer())
     for (size_t i = 0; i < idx.size(); ++i)
       idx[i] = x[i] & mask;
-  return lutOpenCore(ctx, idx, x.shape, b, table);
+  return lutOpenCore(ctx, idx, x.shape, b, table, false);
 }
 
-LutOpen lutIndexed_open(Context &ctx, const Shared &x, int shift, int b,
-                        const std::vector<uint64_t> &table) {
-  checkTable(b, table, "lutIndexed");
+namespace {
+std::vector<uint64_t> gridIndex(Context &ctx, const Shared &x, int shift, int b,
+                                const std::vector<uint64_t> &table,
+                                const char *who) {
+  checkTable(b, table, who);
   if (shift < 0 || shift > 64 - b)
-    throw std::invalid_argument("lutIndexed: expected 0 <= shift <= 64 - b = " +
-                                std::to_string(64 - b) +
-                                ", got shift=" + std::to_string(shift));
+    throw std::invalid_argument(
+        std::string(who) + ": expected 0 <= shift <= 64 - b = " +
+        std::to_string(64 - b) + ", got shift=" + std::to_string(shift));
   const uint64_t mask = laneMask(b);
   std::vector<uint64_t> idx(x.size());
   if (!ctx.isDealer()) {
@@ -154,7 +187,38 @@ LutOpen lutIndexed_open(Context &ctx, const Shared &x, int shift, int b,
     for (size_t i = 0; i < idx.size(); ++i)
       idx[i] = (p0 ? x[i] >> shift : 0 - ((0 - x[i]) >> shift)) & mask;
   }
-  return lutOpenCore(ctx, idx, x.shape, b, table);
+  return idx;
+}
+} // namespace
+
+LutOpen lutIndexed_open(Context &ctx, const Shared &x, int shift, int b,
+                        const std::vector<uint64_t> &table) {
+  return lutOpenCore(ctx, gridIndex(ctx, x, shift, b, table, "lutIndexed"),
+                     x.shape, b, table, false);
+}
+
+LutOpen lutIndexedGated_open(Context &ctx, const Shared &x, int shift, int b,
+                             const std::vector<uint64_t> &table) {
+  return lutOpenCore(ctx, gridIndex(ctx, x, shift, b, table, "lutIndexedGated"),
+                     x.shape, b, table, true);
+}
+
+void lut_gate(Context &ctx, LutOpen &st, const Shared &c) {
+  if (!st.gated)
+    throw std::invalid_argument("lut_gate: the lookup was not opened gated");
+  const size_t n = st.gateMask.size();
+  if (ctx.isDealer() || st.xh.empty())
+    return;
+  if (c.size() != n)
+    throw std::invalid_argument("lut_gate: expected " + std::to_string(n) +
+                                " gate bits, got " + std::to_string(c.size()));
+  // This party's XOR share of ĉ = c ⊕ m: the low bits of additive shares of
+  // a bit XOR to the bit.
+  st.gateBits.resize(n);
+  for (size_t i = 0; i < n; ++i)
+    st.gateBits[i] = (c[i] ^ st.gateMask[i]) & 1;
+  st.gate.mine = packBits(st.gateBits.data(), n, 1);
+  st.gate.peerBytes = (n + 7) / 8;
 }
 
 Shared lut(Context &ctx, const Shared &x, int b,
@@ -169,6 +233,12 @@ Shared lutIndexed(Context &ctx, const Shared &x, int shift, int b,
   LutOpen st = lutIndexed_open(ctx, x, shift, b, table);
   exchangeOpenings(ctx, {&st.open}, "lut");
   return lut_finish(ctx, st);
+}
+
+CommCost lut_gated_cost(size_t n, int b) {
+  checkBits(b, "lut_gated_cost");
+  return CommCost::sym((n * size_t(b) + 7) / 8 + (n + 7) / 8, n ? 2 : 0,
+                       2 * n * dpf_key_bytes(b + 1, kLane));
 }
 
 CommCost lut_cost(size_t n, int b) {

@@ -156,6 +156,46 @@ TEST(FssDpf, EvalAllReconstructsTheIndicatorEverywhere) {
     }
 }
 
+// dpf_eval_half returns, for each party, exactly the half of dpf_eval_all's
+// lanes selected by the top bit (so the shares reconstruct the indicator
+// there), including trees of one level above the leaves (n − ν = 1).
+TEST(FssDpf, EvalHalfIsTheChosenHalfOfEvalAll) {
+  std::mt19937_64 rng(15);
+  for (int n : {2, 8, 10, 14})
+    for (int w : {1, 64}) {
+      if (n - dpf_leaf_bits(n, w) < 1) {
+        std::vector<uint64_t> out(4);
+        uint8_t top = 0;
+        FssBlock s{0, 0};
+        std::vector<uint8_t> cw(dpf_key_bytes(n, w));
+        EXPECT_THROW(dpf_eval_half(0, n, w, 1, &top, &s, cw.data(), out.data()),
+                     std::invalid_argument);
+        continue;
+      }
+      const size_t cnt = 37;
+      std::vector<uint64_t> alpha(cnt);
+      for (auto &a : alpha)
+        a = rng();
+      Keys k = makeKeys(n, w, alpha, rng);
+      const size_t W = dpf_eval_all_words(n, w), H = W / 2;
+      std::vector<uint8_t> top(cnt);
+      for (size_t i = 0; i < cnt; ++i)
+        top[i] =
+            i < 2 ? uint8_t((alpha[i] >> (n - 1)) & 1) : uint8_t(rng() & 1);
+      for (int p : {0, 1}) {
+        const auto &sd = p ? k.s1 : k.s0;
+        std::vector<uint64_t> all(cnt * W), half(cnt * H);
+        dpf_eval_all(p, n, w, cnt, sd.data(), k.cw.data(), all.data());
+        dpf_eval_half(p, n, w, cnt, top.data(), sd.data(), k.cw.data(),
+                      half.data(), 2);
+        for (size_t i = 0; i < cnt; ++i)
+          for (size_t j = 0; j < H; ++j)
+            ASSERT_EQ(half[i * H + j], all[i * W + top[i] * H + j])
+                << "n=" << n << " w=" << w << " party " << p << " i=" << i;
+      }
+    }
+}
+
 TEST(FssDpf, ComparisonFromDpfKeys) {
   std::mt19937_64 rng(13);
   for (int n : kBits) {

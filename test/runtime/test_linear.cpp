@@ -94,6 +94,44 @@ TEST(Beaver, MulSquareRowsExactAndCost) {
   }
 }
 
+// x opened once, then squared and multiplied by a per-row secret: both
+// products exact in the ring, and together one opening of x plus one of y.
+TEST(Beaver, MaskedShareReusedByTwoProducts) {
+  const size_t rows = 3, cols = 41, n = rows * cols;
+  auto a = uniform(n, -300, 300, 21), b = uniform(rows, -50, 50, 22);
+  a[5] = 0;
+  b[1] = 0;
+  auto r = run3(
+      [&](Context &ctx, Probe &p) {
+        Shared x = shareFixed(ctx, 1, a, Shape{int64_t(n)});
+        Shared y = shareFixed(ctx, 0, b, Shape{int64_t(rows)});
+        p.begin();
+        MaskedShare xm = open_masked(ctx, x);
+        Shared sq = square(ctx, xm);
+        Shared xy = mul_ss_rows(ctx, xm, y, rows, cols);
+        p.end();
+        Shared both(Shape{int64_t(2 * n)});
+        for (size_t i = 0; i < n; ++i) {
+          both[i] = sq[i];
+          both[n + i] = xy[i];
+        }
+        return revealOut(ctx, both);
+      },
+      testConfig());
+  EXPECT_EQ(r.measured, open_masked_cost(n) + square_masked_cost(n) +
+                            mul_ss_rows_masked_cost(rows, cols))
+      << r.measured.str();
+  // One opening of x (n elements) and one of y (rows), in two rounds.
+  EXPECT_EQ(r.measured, CommCost::sym((n + rows) * 8, 2, 2 * n * 8));
+  FixedPoint f32(32);
+  for (size_t i = 0; i < n; ++i) {
+    const double xa = fp.decode(fp.encode(a[i]));
+    const double yb = fp.decode(fp.encode(b[i / cols]));
+    ASSERT_EQ(f32.decode(r.out[1][i]), xa * xa) << "square i=" << i;
+    ASSERT_EQ(f32.decode(r.out[1][n + i]), xa * yb) << "x*y i=" << i;
+  }
+}
+
 TEST(Beaver, MmulSsBatchedExactAndCost) {
   const size_t B = 2, m = 5, k = 7, n = 3;
   auto X = uniform(B * m * k, -4, 4, 4), Y = uniform(B * k * n, -4, 4, 5);

@@ -169,6 +169,73 @@ TEST(Lut, IndexedIsFloorOrCeilOnWholeRing) {
   }
 }
 
+// The gated lookup returns c·T[i] (i as lutIndexed: floor or ceil) for
+// gate bits c from the other party, on ring values of every kind; its cost
+// is exact; misuse throws.
+TEST(Lut, GatedIsGateTimesIndexedLookup) {
+  const size_t n = 1500;
+  for (int b : {1, 9, 13}) {
+    const int shift = 7;
+    const auto T = randomTable(b, 500 + uint64_t(b));
+    const auto raw = ringValues(n, 600 + uint64_t(b));
+    std::mt19937_64 g(700 + uint64_t(b));
+    std::vector<uint64_t> gate(n);
+    for (auto &c : gate)
+      c = g() & 1;
+    const uint64_t mask = (uint64_t(1) << b) - 1;
+    auto r = runRaw(raw, 1, [&](Context &ctx, const Shared &s) {
+      RingTensor c(Shape{int64_t(n)});
+      if (ctx.party() == 0)
+        c.data = gate;
+      Shared cs = share(ctx, 0, c);
+      LutOpen st = lutIndexedGated_open(ctx, s, shift, b, T);
+      exchangeOpenings(ctx, {&st.open}, "index");
+      lut_gate(ctx, st, cs);
+      exchangeOpenings(ctx, {&st.gate}, "gate");
+      return lut_finish(ctx, st);
+    });
+    // (Sharing the gate inside the probe costs nothing: share_cost.)
+    EXPECT_EQ(r.measured, lut_gated_cost(n, b)) << r.measured.str();
+    EXPECT_EQ(lut_gated_cost(n, b), CommCost::sym((n * b + 7) / 8 + (n + 7) / 8,
+                                                  2, 32 * size_t(b + 1) * n));
+    size_t on = 0;
+    for (size_t i = 0; i < n; ++i) {
+      const uint64_t lo = (raw[i] >> shift) & mask;
+      const bool grid = (raw[i] & ((uint64_t(1) << shift) - 1)) == 0;
+      const uint64_t hi = (lo + (grid ? 0 : 1)) & mask;
+      const uint64_t y = r.out[1][i];
+      if (gate[i]) {
+        ++on;
+        ASSERT_TRUE(y == T[lo] || y == T[hi]) << "b=" << b << " i=" << i;
+      } else {
+        ASSERT_EQ(y, 0u) << "b=" << b << " i=" << i;
+      }
+    }
+    EXPECT_GT(on, n / 3);
+    EXPECT_LT(on, n - n / 3);
+  }
+  // Misuse: a plain lookup cannot be gated; a gated one needs its gate.
+  const auto T = randomTable(4, 9);
+  auto r = runRaw({1, 2, 3}, 1, [&](Context &ctx, const Shared &s) {
+    LutOpen plain = lutIndexed_open(ctx, s, 0, 4, T);
+    EXPECT_THROW(lut_gate(ctx, plain, s), std::invalid_argument);
+    exchangeOpenings(ctx, {&plain.open}, "plain");
+    LutOpen st = lutIndexedGated_open(ctx, s, 0, 4, T);
+    exchangeOpenings(ctx, {&st.open}, "index");
+    if (!ctx.isDealer()) {
+      EXPECT_THROW(lut_finish(ctx, st), std::logic_error);
+      EXPECT_THROW(lut_gate(ctx, st, Shared(Shape{2})), std::invalid_argument);
+    }
+    lut_gate(ctx, st, s);
+    exchangeOpenings(ctx, {&st.gate}, "gate");
+    return lut_finish(ctx, st);
+  });
+  // Gate = low bit of x: 1·T[1], 0, 1·T[3].
+  EXPECT_EQ(r.out[1][0], T[1]);
+  EXPECT_EQ(r.out[1][1], 0u);
+  EXPECT_EQ(r.out[1][2], T[3]);
+}
+
 // exp(−t) tabulated on the grid t_i = i·2^−5 (b = 8, t ∈ [0, 8)), index
 // from the fixed-point input (f = 16) by shift f − 5; checked against
 // std::exp. Bound: the index i satisfies |i·2^−5 − x| < 2^−5 for the

@@ -15,6 +15,8 @@
 
 #include "mpcvit/runtime/sharing.h"
 
+#include <vector>
+
 namespace mpcvit::rt {
 
 /// x ⊙ y (element-wise, equal shapes; throws std::invalid_argument).
@@ -34,6 +36,34 @@ CommCost square_cost(size_t n);
 Shared mul_ss_rows(Context &ctx, const Shared &x, const Shared &y, size_t rows,
                    size_t cols);
 CommCost mul_ss_rows_cost(size_t rows, size_t cols);
+
+/// x opened once under a Beaver mask A: e = x − A is public to both parties
+/// and reused by every product with x (SecureML, Mohassel–Zhang, S&P 2017,
+/// §4.2: the masked matrix E = X − A serves all products with X). Party p
+/// learns e only, which is uniform (A is a fresh dealer mask); the dealer
+/// learns nothing new.
+struct MaskedShare {
+  Shared x;                   ///< this party's share of x (dealer: x = 0)
+  std::vector<uint64_t> mask; ///< this party's share of A (dealer: A)
+  std::vector<uint64_t> e;    ///< the public opening x − A
+};
+
+/// Opens x − A. Cost: each party n·8 bytes, 1 round, dealer 0 (A comes from
+/// the seeds).
+MaskedShare open_masked(Context &ctx, const Shared &x);
+CommCost open_masked_cost(size_t n);
+
+/// x ⊙ x from an opened x: the dealer sends A ⊙ A. Local: 0 bytes, 0 rounds,
+/// dealer n·8. open_masked + this = square().
+Shared square(Context &ctx, const MaskedShare &x);
+CommCost square_masked_cost(size_t n);
+
+/// x[rows × cols] ⊙ broadcast(y[rows]) from an opened x: opens y − b only
+/// (rows·8 bytes each, 1 round), dealer rows·cols·8 (A ⊙ bcast(b)). Throws
+/// std::invalid_argument when x does not hold rows·cols elements or y rows.
+Shared mul_ss_rows(Context &ctx, const MaskedShare &x, const Shared &y,
+                   size_t rows, size_t cols);
+CommCost mul_ss_rows_masked_cost(size_t rows, size_t cols);
 
 /// Batched X[b × m × k] · Y[b × k × n] → [b × m × n] with matrix Beaver
 /// triples (SecureML §4.2). Opens X − A and Y − B (one message).

@@ -120,6 +120,16 @@ void dpf_eval(int b, int n, int w, size_t count, const uint64_t *x,
 void dpf_eval_all(int b, int n, int w, size_t count, const FssBlock *seeds,
                   const uint8_t *cw, uint64_t *out, int threads = 1);
 
+/// Half-domain evaluation by party b: for element i only the 2^(n−1) points
+/// y with bit n − 1 of y equal to top[i] ∈ {0, 1}; lane y − top[i]·2^(n−1)
+/// at out[i·dpf_eval_all_words(n, w)/2 …] as in dpf_eval_all. Costs half of
+/// dpf_eval_all's blocks (+2 per element). Used by the gated lookup (lut.h).
+/// Throws std::invalid_argument as dpf_eval_all, or when n − ν < 1 (no tree
+/// level to choose from).
+void dpf_eval_half(int b, int n, int w, size_t count, const uint8_t *top,
+                   const FssBlock *seeds, const uint8_t *cw, uint64_t *out,
+                   int threads = 1);
+
 /// Comparison from a DPF key with w = 1 and β = 1: out[i] ∈ {0, 1} is
 /// party b's XOR share of [x_i < α_i] (low n bits, unsigned).
 void dpf_eval_lt(int b, int n, size_t count, const uint64_t *x,

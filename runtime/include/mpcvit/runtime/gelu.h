@@ -17,22 +17,26 @@
 //                (sign_dcf, compare.h): exact ReLU(x), and [x ≥ −4],
 //                [x ≥ 4] from the SAME key evaluated at x̂ ± 4 (SignGroup::
 //                shifts: no extra key, no extra bytes);
-//              · the masked 9-bit table index (lut, lut.h; Pika, Wagh PETS
-//                2022 §4): T[i] as additive shares.
-//     round 2  [−4 ≤ x < 4]·T[i]: mul_ss of a 0/1 integer share and an
-//              f-bit value (no truncation).
+//              · the masked 9-bit table index of a gated lookup
+//                (lutIndexedGated_open, lut.h; Pika, Wagh PETS 2022 §4).
+//     round 2  the gate bit [−4 ≤ x < 4] ⊕ m, 1 bit per element (lut_gate):
+//              [−4 ≤ x < 4]·T[i] as additive shares with no product (the
+//              DPF has 10 bits, the top one the gate; half-domain
+//              evaluation, the same local work as a 9-bit table).
 //   Cost for n elements (exact, gelu_cost; independent of the truncation
 //   mode and of f):
 //     rounds   2 (0 + 1 when n = 0);
-//     online   8n + ⌈9n/8⌉ + 16n ≈ 25.1n bytes per party;
-//     dealer   sign_dcf_cost(0, n) + lut_cost(n, 9) + mul_ss_cost(n)
-//              = 4112n + 288n + 8n = 4408n bytes.
+//     online   8n + ⌈9n/8⌉ + ⌈n/8⌉ ≈ 9.25n bytes per party (a product
+//              of the indicator and T[i], before the gated lookup: 25.1n);
+//     dealer   sign_dcf_cost(0, n) + lut_gated_cost(n, 9)
+//              = 4112n + 320n = 4432n bytes.
 //   Range: −2^63 + 4·2^f ≤ x < 2^63 − 4·2^f ring units (|x| < 2^47 − 4 at
 //   f = 16: no practical limit; no reduced-width comparison is needed, as
 //   the two comparisons cost no key). There ReLU and both comparisons are
 //   exact (x ± 4 does not wrap); the table index is only used where
 //   −4 ≤ x < 4 (lutIndexed has no wrap failure). Beyond, x ± 4 wraps, the
-//   indicator is −1 and the result ReLU(x) + T[i], off by < max δ = 0.17
+//   indicator is −1 (low bit 1: the gate is on), and the result
+//   ReLU(x) − T[i] with T[i] of a wrapped index, off by < max δ = 0.17
 //   (test GeluFss.EndsOfTheRingRange checks both sides).
 //   Error: |GeLU − out| ≤ max|δ'|·2^−6 + 2^−f = 2^−7 + 2^−f ≈ 0.0078 on
 //   [−4, 4) (worst case; the index is rounded stochastically, E[i] =

@@ -104,10 +104,12 @@ Shared lutIndexed(Context &ctx, const Shared &x, int shift, int b,
 /// lut_finish evaluates the DPF (zeros of x's shape on the dealer).
 struct LutOpen {
   Opening open;
+  Opening gate; ///< gated lookups: the masked gate bit (lut_gate)
   // State for lut_finish.
   Shape shape;
   int b = 0;
-  std::vector<uint64_t> seeds, xh, rtable;
+  bool gated = false;
+  std::vector<uint64_t> seeds, xh, rtable, gateMask, gateBits;
   const uint8_t *cw = nullptr;
 };
 LutOpen lut_open(Context &ctx, const Shared &x, int b,
@@ -115,6 +117,31 @@ LutOpen lut_open(Context &ctx, const Shared &x, int b,
 LutOpen lutIndexed_open(Context &ctx, const Shared &x, int shift, int b,
                         const std::vector<uint64_t> &table);
 Shared lut_finish(Context &ctx, LutOpen &st);
+
+/// Gated lookup: shares of c·table[i] (i as in lutIndexed) for a secret bit
+/// c ∈ {0, 1} given as additive ring shares, with no product. Source: the
+/// lookup of Pika §4 on a (b + 1)-bit domain whose top bit is the gate
+/// (the two-input table T'[j + 2^b·v] = v·T[j]); this code's own variant.
+/// Protocol: the DPF point is α = (r mod 2^b) + 2^b·m for a uniform bit m
+/// (low bit of a second PRG mask q, so the parties hold XOR shares of m).
+/// Round 1 opens x̂ = (i + r) mod 2^b as lutIndexed (lutIndexedGated_open,
+/// may share an exchange); once c is known, lut_gate puts this party's
+/// share of ĉ = c ⊕ m (the low bit of its share of c, XOR m_p) in `gate`;
+/// round 2 exchanges it (1 bit per element); lut_finish evaluates the DPF on
+/// the half-domain with top bit ĉ ⊕ 1 only (dpf_eval_half: the same local
+/// work as lut), where the shares of the indicator are those of α iff
+/// m = ĉ ⊕ 1, i.e. iff c = 1: y_0 + y_1 = c·T[i]. Each party learns x̂ and
+/// ĉ, both uniform (r, m fresh); c must be 0 or 1 (any other value gives
+/// its low bit's gate, silently). The table error is lutIndexed's.
+/// Cost (lut_gated_cost): ⌈n·b/8⌉ + ⌈n/8⌉ bytes per party in 2 rounds,
+/// dealer 32·(b + 1)·n bytes (keys of b + 1 bits). Throws like lutIndexed;
+/// lut_gate throws std::invalid_argument on a lookup not opened gated or a
+/// c of another size, lut_finish std::logic_error when the gate was not
+/// exchanged.
+LutOpen lutIndexedGated_open(Context &ctx, const Shared &x, int shift, int b,
+                             const std::vector<uint64_t> &table);
+void lut_gate(Context &ctx, LutOpen &st, const Shared &c);
+CommCost lut_gated_cost(size_t n, int b);
 
 /// Exact cost of lut / lutIndexed on n elements:
 /// CommCost::sym(⌈n·b/8⌉, n > 0, 32·b·n). Throws like lut on a bad b.
