@@ -144,6 +144,95 @@ CommCost mul_ss_rows_cost(size_t rows, size_t cols) {
   return CommCost::sym((rows * cols + rows) * 8, 1, rows * cols * 8);
 }
 
+Shared mul_ss(Context &ctx, const MaskedShare &x, const MaskedShare &y) {
+  checkSameShape(x.x, y.x, "mul_ss");
+  const size_t n = x.x.size();
+  const auto &a = x.mask, &b = y.mask;
+  std::vector<uint64_t> c;
+  if (ctx.isDealer()) {
+    c.resize(n);
+    for (size_t i = 0; i < n; ++i)
+      c[i] = a[i] * b[i];
+  }
+  c = ctx.corrShared(n, c);
+  Shared z(x.x.shape);
+  const bool p0 = ctx.party() == 0;
+  for (size_t i = 0; i < n; ++i) {
+    const uint64_t e = x.e[i], f = y.e[i];
+    z[i] = c[i] + e * b[i] + f * a[i] + (p0 ? e * f : 0);
+  }
+  return z;
+}
+CommCost mul_ss_masked_cost(size_t n) { return CommCost::sym(0, 0, 8 * n); }
+
+std::pair<MaskedShare, MaskedShare>
+open_masked_pair(Context &ctx, const Shared &x, const Shared &y) {
+  checkSameShape(x, y, "open_masked_pair");
+  const size_t n = x.size();
+  MaskedShare mx{x, ctx.randShared(n), {}}, my{y, ctx.randShared(n), {}};
+  std::vector<uint64_t> ef(2 * n);
+  for (size_t i = 0; i < n; ++i) {
+    ef[i] = x[i] - mx.mask[i];
+    ef[n + i] = y[i] - my.mask[i];
+  }
+  auto peer = ctx.exchangeRing(ef, "open_masked");
+  mx.e.resize(n);
+  my.e.resize(n);
+  for (size_t i = 0; i < n; ++i) {
+    mx.e[i] = ef[i] + peer[i];
+    my.e[i] = ef[n + i] + peer[n + i];
+  }
+  return {std::move(mx), std::move(my)};
+}
+CommCost open_masked_pair_cost(size_t n) { return CommCost::sym(16 * n, 1, 0); }
+
+Shared mul_ss_rows(Context &ctx, const MaskedShare &x, const MaskedShare &y,
+                   const Shared &z, size_t rows, size_t cols) {
+  checkRows(x.x.size(), z.size(), rows, cols);
+  checkSameShape(x.x, y.x, "mul_ss_rows");
+  const size_t n = rows * cols;
+  const auto &A = x.mask, &B = y.mask;
+  auto c = ctx.randShared(rows);
+  // Dealer: A⊙B, A⊙c, B⊙c, A⊙B⊙c (c broadcast along each row), one
+  // correction each.
+  std::vector<uint64_t> ab, ac, bc, abc;
+  if (ctx.isDealer()) {
+    ab.resize(n), ac.resize(n), bc.resize(n), abc.resize(n);
+    for (size_t i = 0; i < rows; ++i)
+      for (size_t j = 0; j < cols; ++j) {
+        const size_t t = i * cols + j;
+        ab[t] = A[t] * B[t];
+        ac[t] = A[t] * c[i];
+        bc[t] = B[t] * c[i];
+        abc[t] = ab[t] * c[i];
+      }
+  }
+  ab = ctx.corrShared(n, ab);
+  ac = ctx.corrShared(n, ac);
+  bc = ctx.corrShared(n, bc);
+  abc = ctx.corrShared(n, abc);
+  std::vector<uint64_t> f(rows);
+  for (size_t i = 0; i < rows; ++i)
+    f[i] = z[i] - c[i];
+  auto peer = ctx.exchangeRing(f, "mul_ss_rows3");
+  Shared out(x.x.shape);
+  const bool p0 = ctx.party() == 0;
+  for (size_t i = 0; i < rows; ++i) {
+    const uint64_t fi = f[i] + peer[i];
+    for (size_t j = 0; j < cols; ++j) {
+      const size_t t = i * cols + j;
+      const uint64_t ex = x.e[t], ey = y.e[t];
+      // (ex + A)(ey + B)(fi + c) expanded; public·public terms on party 0.
+      out[t] = abc[t] + ex * bc[t] + ey * ac[t] + fi * ab[t] + ex * ey * c[i] +
+               ex * fi * B[t] + ey * fi * A[t] + (p0 ? ex * ey * fi : 0);
+    }
+  }
+  return out;
+}
+CommCost mul_ss_rows3_cost(size_t rows, size_t cols) {
+  return CommCost::sym(rows * 8, 1, 4 * rows * cols * 8);
+}
+
 Shared mmul_ss(Context &ctx, const Shared &X, const Shared &Y, size_t m,
                size_t k, size_t n, size_t batch) {
   if (X.size() != batch * m * k || Y.size() != batch * k * n)

@@ -44,6 +44,10 @@ void checkFrac(int f) {
 } // namespace
 
 Shared exp_neg_lut(Context &ctx, const Shared &t) {
+  return exp_neg_lut_open(ctx, t).e;
+}
+
+ExpNegLut exp_neg_lut_open(Context &ctx, const Shared &t) {
   const int f = ctx.frac();
   checkFrac(f);
   // Round 1: t' = t − 4·max(0, ic − 5)·2^f with ic = t's index on a grid of 4.
@@ -67,17 +71,18 @@ Shared exp_neg_lut(Context &ctx, const Shared &t) {
   Shared eh, el;
   runLockstep(ctx, {[&] { eh = lut(ctx, hi.idx, kHiBits, th); },
                     [&] { el = lut(ctx, lo.idx, kLoBits, tl); }});
-  // Round 3: the product, 28 fractional bits.
-  Shared e = mul_ss(ctx, eh, el);
+  // Round 3: the product, 28 fractional bits (both factors opened once).
+  auto [mh, ml] = open_masked_pair(ctx, eh, el);
+  Shared e = mul_ss(ctx, mh, ml);
   e.shape = t.shape;
-  return e;
+  return {std::move(mh), std::move(ml), std::move(e)};
 }
 
 CommCost exp_neg_lut_cost(size_t n, int frac) {
   checkFrac(frac);
   return lut_cost(n, kCoarseBits) +
          lockstep_cost({lut_cost(n, kHiBits), lut_cost(n, kLoBits)}) +
-         mul_ss_cost(n);
+         open_masked_pair_cost(n) + mul_ss_masked_cost(n);
 }
 
 } // namespace mpcvit::rt

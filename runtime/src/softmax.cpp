@@ -54,13 +54,17 @@ Shared softmax_fss(Context &ctx, const Shared &x, size_t rows, size_t cols) {
   const int f = ctx.frac();
   Shared mx = max_rows(ctx, x, rows, cols);
   Shared t = bcast_rows(mx, rows, cols).reshaped(x.shape) - x;
-  Shared e = exp_neg_lut(ctx, t); // kExpLutFrac bits, 1 at the row max
+  // kExpLutFrac bits, 1 at the row max; its two factors stay opened.
+  ExpNegLut ex = exp_neg_lut_open(ctx, t);
+  const Shared &e = ex.e;
   Shared s = row_sum(e, rows, cols);
   Shared y =
       fssInverseLut(cols)
           ? inverse_lut(ctx, s, kExpLutFrac, fssMaxRowSum(cols), kFssInvFrac)
           : reciprocal(ctx, trunc_dealer(ctx, s, kExpLutFrac - f), kFssInvFrac);
-  Shared out = mul_ss_rows(ctx, e, y, rows, cols);
+  // hi ⊙ lo ⊙ y without opening e (three-factor product, beaver.h): 60
+  // fractional bits, ≤ 1.001 (e ≤ 1.0006 and y ≈ 1/s ≤ 1 as s ≥ 1).
+  Shared out = mul_ss_rows(ctx, ex.hi, ex.lo, y, rows, cols);
   out = trunc_dealer(ctx, out, kExpLutFrac + kFssInvFrac - f);
   out.shape = x.shape;
   return out;
@@ -74,7 +78,7 @@ CommCost softmax_fss_cost(TruncMode mode, size_t rows, size_t cols, int frac,
   else
     c += trunc_dealer_cost(rows, kExpLutFrac - frac) +
          reciprocal_cost(mode, rows, frac, kFssInvFrac, cmp);
-  return c + mul_ss_rows_cost(rows, cols) +
+  return c + mul_ss_rows3_cost(rows, cols) +
          trunc_dealer_cost(n, kExpLutFrac + kFssInvFrac - frac);
 }
 

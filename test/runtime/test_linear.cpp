@@ -132,6 +132,49 @@ TEST(Beaver, MaskedShareReusedByTwoProducts) {
   }
 }
 
+// x and y opened together once; x ⊙ y locally, then x ⊙ y ⊙ bcast(z)
+// opening only z: both exact ring products (against double math on the
+// encoded inputs), costs as declared.
+TEST(Beaver, ThreeFactorRowsProductReusesOpenings) {
+  const size_t rows = 4, cols = 33, n = rows * cols;
+  auto a = uniform(n, -3, 3, 31), b = uniform(n, -3, 3, 32),
+       c = uniform(rows, -2, 2, 33);
+  a[0] = 0;
+  c[2] = 0;
+  auto r = run3(
+      [&](Context &ctx, Probe &p) {
+        Shared x = shareFixed(ctx, 1, a, Shape{int64_t(n)});
+        Shared y = shareFixed(ctx, 0, b, Shape{int64_t(n)});
+        Shared z = shareFixed(ctx, 0, c, Shape{int64_t(rows)});
+        p.begin();
+        auto [xm, ym] = open_masked_pair(ctx, x, y);
+        Shared xy = mul_ss(ctx, xm, ym);
+        Shared xyz = mul_ss_rows(ctx, xm, ym, z, rows, cols);
+        p.end();
+        Shared both(Shape{int64_t(2 * n)});
+        for (size_t i = 0; i < n; ++i) {
+          both[i] = xy[i];
+          both[n + i] = xyz[i];
+        }
+        return revealOut(ctx, both);
+      },
+      testConfig());
+  EXPECT_EQ(r.measured, open_masked_pair_cost(n) + mul_ss_masked_cost(n) +
+                            mul_ss_rows3_cost(rows, cols))
+      << r.measured.str();
+  EXPECT_EQ(r.measured, CommCost::sym((2 * n + rows) * 8, 2, 5 * n * 8));
+  FixedPoint f32(32);
+  for (size_t i = 0; i < n; ++i) {
+    const double xa = fp.decode(fp.encode(a[i])),
+                 yb = fp.decode(fp.encode(b[i]));
+    const double zc = fp.decode(fp.encode(c[i / cols]));
+    ASSERT_EQ(f32.decode(r.out[1][i]), xa * yb) << "x*y i=" << i;
+    ASSERT_NEAR(std::ldexp(double(int64_t(r.out[1][n + i])), -48), xa * yb * zc,
+                1e-12)
+        << "x*y*z i=" << i;
+  }
+}
+
 TEST(Beaver, MmulSsBatchedExactAndCost) {
   const size_t B = 2, m = 5, k = 7, n = 3;
   auto X = uniform(B * m * k, -4, 4, 4), Y = uniform(B * k * n, -4, 4, 5);

@@ -15,6 +15,7 @@
 
 #include "mpcvit/runtime/sharing.h"
 
+#include <utility>
 #include <vector>
 
 namespace mpcvit::rt {
@@ -64,6 +65,30 @@ CommCost square_masked_cost(size_t n);
 Shared mul_ss_rows(Context &ctx, const MaskedShare &x, const Shared &y,
                    size_t rows, size_t cols);
 CommCost mul_ss_rows_masked_cost(size_t rows, size_t cols);
+
+/// x ⊙ y from two opened values (equal sizes): local, dealer n·8 (A ⊙ B).
+/// open_masked on both (one exchange each, or see mul_ss_open) + this =
+/// mul_ss. Throws std::invalid_argument on different sizes.
+Shared mul_ss(Context &ctx, const MaskedShare &x, const MaskedShare &y);
+CommCost mul_ss_masked_cost(size_t n);
+
+/// Opens x − A and y − B in ONE exchange (2n·8 bytes each, 1 round, dealer
+/// 0): the two MaskedShares of mul_ss, kept for later products.
+std::pair<MaskedShare, MaskedShare>
+open_masked_pair(Context &ctx, const Shared &x, const Shared &y);
+CommCost open_masked_pair_cost(size_t n);
+
+/// x ⊙ y ⊙ bcast(z[rows]) from opened x and y [rows × cols] without opening
+/// x ⊙ y: a three-factor Beaver product (the expansion of (e_x + A)(e_y +
+/// B)(f + c) needs shares of A⊙B, A⊙c, B⊙c and A⊙B⊙c; Beaver's circuit
+/// randomization applied to a degree-3 monomial, e.g. Ohata–Nuida, FC 2020,
+/// §3). Opens z − c only: rows·8 bytes each, 1 round; dealer 4·rows·cols·8.
+/// The ring product is exact: the caller keeps |x·y·z| below 2^63 (in ring
+/// units). Throws std::invalid_argument unless x and y hold rows·cols
+/// elements and z rows.
+Shared mul_ss_rows(Context &ctx, const MaskedShare &x, const MaskedShare &y,
+                   const Shared &z, size_t rows, size_t cols);
+CommCost mul_ss_rows3_cost(size_t rows, size_t cols);
 
 /// Batched X[b × m × k] · Y[b × k × n] → [b × m × n] with matrix Beaver
 /// triples (SecureML §4.2). Opens X − A and Y − B (one message).

@@ -51,6 +51,7 @@
 #ifndef MPCVIT_RUNTIME_EXP_H
 #define MPCVIT_RUNTIME_EXP_H
 
+#include "mpcvit/runtime/beaver.h"
 #include "mpcvit/runtime/sharing.h"
 
 namespace mpcvit::rt {
@@ -67,6 +68,16 @@ inline constexpr double kExpLutMaxInput = 1020.0;
 /// std::invalid_argument) with kExpLutFrac fractional bits; 3 rounds.
 Shared exp_neg_lut(Context &ctx, const Shared &t);
 CommCost exp_neg_lut_cost(size_t n, int frac);
+
+/// exp_neg_lut keeping its last round's two opened factors (e = hi ⊙ lo,
+/// kTabFrac = 14 fractional bits each): a later product of e with a per-row
+/// value reuses them instead of opening e (softmax_fss, beaver.h's
+/// three-factor mul_ss_rows). Same cost as exp_neg_lut.
+struct ExpNegLut {
+  MaskedShare hi, lo;
+  Shared e; ///< hi ⊙ lo, kExpLutFrac bits, the shape of t
+};
+ExpNegLut exp_neg_lut_open(Context &ctx, const Shared &t);
 
 } // namespace mpcvit::rt
 
