@@ -6,38 +6,19 @@
 namespace mpcvit::rt {
 
 Shared mul_ss(Context &ctx, const Shared &x, const Shared &y) {
-  checkSameShape(x, y, "mul_ss");
-  const size_t n = x.size();
-  auto a = ctx.randShared(n), b = ctx.randShared(n);
-  std::vector<uint64_t> c;
-  if (ctx.isDealer()) {
-    c.resize(n);
-    for (size_t i = 0; i < n; ++i)
-      c[i] = a[i] * b[i];
-  }
-  c = ctx.corrShared(n, c);
-  std::vector<uint64_t> ef(2 * n);
-  for (size_t i = 0; i < n; ++i) {
-    ef[i] = x[i] - a[i];
-    ef[n + i] = y[i] - b[i];
-  }
-  auto peer = ctx.exchangeRing(ef, "mul_ss");
-  Shared z(x.shape);
-  const bool p0 = ctx.party() == 0;
-  for (size_t i = 0; i < n; ++i) {
-    uint64_t e = ef[i] + peer[i], f = ef[n + i] + peer[n + i];
-    z[i] = c[i] + e * b[i] + f * a[i] + (p0 ? e * f : 0);
-  }
-  return z;
+  auto [xm, ym] = open_masked_pair(ctx, x, y, "mul_ss");
+  return mul_ss(ctx, xm, ym);
 }
-CommCost mul_ss_cost(size_t n) { return CommCost::sym(16 * n, 1, 8 * n); }
+CommCost mul_ss_cost(size_t n) {
+  return open_masked_pair_cost(n) + mul_ss_masked_cost(n);
+}
 
-MaskedShare open_masked(Context &ctx, const Shared &x) {
+MaskedShare open_masked(Context &ctx, const Shared &x, const char *what) {
   const size_t n = x.size();
   MaskedShare m{x, ctx.randShared(n), std::vector<uint64_t>(n)};
   for (size_t i = 0; i < n; ++i)
     m.e[i] = x[i] - m.mask[i];
-  auto peer = ctx.exchangeRing(m.e, "open_masked");
+  auto peer = ctx.exchangeRing(m.e, what);
   for (size_t i = 0; i < n; ++i)
     m.e[i] += peer[i];
   return m;
@@ -45,28 +26,12 @@ MaskedShare open_masked(Context &ctx, const Shared &x) {
 CommCost open_masked_cost(size_t n) { return CommCost::sym(8 * n, 1, 0); }
 
 Shared square(Context &ctx, const MaskedShare &x) {
-  const size_t n = x.x.size();
-  const auto &a = x.mask;
-  std::vector<uint64_t> c;
-  if (ctx.isDealer()) {
-    c.resize(n);
-    for (size_t i = 0; i < n; ++i)
-      c[i] = a[i] * a[i];
-  }
-  c = ctx.corrShared(n, c);
-  Shared z(x.x.shape);
-  const bool p0 = ctx.party() == 0;
-  for (size_t i = 0; i < n; ++i) {
-    const uint64_t e = x.e[i];
-    // (e + a)^2 = e^2 + 2ea + a^2
-    z[i] = c[i] + 2 * e * a[i] + (p0 ? e * e : 0);
-  }
-  return z;
+  return mul_ss(ctx, x, x); // (e + a)² = e² + 2ea + a², dealer a²
 }
-CommCost square_masked_cost(size_t n) { return CommCost::sym(0, 0, 8 * n); }
+CommCost square_masked_cost(size_t n) { return mul_ss_masked_cost(n); }
 
 Shared square(Context &ctx, const Shared &x) {
-  return square(ctx, open_masked(ctx, x));
+  return square(ctx, open_masked(ctx, x, "square"));
 }
 CommCost square_cost(size_t n) {
   return open_masked_cost(n) + square_masked_cost(n);
@@ -165,8 +130,10 @@ Shared mul_ss(Context &ctx, const MaskedShare &x, const MaskedShare &y) {
 }
 CommCost mul_ss_masked_cost(size_t n) { return CommCost::sym(0, 0, 8 * n); }
 
-std::pair<MaskedShare, MaskedShare>
-open_masked_pair(Context &ctx, const Shared &x, const Shared &y) {
+std::pair<MaskedShare, MaskedShare> open_masked_pair(Context &ctx,
+                                                     const Shared &x,
+                                                     const Shared &y,
+                                                     const char *what) {
   checkSameShape(x, y, "open_masked_pair");
   const size_t n = x.size();
   MaskedShare mx{x, ctx.randShared(n), {}}, my{y, ctx.randShared(n), {}};
@@ -175,7 +142,7 @@ open_masked_pair(Context &ctx, const Shared &x, const Shared &y) {
     ef[i] = x[i] - mx.mask[i];
     ef[n + i] = y[i] - my.mask[i];
   }
-  auto peer = ctx.exchangeRing(ef, "open_masked");
+  auto peer = ctx.exchangeRing(ef, what);
   mx.e.resize(n);
   my.e.resize(n);
   for (size_t i = 0; i < n; ++i) {

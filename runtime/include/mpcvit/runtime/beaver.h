@@ -51,7 +51,9 @@ struct MaskedShare {
 
 /// Opens x − A. Cost: each party n·8 bytes, 1 round, dealer 0 (A comes from
 /// the seeds).
-MaskedShare open_masked(Context &ctx, const Shared &x);
+/// `what` names the exchange in transport errors.
+MaskedShare open_masked(Context &ctx, const Shared &x,
+                        const char *what = "open_masked");
 CommCost open_masked_cost(size_t n);
 
 /// x ⊙ x from an opened x: the dealer sends A ⊙ A. Local: 0 bytes, 0 rounds,
@@ -75,7 +77,8 @@ CommCost mul_ss_masked_cost(size_t n);
 /// Opens x − A and y − B in ONE exchange (2n·8 bytes each, 1 round, dealer
 /// 0): the two MaskedShares of mul_ss, kept for later products.
 std::pair<MaskedShare, MaskedShare>
-open_masked_pair(Context &ctx, const Shared &x, const Shared &y);
+open_masked_pair(Context &ctx, const Shared &x, const Shared &y,
+                 const char *what = "open_masked");
 CommCost open_masked_pair_cost(size_t n);
 
 /// x ⊙ y ⊙ bcast(z[rows]) from opened x and y [rows × cols] without opening
