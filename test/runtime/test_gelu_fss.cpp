@@ -4,9 +4,10 @@
 // The 2-round GeLU: ReLU(x) − [−4 ≤ x < 4]·T[i] with the sign DCF and the
 // gated δ table (lut.h) opened in one exchange, the gate in a second.
 // Checks: the measured counters equal gelu_cost exactly (and its closed form
-// 2 rounds, 8n + ⌈10n/8⌉ + ⌈n/8⌉ B, 4464n B dealer); accuracy against the erf-based GeLU on a grid over [−8, 8] plus
-// large values, and on the recorded GeLU inputs of the trained fmnist teacher;
-// exact ReLU at the ends of the stated range, the documented error beyond.
+// 2 rounds, 8n + ⌈10n/8⌉ + ⌈n/8⌉ B, 4464n B dealer); accuracy against the
+// erf-based GeLU on a grid over [−8, 8] plus large values, and on the
+// recorded GeLU inputs of the trained fmnist teacher; exact ReLU at the ends
+// of the stated range, the documented error beyond.
 //
 //===----------------------------------------------------------------------===//
 #include "harness.h"
