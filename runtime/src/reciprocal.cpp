@@ -93,8 +93,8 @@ int winShift(int j, int inFrac) {
 // Σ_j [x ∈ window j] · g(x) with g read from window j's table, outFrac bits.
 // Round 1 (one exchange): the sign key's x̂ (c_j = [x ≥ 4^j] for every j
 // from the same key, SignGroup::shifts) and the masked index of each
-// window's table. Round 2: the one-hot d_j (integers) times the table
-// outputs, summed: no truncation.
+// window's (gated) table. Round 2: the one-hot d_j gates the tables (1 bit
+// each), whose outputs are summed: no product, no truncation.
 Shared windowed(Context &ctx, const Shared &xin, int inFrac, int outFrac,
                 const std::function<double(double)> &g) {
   const size_t n = xin.size();
@@ -118,49 +118,42 @@ Shared windowed(Context &ctx, const Shared &xin, int inFrac, int outFrac,
       const size_t gi = i == 0 && s > 0 ? N : std::max(i, lo);
       table[i] = encodeFixed(g(std::ldexp(double(gi), s - inFrac)), outFrac);
     }
-    lt.push_back(lutIndexed_open(ctx, x, s, b, table));
+    lt.push_back(lutIndexedGated_open(ctx, x, s, b, table));
   }
-  // exchangeOpenings (opening.h) over a variable number of openings.
-  {
-    std::vector<uint8_t> msg = sg.open.mine;
-    size_t peerTotal = sg.open.peerBytes;
-    for (const auto &o : lt) {
-      msg.insert(msg.end(), o.open.mine.begin(), o.open.mine.end());
-      peerTotal += o.open.peerBytes;
-    }
-    if (!msg.empty() || peerTotal != 0) {
-      const auto got = ctx.exchangeBytes(msg, peerTotal, "reciprocal_dcf");
-      size_t off = 0;
-      auto take = [&](Opening &o) {
-        o.peer.assign(got.begin() + off, got.begin() + off + o.peerBytes);
-        off += o.peerBytes;
-      };
-      take(sg.open);
-      for (auto &o : lt)
-        take(o.open);
-    }
-  }
+  std::vector<Opening *> opens{&sg.open};
+  for (auto &o : lt)
+    opens.push_back(&o.open);
+  exchangeOpenings(ctx, opens, "reciprocal_dcf");
   auto res = sign_dcf_finish(ctx, sg);
   const auto &c = res[0].shifted;
-  Shared D(Shape{int64_t(n * kK)}), L(Shape{int64_t(n * kK)});
+  // Round 2: the one-hot window d_j = c_j − c_{j+1} (c_16 = 0) gates table
+  // j (lut.h, gated lookup: 1 bit per window and element, no product).
+  std::vector<Opening *> gates;
+  for (int j = 0; j < kK; ++j) {
+    Shared d(Shape{int64_t(n)});
+    if (!ctx.isDealer())
+      d = j + 1 < kK ? c[j] - c[j + 1] : c[j];
+    lut_gate(ctx, lt[j], d);
+    gates.push_back(&lt[j].gate);
+  }
+  exchangeOpenings(ctx, gates, "reciprocal_dcf gate");
+  // y = Σ_j d_j·T_j[i_j]: no truncation.
+  Shared y(Shape{int64_t(n)});
   for (int j = 0; j < kK; ++j) {
     Shared t = lut_finish(ctx, lt[j]);
-    for (size_t i = 0; i < n; ++i) {
-      D[i * kK + j] = c[j][i] - (j + 1 < kK ? c[j + 1][i] : 0);
-      L[i * kK + j] = t[i];
-    }
+    for (size_t i = 0; i < n; ++i)
+      y[i] += t[i];
   }
-  // y_i = Σ_j (c_j − c_{j+1})·T_j: the products laid out as n rows of kK.
-  return row_sum(mul_ss(ctx, D, L), n, kK).reshaped(xin.shape);
+  return y.reshaped(xin.shape);
 }
 CommCost windowed_cost(size_t n, int inFrac) {
   if (n == 0)
     return {};
   CommCost c = sign_dcf_cost(n, 0);
   for (int j = 0; j < kK; ++j)
-    c += lut_cost(n, winBits(kJMin + j, inFrac));
-  c.rounds = 1; // one exchange
-  return c + mul_ss_cost(n * kK);
+    c += lut_gated_cost(n, winBits(kJMin + j, inFrac));
+  c.rounds = 2; // the indices with the sign key, then the gates
+  return c;
 }
 
 void checkOutFrac(int outFrac) {

@@ -83,12 +83,12 @@ TEST(ReciprocalFss, CostExactTwoRounds) {
                                                 outFrac, ProtocolSuite::FSS));
       }
   // The formula of reciprocal.h at f = 16 (18 windows of 13 bits, 4 of
-  // 6, 8, 10 and 12 bits; 22 products), per element.
+  // 6, 8, 10 and 12 bits, each gated: one more key bit and a 1-bit gate
+  // opening), per element.
   const CommCost one =
       reciprocal_cost(TruncMode::Probabilistic, 1, 16, 32, ProtocolSuite::FSS);
-  EXPECT_EQ(one,
-            CommCost::sym(8 + 1 + 1 + 2 + 2 + 18 * 2 + 22 * 16, 2,
-                          3080 + 32 * (6 + 8 + 10 + 12 + 18 * 13) + 22 * 8))
+  EXPECT_EQ(one, CommCost::sym(8 + 1 + 1 + 2 + 2 + 18 * 2 + 22 * 1, 2,
+                               3080 + 32 * (7 + 9 + 11 + 13 + 18 * 14)))
       << one.str();
 }
 

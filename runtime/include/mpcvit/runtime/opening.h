@@ -35,7 +35,7 @@ struct Opening {
 
 /// Exchanges the messages of `ops` concatenated in one round (no round if
 /// all are empty) and hands each its part of the peer's message.
-inline void exchangeOpenings(Context &ctx, std::initializer_list<Opening *> ops,
+inline void exchangeOpenings(Context &ctx, const std::vector<Opening *> &ops,
                              const std::string &what) {
   std::vector<uint8_t> msg;
   size_t peerTotal = 0;
@@ -51,6 +51,12 @@ inline void exchangeOpenings(Context &ctx, std::initializer_list<Opening *> ops,
     o->peer.assign(got.begin() + off, got.begin() + off + o->peerBytes);
     off += o->peerBytes;
   }
+}
+
+/// The initializer-list form (a fixed set of protocols, gelu.h).
+inline void exchangeOpenings(Context &ctx, std::initializer_list<Opening *> ops,
+                             const std::string &what) {
+  exchangeOpenings(ctx, std::vector<Opening *>(ops), what);
 }
 
 } // namespace mpcvit::rt

@@ -44,13 +44,16 @@
 //   top, 2^b_j, where x just below 4^(j+1) may round up to).
 //   Round 1 (one exchange): the DCF sign key's x̂ = x + r (8 bytes), from
 //     which c_j = [x ≥ 4^j] for all 22 j (SignGroup::shifts: one key,
-//     22 evaluations), and the 22 tables' masked indices (⌈n·b_j/8⌉
-//     bytes each). d_j = c_j − c_{j+1} (c_16 = 0) is the one-hot window.
-//   Round 2: y = Σ_j d_j · T_j[i_j] (22 mul_ss per element; d_j is an
-//     integer, so the sum has outFrac bits: no truncation in either
-//     truncation mode).
-// Opened: x + r (the sign key's uniform mask) and each table's index plus
-// its own uniform mask mod 2^b_j (lut.h); nothing else.
+//     22 evaluations), and the 22 gated tables' masked indices (⌈n·b_j/8⌉
+//     bytes each; lut.h, lutIndexedGated_open). d_j = c_j − c_{j+1}
+//     (c_16 = 0) is the one-hot window.
+//   Round 2: the 22 gate bits d_j ⊕ m_j (1 bit each, lut_gate), then
+//     y = Σ_j d_j · T_j[i_j] with no product (each DPF has one more bit,
+//     the gate, and is evaluated on the half-domain the gate selects); the
+//     sum has outFrac bits: no truncation in either truncation mode.
+// Opened: x + r (the sign key's uniform mask), each table's index plus
+// its own uniform mask mod 2^b_j, and each gate bit XOR a fresh uniform bit
+// (lut.h); nothing else.
 // Input range and semantics as above: x ∈ [2^−12, 2^32) (all c_j = 0 below
 // 2^−12, including 0 and negative x: y = 0 exactly, which ReLU-softmax rows
 // of zeros rely on); x ≥ 2^32 is out of range (window 15's table at the
@@ -69,11 +72,12 @@
 // independent of the truncation mode and of outFrac), with B = Σ_j b_j
 // (270 at F = 16: 6 + 8 + 10 + 12 + 18·13):
 //   rounds  2 (0 if n = 0);
-//   online  8n + Σ_j ⌈n·b_j/8⌉ + 22·16n bytes per party
-//           (402 B at F = 16 and n = 1, → 393.75n for large n);
+//   online  8n + Σ_j ⌈n·b_j/8⌉ + 22·⌈n/8⌉ bytes per party
+//           (72 B at F = 16 and n = 1, → 44.5n for large n; with 22
+//           products instead of the gates it was 393.75n);
 //   dealer  3080n (one DCF sign key per element, sign_dcf_cost)
-//           + 32·B·n (the tables' DPF keys, lut_cost) + 22·8n (triples)
-//           = 11 896 B per element at F = 16.
+//           + 32·(B + 22)·n (the gated tables' DPF keys, lut_gated_cost)
+//           = 12 424 B per element at F = 16.
 // Local work per element and party: 22 evaluations of a 63-bit DCF and 22
 // full-domain DPF evaluations (Σ_j 3·2^(b_j−1) − 2 ≈ 2.3·10^5 AES blocks at
 // F = 16) plus Σ_j 2^b_j multiply–adds (≈ 1.8 ms per element for all
