@@ -95,11 +95,18 @@ Shared gelu(Context &ctx, const Shared &x) {
   Shared rl = trunc(ctx, xf + ax, 1); // ReLU
   // u = (|x| − 2)/2 at f bits: (|x| − 2) read with f + 1 bits.
   Shared u = trunc(ctx, addScalar(ax, p0 ? 0 - encodeFixed(2.0, f) : 0), 1);
-  Shared u2 = trunc(ctx, square(ctx, u));
-  Shared l2 = trunc(ctx, mul_ss(ctx, cat({&u, &u2}), cat({&u2, &u2})));
+  // Powers with each of u, u², u³, u⁴ opened once (beaver.h, MaskedShare):
+  // three rounds as before, 32 bytes per element instead of 88.
+  MaskedShare m1 = open_masked(ctx, u, "gelu");
+  Shared u2 = trunc(ctx, square(ctx, m1));
+  MaskedShare m2 = open_masked(ctx, u2, "gelu");
+  Shared u3r = mul_ss(ctx, m1, m2), u4r = square(ctx, m2);
+  Shared l2 = trunc(ctx, cat({&u3r, &u4r}));
   Shared u3 = slice(l2, 0, n), u4 = slice(l2, n, n);
-  Shared l3 =
-      trunc(ctx, mul_ss(ctx, cat({&u2, &u3, &u3}), cat({&u3, &u3, &u4})));
+  auto [m3, m4] = open_masked_pair(ctx, u3, u4, "gelu");
+  Shared u5r = mul_ss(ctx, m2, m3), u6r = square(ctx, m3),
+         u7r = mul_ss(ctx, m3, m4);
+  Shared l3 = trunc(ctx, cat({&u5r, &u6r, &u7r}));
   const Shared *pw[8] = {nullptr, &u, &u2, &u3, &u4, nullptr, nullptr, nullptr};
   Shared u5 = slice(l3, 0, n), u6 = slice(l3, n, n), u7 = slice(l3, 2 * n, n);
   pw[5] = &u5;
@@ -127,8 +134,11 @@ CommCost gelu_cost(TruncMode mode, size_t n, int frac, ProtocolSuite cmp) {
     return c;
   }
   return drelu_cost(3 * n, cmp) + mul_ss_cost(n) + trunc_cost(mode, n, 1) * 2 +
-         square_cost(n) + trunc_cost(mode, n, frac) + mul_ss_cost(2 * n) +
-         trunc_cost(mode, 2 * n, frac) + mul_ss_cost(3 * n) +
+         open_masked_cost(n) + square_masked_cost(n) +
+         trunc_cost(mode, n, frac) + open_masked_cost(n) +
+         mul_ss_masked_cost(n) + square_masked_cost(n) +
+         trunc_cost(mode, 2 * n, frac) + open_masked_pair_cost(n) +
+         mul_ss_masked_cost(n) * 2 + square_masked_cost(n) +
          trunc_cost(mode, 3 * n, frac) + trunc_cost(mode, n, frac) +
          mul_ss_cost(n);
 }
