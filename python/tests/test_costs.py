@@ -33,7 +33,7 @@ class CostTest(unittest.TestCase):
         t = kc["tokens"]  # + one round and 8 B per input element per linear
         self.assertEqual(t["gelu"]["rounds"], 13 + 2)
         self.assertEqual(t["linear"]["rounds"], 9 + 1)
-        self.assertAlmostEqual(t["gelu"]["bytes"], 8 * 64 + 7737600 / (65 * 512) * 128 + 8 * 128)
+        self.assertAlmostEqual(t["gelu"]["bytes"], 8 * 64 + 5873920 / (65 * 512) * 128 + 8 * 128)
         self.assertGreater(t["gelu"]["bytes"], t["linear"]["bytes"] > 0)
         self.assertIsNone(kc["layer_rest"])
         with self.assertRaises(costs.CostSourceError):
