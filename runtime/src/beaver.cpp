@@ -3,6 +3,10 @@
 
 #include "mpcvit/runtime/gemm.h"
 
+#include <functional>
+#include <stdexcept>
+#include <string>
+
 namespace mpcvit::rt {
 
 Shared mul_ss(Context &ctx, const Shared &x, const Shared &y) {
@@ -15,7 +19,7 @@ CommCost mul_ss_cost(size_t n) {
 
 MaskedShare open_masked(Context &ctx, const Shared &x, const char *what) {
   const size_t n = x.size();
-  MaskedShare m{x, ctx.randShared(n), std::vector<uint64_t>(n)};
+  MaskedShare m{x, ctx.randShared(n), std::vector<uint64_t>(n), false, {}};
   for (size_t i = 0; i < n; ++i)
     m.e[i] = x[i] - m.mask[i];
   auto peer = ctx.exchangeRing(m.e, what);
@@ -71,10 +75,51 @@ Shared rowsProduct(Context &ctx, const Shape &shape,
     }
   return z;
 }
+// Dealer: S = σ_x ⊙ σ_y (1 for an unsigned factor); parties: empty.
+std::vector<uint64_t> productSign(Context &ctx, size_t n, const MaskedShare &x,
+                                  const MaskedShare &y) {
+  std::vector<uint64_t> S;
+  if (!ctx.isDealer())
+    return S;
+  S.assign(n, 1);
+  for (const MaskedShare *m : {&x, &y})
+    if (m->isSigned) {
+      if (m->sign.size() != n)
+        throw std::logic_error("signed product: the dealer holds " +
+                               std::to_string(m->sign.size()) +
+                               " signs for " + std::to_string(n) +
+                               " elements");
+      for (size_t i = 0; i < n; ++i)
+        S[i] *= m->sign[i];
+    }
+  return S;
+}
+
+// Shares of S ⊙ term_k for each dealer-side term (one correction each, in
+// order); the terms are evaluated on the dealer only.
+std::vector<std::vector<uint64_t>>
+signedTerms(Context &ctx, size_t n,
+            const std::vector<std::function<uint64_t(size_t)>> &terms,
+            const std::vector<uint64_t> &S) {
+  std::vector<std::vector<uint64_t>> out;
+  for (const auto &t : terms) {
+    std::vector<uint64_t> v;
+    if (ctx.isDealer()) {
+      v.resize(n);
+      for (size_t i = 0; i < n; ++i)
+        v[i] = S[i] * t(i);
+    }
+    out.push_back(ctx.corrShared(n, v));
+  }
+  return out;
+}
 } // namespace
 
 Shared mul_ss_rows(Context &ctx, const MaskedShare &x, const Shared &y,
                    size_t rows, size_t cols) {
+  if (x.isSigned)
+    throw std::invalid_argument("mul_ss_rows: a signed x (MaskedShare::"
+                                "isSigned) needs the three-factor form");
   checkRows(x.x.size(), y.size(), rows, cols);
   auto b = ctx.randShared(rows);
   std::vector<uint64_t> f(rows);
@@ -113,6 +158,22 @@ Shared mul_ss(Context &ctx, const MaskedShare &x, const MaskedShare &y) {
   checkSameShape(x.x, y.x, "mul_ss");
   const size_t n = x.x.size();
   const auto &a = x.mask, &b = y.mask;
+  if (x.isSigned || y.isSigned) {
+    // z = S·(e + a)(f + b) = [S·a·b] + e·[S·b] + f·[S·a] + e·f·[S].
+    const auto S = productSign(ctx, n, x, y);
+    auto terms = signedTerms(
+        ctx, n, {[&](size_t) { return uint64_t(1); },
+                 [&](size_t i) { return a[i]; }, [&](size_t i) { return b[i]; },
+                 [&](size_t i) { return a[i] * b[i]; }},
+        S);
+    Shared z(x.x.shape);
+    for (size_t i = 0; i < n; ++i) {
+      const uint64_t e = x.e[i], f = y.e[i];
+      z[i] = terms[3][i] + e * terms[2][i] + f * terms[1][i] +
+             e * f * terms[0][i];
+    }
+    return z;
+  }
   std::vector<uint64_t> c;
   if (ctx.isDealer()) {
     c.resize(n);
@@ -128,7 +189,9 @@ Shared mul_ss(Context &ctx, const MaskedShare &x, const MaskedShare &y) {
   }
   return z;
 }
-CommCost mul_ss_masked_cost(size_t n) { return CommCost::sym(0, 0, 8 * n); }
+CommCost mul_ss_masked_cost(size_t n, bool isSigned) {
+  return CommCost::sym(0, 0, (isSigned ? 32 : 8) * n);
+}
 
 std::pair<MaskedShare, MaskedShare> open_masked_pair(Context &ctx,
                                                      const Shared &x,
@@ -136,7 +199,8 @@ std::pair<MaskedShare, MaskedShare> open_masked_pair(Context &ctx,
                                                      const char *what) {
   checkSameShape(x, y, "open_masked_pair");
   const size_t n = x.size();
-  MaskedShare mx{x, ctx.randShared(n), {}}, my{y, ctx.randShared(n), {}};
+  MaskedShare mx{x, ctx.randShared(n), {}, false, {}},
+      my{y, ctx.randShared(n), {}, false, {}};
   std::vector<uint64_t> ef(2 * n);
   for (size_t i = 0; i < n; ++i) {
     ef[i] = x[i] - mx.mask[i];
@@ -153,6 +217,45 @@ std::pair<MaskedShare, MaskedShare> open_masked_pair(Context &ctx,
 }
 CommCost open_masked_pair_cost(size_t n) { return CommCost::sym(16 * n, 1, 0); }
 
+namespace {
+// The three-factor product with signed factors: every term of the
+// expansion times S, the public term times [S] (beaver.h).
+Shared signedRows3(Context &ctx, const MaskedShare &x, const MaskedShare &y,
+                   const Shared &z, const std::vector<uint64_t> &c,
+                   size_t rows, size_t cols) {
+  const size_t n = rows * cols;
+  const auto &A = x.mask, &B = y.mask;
+  const auto S = productSign(ctx, n, x, y);
+  auto row = [cols](size_t t) { return t / cols; };
+  auto T = signedTerms(
+      ctx, n,
+      {[&](size_t) { return uint64_t(1); }, [&](size_t t) { return A[t]; },
+       [&](size_t t) { return B[t]; }, [&](size_t t) { return c[row(t)]; },
+       [&](size_t t) { return A[t] * B[t]; },
+       [&](size_t t) { return A[t] * c[row(t)]; },
+       [&](size_t t) { return B[t] * c[row(t)]; },
+       [&](size_t t) { return A[t] * B[t] * c[row(t)]; }},
+      S);
+  std::vector<uint64_t> f(rows);
+  for (size_t i = 0; i < rows; ++i)
+    f[i] = z[i] - c[i];
+  auto peer = ctx.exchangeRing(f, "mul_ss_rows3");
+  Shared out(x.x.shape);
+  for (size_t i = 0; i < rows; ++i) {
+    const uint64_t fi = f[i] + peer[i];
+    for (size_t j = 0; j < cols; ++j) {
+      const size_t t = i * cols + j;
+      const uint64_t ex = x.e[t], ey = y.e[t];
+      // S·(ex + A)(ey + B)(fi + c) expanded.
+      out[t] = T[7][t] + ex * T[6][t] + ey * T[5][t] + fi * T[4][t] +
+               ex * ey * T[3][t] + ex * fi * T[2][t] + ey * fi * T[1][t] +
+               ex * ey * fi * T[0][t];
+    }
+  }
+  return out;
+}
+} // namespace
+
 Shared mul_ss_rows(Context &ctx, const MaskedShare &x, const MaskedShare &y,
                    const Shared &z, size_t rows, size_t cols) {
   checkRows(x.x.size(), z.size(), rows, cols);
@@ -160,6 +263,8 @@ Shared mul_ss_rows(Context &ctx, const MaskedShare &x, const MaskedShare &y,
   const size_t n = rows * cols;
   const auto &A = x.mask, &B = y.mask;
   auto c = ctx.randShared(rows);
+  if (x.isSigned || y.isSigned)
+    return signedRows3(ctx, x, y, z, c, rows, cols);
   // Dealer: A⊙B, A⊙c, B⊙c, A⊙B⊙c (c broadcast along each row), one
   // correction each.
   std::vector<uint64_t> ab, ac, bc, abc;
@@ -196,8 +301,8 @@ Shared mul_ss_rows(Context &ctx, const MaskedShare &x, const MaskedShare &y,
   }
   return out;
 }
-CommCost mul_ss_rows3_cost(size_t rows, size_t cols) {
-  return CommCost::sym(rows * 8, 1, 4 * rows * cols * 8);
+CommCost mul_ss_rows3_cost(size_t rows, size_t cols, bool isSigned) {
+  return CommCost::sym(rows * 8, 1, (isSigned ? 8 : 4) * rows * cols * 8);
 }
 
 Shared mmul_ss(Context &ctx, const Shared &X, const Shared &Y, size_t m,

@@ -2,7 +2,6 @@
 #include "mpcvit/runtime/exp.h"
 
 #include "mpcvit/runtime/beaver.h"
-#include "mpcvit/runtime/lockstep.h"
 #include "mpcvit/runtime/lut.h"
 #include "mpcvit/runtime/trunc.h"
 
@@ -68,11 +67,18 @@ ExpNegLut exp_neg_lut_open(Context &ctx, const Shared &t) {
   for (int64_t j = -half; j < half; ++j)
     tl[size_t(j & (2 * half - 1))] =
         encodeFixed(std::exp(-std::ldexp(double(j), sl - f)), kTabFrac);
-  Shared eh, el;
-  runLockstep(ctx, {[&] { eh = lut(ctx, hi.idx, kHiBits, th); },
-                    [&] { el = lut(ctx, lo.idx, kLoBits, tl); }});
-  // Round 3: the product, 28 fractional bits (both factors opened once).
+  // Signed lookups (1-bit DPF lanes, lut.h): shares of σ_h·E_h and σ_l·E_l,
+  // both indices opened in one exchange.
+  LutOpen lh = lutSigned_open(ctx, hi.idx, kHiBits, th);
+  LutOpen ll = lutSigned_open(ctx, lo.idx, kLoBits, tl);
+  exchangeOpenings(ctx, {&lh.open, &ll.open}, "exp_neg_lut");
+  Shared eh = lut_finish(ctx, lh), el = lut_finish(ctx, ll);
+  // Round 3: the product, 28 fractional bits (both factors opened once); the
+  // dealer folds σ_h·σ_l into the triple (beaver.h, MaskedShare::sign).
   auto [mh, ml] = open_masked_pair(ctx, eh, el);
+  mh.isSigned = ml.isSigned = true;
+  mh.sign = std::move(lh.sign);
+  ml.sign = std::move(ll.sign);
   Shared e = mul_ss(ctx, mh, ml);
   e.shape = t.shape;
   return {std::move(mh), std::move(ml), std::move(e)};
@@ -80,9 +86,11 @@ ExpNegLut exp_neg_lut_open(Context &ctx, const Shared &t) {
 
 CommCost exp_neg_lut_cost(size_t n, int frac) {
   checkFrac(frac);
-  return lut_cost(n, kCoarseBits) +
-         lockstep_cost({lut_cost(n, kHiBits), lut_cost(n, kLoBits)}) +
-         open_masked_pair_cost(n) + mul_ss_masked_cost(n);
+  CommCost c = lut_cost(n, kCoarseBits) + lut_signed_cost(n, kHiBits) +
+               lut_signed_cost(n, kLoBits) + open_masked_pair_cost(n) +
+               mul_ss_masked_cost(n, true);
+  c.rounds = n ? 3 : 0; // the two signed lookups share round 2
+  return c;
 }
 
 } // namespace mpcvit::rt

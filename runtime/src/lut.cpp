@@ -11,7 +11,7 @@
 namespace mpcvit::rt {
 
 namespace {
-constexpr int kLane = 64; // DPF output lanes: shares in Z_2^64
+constexpr int kLane = 64; // DPF output lanes of lut: shares in Z_2^64
 
 void checkBits(int b, const char *who) {
   if (b < 1 || b > kLutMaxBits)
@@ -42,18 +42,20 @@ std::vector<FssBlock> toSeeds(const std::vector<uint64_t> &v) {
 // low bits that XOR to m).
 LutOpen lutOpenCore(Context &ctx, const std::vector<uint64_t> &idx,
                     const Shape &shape, int b,
-                    const std::vector<uint64_t> &table, bool gated) {
+                    const std::vector<uint64_t> &table, bool gated,
+                    int lane = kLane) {
   const size_t n = idx.size();
   LutOpen st;
   st.shape = shape;
   st.b = b;
+  st.lane = lane;
   st.gated = gated;
   if (n == 0)
     return st;
   const size_t N = size_t(1) << b;
   const uint64_t mask = N - 1;
   const int kb = b + (gated ? 1 : 0); // DPF domain bits
-  const size_t cwBytes = n * dpf_key_bytes(kb, kLane);
+  const size_t cwBytes = n * dpf_key_bytes(kb, lane);
   // Offline: mask r (and q) (both shares from the seeds), root seeds of
   // both keys from the dealer–party streams, correction words to both
   // parties.
@@ -69,8 +71,16 @@ LutOpen lutOpenCore(Context &ctx, const std::vector<uint64_t> &idx,
       alpha[i] = (r[i] & mask) | (gated ? (q[i] & 1) << b : 0);
     const auto s0 = toSeeds(sd0), s1 = toSeeds(sd1);
     blob.resize(cwBytes);
-    dpf_gen(kb, kLane, n, alpha.data(), nullptr, s0.data(), s1.data(),
+    dpf_gen(kb, lane, n, alpha.data(), nullptr, s0.data(), s1.data(),
             blob.data(), ctx.gemmThreads());
+    if (lane == 1) { // σ = 1 − 2·e_1(α): party 1's key at the point
+      std::vector<uint64_t> e1(n);
+      dpf_eval(1, kb, 1, n, alpha.data(), s1.data(), blob.data(), e1.data(),
+               ctx.gemmThreads());
+      st.sign.resize(n);
+      for (size_t i = 0; i < n; ++i)
+        st.sign[i] = 1 - 2 * (e1[i] & 1);
+    }
   }
   const uint8_t *cw0 = ctx.dealerBlobView(0, cwBytes, blob);
   const uint8_t *cw1 = ctx.dealerBlobView(1, cwBytes, blob);
@@ -118,12 +128,19 @@ Shared lut_finish(Context &ctx, LutOpen &st) {
   for (size_t i = 0; i < n; ++i)
     xh[i] = (xh[i] + peer[i]) & mask;
   const auto &R = st.rtable;
+  std::vector<uint64_t> RR; // 1-bit lanes: R twice
+  if (st.lane == 1) {
+    RR.reserve(2 * N);
+    RR.insert(RR.end(), R.begin(), R.end());
+    RR.insert(RR.end(), R.begin(), R.end());
+  }
   const auto mySeeds = toSeeds(st.seeds);
   const uint8_t *cw = st.cw;
   const int db = b + (st.gated ? 1 : 0); // DPF domain bits
-  const size_t kb = dpf_key_bytes(db, kLane);
-  // N lanes of 64 bits (gated: the half-domain ĉ ⊕ 1 of 2N lanes).
-  const size_t W = dpf_eval_all_words(db, kLane) >> (st.gated ? 1 : 0);
+  const int lane = st.lane;
+  const size_t kb = dpf_key_bytes(db, lane);
+  // N lanes of `lane` bits (gated: the half-domain ĉ ⊕ 1 of 2N lanes).
+  const size_t W = dpf_eval_all_words(db, lane) >> (st.gated ? 1 : 0);
   std::vector<uint8_t> top;
   if (st.gated) {
     const auto peerGate = unpackBits(st.gate.peer.data(), n, 1);
@@ -138,11 +155,28 @@ Shared lut_finish(Context &ctx, LutOpen &st) {
     for (size_t e0 = begin; e0 < end; e0 += E) {
       const size_t C = std::min(E, end - e0);
       if (st.gated)
-        dpf_eval_half(p, db, kLane, C, top.data() + e0, mySeeds.data() + e0,
+        dpf_eval_half(p, db, lane, C, top.data() + e0, mySeeds.data() + e0,
                       cw + e0 * kb, e.data(), 1);
       else
-        dpf_eval_all(p, b, kLane, C, mySeeds.data() + e0, cw + e0 * kb,
+        dpf_eval_all(p, b, lane, C, mySeeds.data() + e0, cw + e0 * kb,
                      e.data(), 1);
+      if (lane == 1) {
+        // XOR shares: y_p = (−1)^p·Σ_{j'} R[(j' − x̂) mod N]·e_p(j'), read
+        // from the doubled table RR = R‖R at offset N − x̂ (contiguous).
+        for (size_t k = 0; k < C; ++k) {
+          const uint64_t *ek = e.data() + k * W;
+          const uint64_t *rr = RR.data() + (N - size_t(xh[e0 + k]));
+          uint64_t y = 0;
+          for (size_t w0 = 0; w0 < N; w0 += 64) {
+            const uint64_t bits = ek[w0 / 64];
+            const size_t lanes = std::min<size_t>(64, N - w0);
+            for (size_t t = 0; t < lanes; ++t)
+              y += rr[w0 + t] & (0 - ((bits >> t) & 1));
+          }
+          out[e0 + k] = p == 0 ? y : 0 - y;
+        }
+        continue;
+      }
       for (size_t k = 0; k < C; ++k) {
         const uint64_t *ek = e.data() + k * W;
         const size_t m = size_t(xh[e0 + k]);
@@ -158,15 +192,34 @@ Shared lut_finish(Context &ctx, LutOpen &st) {
   return out;
 }
 
-LutOpen lut_open(Context &ctx, const Shared &x, int b,
-                 const std::vector<uint64_t> &table) {
-  checkTable(b, table, "lut");
+namespace {
+// The index of lut / lutSigned: the low b bits of each share.
+std::vector<uint64_t> lowBits(Context &ctx, const Shared &x, int b) {
   const uint64_t mask = laneMask(b);
   std::vector<uint64_t> idx(x.size());
   if (!ctx.isDealer())
     for (size_t i = 0; i < idx.size(); ++i)
       idx[i] = x[i] & mask;
-  return lutOpenCore(ctx, idx, x.shape, b, table, false);
+  return idx;
+}
+} // namespace
+
+LutOpen lut_open(Context &ctx, const Shared &x, int b,
+                 const std::vector<uint64_t> &table) {
+  checkTable(b, table, "lut");
+  return lutOpenCore(ctx, lowBits(ctx, x, b), x.shape, b, table, false);
+}
+
+LutOpen lutSigned_open(Context &ctx, const Shared &x, int b,
+                       const std::vector<uint64_t> &table) {
+  checkTable(b, table, "lutSigned");
+  return lutOpenCore(ctx, lowBits(ctx, x, b), x.shape, b, table, false, 1);
+}
+
+CommCost lut_signed_cost(size_t n, int b) {
+  checkBits(b, "lut_signed_cost");
+  return CommCost::sym((n * size_t(b) + 7) / 8, n ? 1 : 0,
+                       2 * n * dpf_key_bytes(b, 1));
 }
 
 namespace {

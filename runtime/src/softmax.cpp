@@ -78,7 +78,7 @@ CommCost softmax_fss_cost(TruncMode mode, size_t rows, size_t cols, int frac,
   else
     c += trunc_dealer_cost(rows, kExpLutFrac - frac) +
          reciprocal_cost(mode, rows, frac, kFssInvFrac, cmp);
-  return c + mul_ss_rows3_cost(rows, cols) +
+  return c + mul_ss_rows3_cost(rows, cols, true) +
          trunc_dealer_cost(n, kExpLutFrac + kFssInvFrac - frac);
 }
 

@@ -2,6 +2,7 @@
 #include "harness.h"
 
 #include "mpcvit/runtime/beaver.h"
+#include "mpcvit/runtime/lut.h"
 #include "mpcvit/runtime/mmul_sp.h"
 #include "mpcvit/runtime/trunc.h"
 
@@ -172,6 +173,75 @@ TEST(Beaver, ThreeFactorRowsProductReusesOpenings) {
     ASSERT_NEAR(std::ldexp(double(int64_t(r.out[1][n + i])), -48), xa * yb * zc,
                 1e-12)
         << "x*y*z i=" << i;
+  }
+}
+
+// Signed factors (MaskedShare::isSigned): shares of σ⊙v from 1-bit-lane
+// lookups (lut.h); mul_ss, square and the three-factor product compute with
+// v exactly, the dealer folding the signs into the triples.
+TEST(Beaver, SignedFactorsProductsAreOfTheValues) {
+  const size_t rows = 3, cols = 40, n = rows * cols;
+  const int b = 8;
+  std::vector<uint64_t> T1(256), T2(256);
+  for (size_t i = 0; i < 256; ++i) { // small fixed-point values, any sign
+    T1[i] = fp.encode(std::sin(0.1 * double(i)));
+    T2[i] = fp.encode(1.0 + 0.01 * double(i) - 1.2);
+  }
+  std::vector<double> xi(n), yi(n);
+  for (size_t i = 0; i < n; ++i) {
+    xi[i] = double((i * 37) % 256);
+    yi[i] = double((i * 101 + 7) % 256);
+  }
+  auto c = uniform(rows, -2, 2, 34);
+  auto r = run3(
+      [&](Context &ctx, Probe &p) {
+        RingTensor ix(Shape{int64_t(n)}), iy(Shape{int64_t(n)});
+        if (ctx.party() == 1)
+          for (size_t i = 0; i < n; ++i) {
+            ix[i] = uint64_t(xi[i]);
+            iy[i] = uint64_t(yi[i]);
+          }
+        Shared sx = share(ctx, 1, ix), sy = share(ctx, 1, iy);
+        Shared z = shareFixed(ctx, 0, c, Shape{int64_t(rows)});
+        p.begin();
+        LutOpen lx = lutSigned_open(ctx, sx, b, T1);
+        LutOpen ly = lutSigned_open(ctx, sy, b, T2);
+        exchangeOpenings(ctx, {&lx.open, &ly.open}, "test");
+        Shared vx = lut_finish(ctx, lx), vy = lut_finish(ctx, ly);
+        auto [xm, ym] = open_masked_pair(ctx, vx, vy);
+        xm.isSigned = ym.isSigned = true;
+        xm.sign = lx.sign;
+        ym.sign = ly.sign;
+        Shared xy = mul_ss(ctx, xm, ym);
+        Shared xx = square(ctx, xm);
+        Shared xyz = mul_ss_rows(ctx, xm, ym, z, rows, cols);
+        p.end();
+        EXPECT_THROW(mul_ss_rows(ctx, xm, z, rows, cols),
+                     std::invalid_argument);
+        Shared all(Shape{int64_t(3 * n)});
+        for (size_t i = 0; i < n; ++i) {
+          all[i] = xy[i];
+          all[n + i] = xx[i];
+          all[2 * n + i] = xyz[i];
+        }
+        return revealOut(ctx, all);
+      },
+      testConfig());
+  CommCost lookups = lut_signed_cost(n, b) + lut_signed_cost(n, b);
+  lookups.rounds = 1;
+  EXPECT_EQ(r.measured, lookups + open_masked_pair_cost(n) +
+                            mul_ss_masked_cost(n, true) +
+                            mul_ss_masked_cost(n, true) +
+                            mul_ss_rows3_cost(rows, cols, true))
+      << r.measured.str();
+  // Dealer: keys 2·2·32 B, signed products 32 + 32 + 64 B per element.
+  EXPECT_EQ(r.measured.dealerBytes, (128 + 128) * n);
+  for (size_t i = 0; i < n; ++i) {
+    const int64_t x = int64_t(T1[size_t(xi[i])]), y = int64_t(T2[size_t(yi[i])]);
+    const int64_t zc = int64_t(fp.encode(c[i / cols]));
+    ASSERT_EQ(int64_t(r.out[1][i]), x * y) << "x*y i=" << i;
+    ASSERT_EQ(int64_t(r.out[1][n + i]), x * x) << "x*x i=" << i;
+    ASSERT_EQ(int64_t(r.out[1][2 * n + i]), x * y * zc) << "x*y*z i=" << i;
   }
 }
 

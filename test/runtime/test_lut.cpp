@@ -127,6 +127,46 @@ TEST(Lut, EmptyInputCostsNothing) {
   EXPECT_EQ(r.measured, CommCost{});
 }
 
+// lutSigned: 1-bit DPF lanes; the parties hold shares of σ·T[x] with σ = ±1
+// known to the dealer only (its LutOpen::sign), both signs occurring.
+TEST(Lut, SignedIsDealerSignTimesTableAndCost) {
+  const size_t n = 777;
+  for (int b : {1, 6, 7, 10, 13}) {
+    const auto T = randomTable(b, 500 + uint64_t(b));
+    const auto raw = ringValues(n, 600 + uint64_t(b));
+    const uint64_t mask = (uint64_t(1) << b) - 1;
+    std::vector<uint64_t> sign; // written by the dealer's thread
+    auto r = runRaw(raw, 0, [&](Context &ctx, const Shared &s) {
+      LutOpen st = lutSigned_open(ctx, s, b, T);
+      EXPECT_EQ(st.lane, 1);
+      if (ctx.isDealer())
+        sign = st.sign;
+      else
+        EXPECT_TRUE(st.sign.empty()) << "a party holds the signs";
+      exchangeOpenings(ctx, {&st.open}, "lut");
+      return lut_finish(ctx, st);
+    });
+    EXPECT_EQ(r.measured, lut_signed_cost(n, b)) << "b=" << b
+                                                 << r.measured.str();
+    ASSERT_EQ(sign.size(), n);
+    size_t minus = 0;
+    for (size_t i = 0; i < n; ++i) {
+      ASSERT_TRUE(sign[i] == 1 || sign[i] == uint64_t(-1)) << i;
+      minus += sign[i] != 1;
+      ASSERT_EQ(r.out[1][i], sign[i] * T[raw[i] & mask])
+          << "b=" << b << " i=" << i << " x=" << raw[i];
+    }
+    // σ is a pseudorandom bit of party 1's key: 777 fair coins.
+    EXPECT_GT(minus, n / 2 - 80) << "b=" << b;
+    EXPECT_LT(minus, n / 2 + 80) << "b=" << b;
+  }
+  // Keys: 16·(b − 6) bytes for b ≥ 7, one 16-byte leaf below.
+  EXPECT_EQ(lut_signed_cost(100, 10), CommCost::sym(125, 1, 100 * 2 * 64));
+  EXPECT_EQ(lut_signed_cost(3, 5), CommCost::sym(2, 1, 3 * 2 * 16));
+  EXPECT_EQ(lut_signed_cost(0, 5), CommCost{});
+  EXPECT_THROW(lut_signed_cost(1, kLutMaxBits + 1), std::invalid_argument);
+}
+
 // lutIndexed: the index is ⌊x/2^s⌋ or ⌈x/2^s⌉ mod 2^b, for every ring value
 // (no wrap failure), and both occur.
 TEST(Lut, IndexedIsFloorOrCeilOnWholeRing) {

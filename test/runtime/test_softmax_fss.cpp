@@ -226,7 +226,11 @@ TEST(SoftmaxFss, CostVit7432) {
   EXPECT_EQ(c.rounds, 14u);
   // Pinned: the final e·(1/s) reuses exp's opened factors (three-factor
   // product), so e is never opened: 740156 bytes before, 8 per element less.
-  EXPECT_EQ(c, CommCost::sym(740156 - 8 * n, 14, 84690807));
+  // Dealer: exp's hi/lo tables use 1-bit-lane signed lookups (lut.h): keys
+  // 2·(160 − 64) B less per table and element, the signed triples 24 + 32
+  // B more (beaver.h), no lock-step segment lengths (32 B): 84690807 before.
+  EXPECT_EQ(c, CommCost::sym(740156 - 8 * n, 14,
+                             84690807 - (2 * 2 * 96 - 24 - 32) * n - 32));
   // A2B is untouched: the precise-exp path.
   EXPECT_EQ(kernels::softmax_cost(TruncMode::Probabilistic, rows, cols, 16,
                                   ProtocolSuite::A2B),

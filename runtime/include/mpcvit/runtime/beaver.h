@@ -43,10 +43,23 @@ CommCost mul_ss_rows_cost(size_t rows, size_t cols);
 /// §4.2: the masked matrix E = X − A serves all products with X). Party p
 /// learns e only, which is uniform (A is a fresh dealer mask); the dealer
 /// learns nothing new.
+///
+/// Signed values: a MaskedShare with isSigned holds shares of σ ⊙ v, where
+/// v is the value it stands for and σ ∈ {+1, −1}^n is known to the dealer
+/// only (lut.h, lutSigned_open: 1-bit-lane lookups). The products below
+/// (mul_ss, square, three-factor mul_ss_rows) then compute with v: the
+/// dealer multiplies every correlated term by S = ∏ σ of the factors and
+/// also sends shares of S for the public term, so z = S·(∏ of the opened
+/// factors) = ∏ v. Extra dealer bytes, no extra online bytes or rounds;
+/// the openings stay uniform (fresh masks), σ is never revealed. The
+/// two-factor mul_ss_rows(MaskedShare, Shared) throws std::invalid_argument
+/// on a signed x.
 struct MaskedShare {
   Shared x;                   ///< this party's share of x (dealer: x = 0)
   std::vector<uint64_t> mask; ///< this party's share of A (dealer: A)
   std::vector<uint64_t> e;    ///< the public opening x − A
+  bool isSigned = false;      ///< x holds σ ⊙ v (see above), on every role
+  std::vector<uint64_t> sign; ///< dealer only: σ (1 or 2^64 − 1 each)
 };
 
 /// Opens x − A. Cost: each party n·8 bytes, 1 round, dealer 0 (A comes from
@@ -71,8 +84,10 @@ CommCost mul_ss_rows_masked_cost(size_t rows, size_t cols);
 /// x ⊙ y from two opened values (equal sizes): local, dealer n·8 (A ⊙ B).
 /// open_masked on both (one exchange each, or see mul_ss_open) + this =
 /// mul_ss. Throws std::invalid_argument on different sizes.
+/// Signed factors (MaskedShare::isSigned): dealer 32·n (S, S⊙A, S⊙B,
+/// S⊙A⊙B).
 Shared mul_ss(Context &ctx, const MaskedShare &x, const MaskedShare &y);
-CommCost mul_ss_masked_cost(size_t n);
+CommCost mul_ss_masked_cost(size_t n, bool isSigned = false);
 
 /// Opens x − A and y − B in ONE exchange (2n·8 bytes each, 1 round, dealer
 /// 0): the two MaskedShares of mul_ss, kept for later products.
@@ -89,9 +104,11 @@ CommCost open_masked_pair_cost(size_t n);
 /// The ring product is exact: the caller keeps |x·y·z| below 2^63 (in ring
 /// units). Throws std::invalid_argument unless x and y hold rows·cols
 /// elements and z rows.
+/// With a signed x or y (MaskedShare::isSigned) the dealer also multiplies
+/// by S and sends S, S⊙A, S⊙B, S⊙c: dealer 8·rows·cols·8.
 Shared mul_ss_rows(Context &ctx, const MaskedShare &x, const MaskedShare &y,
                    const Shared &z, size_t rows, size_t cols);
-CommCost mul_ss_rows3_cost(size_t rows, size_t cols);
+CommCost mul_ss_rows3_cost(size_t rows, size_t cols, bool isSigned = false);
 
 /// Batched X[b × m × k] · Y[b × k × n] → [b × m × n] with matrix Beaver
 /// triples (SecureML §4.2). Opens X − A and Y − B (one message).

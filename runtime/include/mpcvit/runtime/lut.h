@@ -108,8 +108,11 @@ struct LutOpen {
   // State for lut_finish.
   Shape shape;
   int b = 0;
+  int lane = 64; ///< DPF output lanes: 64 (lut) or 1 (lutSigned)
   bool gated = false;
   std::vector<uint64_t> seeds, xh, rtable, gateMask, gateBits;
+  /// lutSigned, on the dealer only: σ_i as a ring element (1 or 2^64 − 1).
+  std::vector<uint64_t> sign;
   const uint8_t *cw = nullptr;
 };
 LutOpen lut_open(Context &ctx, const Shared &x, int b,
@@ -142,6 +145,28 @@ LutOpen lutIndexedGated_open(Context &ctx, const Shared &x, int shift, int b,
                              const std::vector<uint64_t> &table);
 void lut_gate(Context &ctx, LutOpen &st, const Shared &c);
 CommCost lut_gated_cost(size_t n, int b);
+
+/// Signed lookup with 1-bit DPF lanes (SIGMA's LUT, Gupta et al., PETS
+/// 2024; EzPC GPU-MPC fss/gpu_lut.cu; this code is independent): shares of
+/// σ_i·table[x_i mod 2^b] for a per-element sign σ_i ∈ {+1, −1} that only
+/// the dealer knows (LutOpen::sign after lutSigned_open). With 1-bit lanes
+/// party p holds XOR shares e_p of the indicator of α = r mod 2^b and
+/// outputs y_p = (−1)^p·Σ_j T[(x̂ − j) mod 2^b]·e_p(j); the lanes j ≠ α
+/// cancel (e_0(j) = e_1(j)) and lane α leaves (e_0(α) − e_1(α))·T[x] =
+/// σ·T[x] with σ = 1 − 2·e_1(α), which the dealer computes by evaluating
+/// party 1's key at α (dpf_eval). σ is uniform (it is a bit of party 1's
+/// pseudorandom key) and is never opened: a consumer that is a Beaver
+/// product absorbs it into its correlated randomness (beaver.h,
+/// MaskedShare::sign) at no online cost. What each party learns: x̂, as lut.
+/// Why: the key is 16·(b − 6) bytes instead of 16·b (b ≥ 7), and the
+/// evaluation needs 3·2^(b−7) − 2 AES blocks per element and party instead of
+/// 3·2^(b−1) − 2 (22 instead of 1534 at b = 10), plus 2^b masked additions.
+/// Cost (lut_signed_cost): ⌈n·b/8⌉ bytes per party, 1 round, dealer
+/// 2·n·dpf_key_bytes(b, 1). lut_finish gives the shares of σ ⊙ T[x]. Throws
+/// like lut.
+LutOpen lutSigned_open(Context &ctx, const Shared &x, int b,
+                       const std::vector<uint64_t> &table);
+CommCost lut_signed_cost(size_t n, int b);
 
 /// Exact cost of lut / lutIndexed on n elements:
 /// CommCost::sym(⌈n·b/8⌉, n > 0, 32·b·n). Throws like lut on a bad b.
