@@ -3,7 +3,6 @@
 
 #include "mpcvit/runtime/gemm.h"
 
-#include <functional>
 #include <stdexcept>
 #include <string>
 
@@ -75,11 +74,12 @@ Shared rowsProduct(Context &ctx, const Shape &shape,
     }
   return z;
 }
-// Dealer: S = σ_x ⊙ σ_y (1 for an unsigned factor); parties: empty.
+// Dealer, when x or y is signed (beaver.h): S = σ_x ⊙ σ_y (1 for an
+// unsigned factor). Empty on the parties and for unsigned products.
 std::vector<uint64_t> productSign(Context &ctx, size_t n, const MaskedShare &x,
                                   const MaskedShare &y) {
   std::vector<uint64_t> S;
-  if (!ctx.isDealer())
+  if (!ctx.isDealer() || !(x.isSigned || y.isSigned))
     return S;
   S.assign(n, 1);
   for (const MaskedShare *m : {&x, &y})
@@ -95,23 +95,17 @@ std::vector<uint64_t> productSign(Context &ctx, size_t n, const MaskedShare &x,
   return S;
 }
 
-// Shares of S ⊙ term_k for each dealer-side term (one correction each, in
-// order); the terms are evaluated on the dealer only.
-std::vector<std::vector<uint64_t>>
-signedTerms(Context &ctx, size_t n,
-            const std::vector<std::function<uint64_t(size_t)>> &terms,
-            const std::vector<uint64_t> &S) {
-  std::vector<std::vector<uint64_t>> out;
-  for (const auto &t : terms) {
-    std::vector<uint64_t> v;
-    if (ctx.isDealer()) {
-      v.resize(n);
-      for (size_t i = 0; i < n; ++i)
-        v[i] = S[i] * t(i);
-    }
-    out.push_back(ctx.corrShared(n, v));
+// Shares of S ⊙ v for a dealer-side v(i) (one correction; parties: v unused).
+template <typename F>
+std::vector<uint64_t> scaledShares(Context &ctx, size_t n,
+                                   const std::vector<uint64_t> &S, F v) {
+  std::vector<uint64_t> out;
+  if (ctx.isDealer()) {
+    out.resize(n);
+    for (size_t i = 0; i < n; ++i)
+      out[i] = (S.empty() ? 1 : S[i]) * v(i);
   }
-  return out;
+  return ctx.corrShared(n, out);
 }
 } // namespace
 
@@ -158,34 +152,24 @@ Shared mul_ss(Context &ctx, const MaskedShare &x, const MaskedShare &y) {
   checkSameShape(x.x, y.x, "mul_ss");
   const size_t n = x.x.size();
   const auto &a = x.mask, &b = y.mask;
-  if (x.isSigned || y.isSigned) {
-    // z = S·(e + a)(f + b) = [S·a·b] + e·[S·b] + f·[S·a] + e·f·[S].
-    const auto S = productSign(ctx, n, x, y);
-    auto terms = signedTerms(
-        ctx, n, {[&](size_t) { return uint64_t(1); },
-                 [&](size_t i) { return a[i]; }, [&](size_t i) { return b[i]; },
-                 [&](size_t i) { return a[i] * b[i]; }},
-        S);
-    Shared z(x.x.shape);
-    for (size_t i = 0; i < n; ++i) {
-      const uint64_t e = x.e[i], f = y.e[i];
-      z[i] = terms[3][i] + e * terms[2][i] + f * terms[1][i] +
-             e * f * terms[0][i];
-    }
-    return z;
+  // z = S·(e + a)(f + b) = [S·a·b] + e·[S·b] + f·[S·a] + e·f·[S]. Unsigned
+  // (S = 1): [b], [a] are the masks' own shares and [1] is party 0's 1.
+  const bool sgn = x.isSigned || y.isSigned;
+  const auto S = productSign(ctx, n, x, y);
+  auto c = scaledShares(ctx, n, S, [&](size_t i) { return a[i] * b[i]; });
+  std::vector<uint64_t> s1, sa, sb;
+  if (sgn) {
+    s1 = scaledShares(ctx, n, S, [](size_t) { return uint64_t(1); });
+    sa = scaledShares(ctx, n, S, [&](size_t i) { return a[i]; });
+    sb = scaledShares(ctx, n, S, [&](size_t i) { return b[i]; });
   }
-  std::vector<uint64_t> c;
-  if (ctx.isDealer()) {
-    c.resize(n);
-    for (size_t i = 0; i < n; ++i)
-      c[i] = a[i] * b[i];
-  }
-  c = ctx.corrShared(n, c);
+  const uint64_t *pa = sgn ? sa.data() : a.data();
+  const uint64_t *pb = sgn ? sb.data() : b.data();
+  const uint64_t one = ctx.party() == 0 ? 1 : 0;
   Shared z(x.x.shape);
-  const bool p0 = ctx.party() == 0;
   for (size_t i = 0; i < n; ++i) {
     const uint64_t e = x.e[i], f = y.e[i];
-    z[i] = c[i] + e * b[i] + f * a[i] + (p0 ? e * f : 0);
+    z[i] = c[i] + e * pb[i] + f * pa[i] + e * f * (sgn ? s1[i] : one);
   }
   return z;
 }
@@ -217,25 +201,35 @@ std::pair<MaskedShare, MaskedShare> open_masked_pair(Context &ctx,
 }
 CommCost open_masked_pair_cost(size_t n) { return CommCost::sym(16 * n, 1, 0); }
 
-namespace {
-// The three-factor product with signed factors: every term of the
-// expansion times S, the public term times [S] (beaver.h).
-Shared signedRows3(Context &ctx, const MaskedShare &x, const MaskedShare &y,
-                   const Shared &z, const std::vector<uint64_t> &c,
-                   size_t rows, size_t cols) {
+Shared mul_ss_rows(Context &ctx, const MaskedShare &x, const MaskedShare &y,
+                   const Shared &z, size_t rows, size_t cols) {
+  checkRows(x.x.size(), z.size(), rows, cols);
+  checkSameShape(x.x, y.x, "mul_ss_rows");
   const size_t n = rows * cols;
   const auto &A = x.mask, &B = y.mask;
-  const auto S = productSign(ctx, n, x, y);
+  auto c = ctx.randShared(rows);
   auto row = [cols](size_t t) { return t / cols; };
-  auto T = signedTerms(
-      ctx, n,
-      {[&](size_t) { return uint64_t(1); }, [&](size_t t) { return A[t]; },
-       [&](size_t t) { return B[t]; }, [&](size_t t) { return c[row(t)]; },
-       [&](size_t t) { return A[t] * B[t]; },
-       [&](size_t t) { return A[t] * c[row(t)]; },
-       [&](size_t t) { return B[t] * c[row(t)]; },
-       [&](size_t t) { return A[t] * B[t] * c[row(t)]; }},
-      S);
+  // Dealer: S⊙A⊙B, S⊙A⊙c, S⊙B⊙c, S⊙A⊙B⊙c (c broadcast along each row; S = 1
+  // unless a factor is signed), one correction each; signed factors also
+  // S, S⊙A, S⊙B, S⊙c, which are otherwise party 0's 1 and the masks' own
+  // shares.
+  const bool sgn = x.isSigned || y.isSigned;
+  const auto S = productSign(ctx, n, x, y);
+  auto ab = scaledShares(ctx, n, S, [&](size_t t) { return A[t] * B[t]; });
+  auto ac = scaledShares(ctx, n, S, [&](size_t t) { return A[t] * c[row(t)]; });
+  auto bc = scaledShares(ctx, n, S, [&](size_t t) { return B[t] * c[row(t)]; });
+  auto abc = scaledShares(
+      ctx, n, S, [&](size_t t) { return A[t] * B[t] * c[row(t)]; });
+  std::vector<uint64_t> s1, sA, sB, sc;
+  if (sgn) {
+    s1 = scaledShares(ctx, n, S, [](size_t) { return uint64_t(1); });
+    sA = scaledShares(ctx, n, S, [&](size_t t) { return A[t]; });
+    sB = scaledShares(ctx, n, S, [&](size_t t) { return B[t]; });
+    sc = scaledShares(ctx, n, S, [&](size_t t) { return c[row(t)]; });
+  }
+  const uint64_t *pA = sgn ? sA.data() : A.data();
+  const uint64_t *pB = sgn ? sB.data() : B.data();
+  const uint64_t one = ctx.party() == 0 ? 1 : 0;
   std::vector<uint64_t> f(rows);
   for (size_t i = 0; i < rows; ++i)
     f[i] = z[i] - c[i];
@@ -247,56 +241,9 @@ Shared signedRows3(Context &ctx, const MaskedShare &x, const MaskedShare &y,
       const size_t t = i * cols + j;
       const uint64_t ex = x.e[t], ey = y.e[t];
       // S·(ex + A)(ey + B)(fi + c) expanded.
-      out[t] = T[7][t] + ex * T[6][t] + ey * T[5][t] + fi * T[4][t] +
-               ex * ey * T[3][t] + ex * fi * T[2][t] + ey * fi * T[1][t] +
-               ex * ey * fi * T[0][t];
-    }
-  }
-  return out;
-}
-} // namespace
-
-Shared mul_ss_rows(Context &ctx, const MaskedShare &x, const MaskedShare &y,
-                   const Shared &z, size_t rows, size_t cols) {
-  checkRows(x.x.size(), z.size(), rows, cols);
-  checkSameShape(x.x, y.x, "mul_ss_rows");
-  const size_t n = rows * cols;
-  const auto &A = x.mask, &B = y.mask;
-  auto c = ctx.randShared(rows);
-  if (x.isSigned || y.isSigned)
-    return signedRows3(ctx, x, y, z, c, rows, cols);
-  // Dealer: A⊙B, A⊙c, B⊙c, A⊙B⊙c (c broadcast along each row), one
-  // correction each.
-  std::vector<uint64_t> ab, ac, bc, abc;
-  if (ctx.isDealer()) {
-    ab.resize(n), ac.resize(n), bc.resize(n), abc.resize(n);
-    for (size_t i = 0; i < rows; ++i)
-      for (size_t j = 0; j < cols; ++j) {
-        const size_t t = i * cols + j;
-        ab[t] = A[t] * B[t];
-        ac[t] = A[t] * c[i];
-        bc[t] = B[t] * c[i];
-        abc[t] = ab[t] * c[i];
-      }
-  }
-  ab = ctx.corrShared(n, ab);
-  ac = ctx.corrShared(n, ac);
-  bc = ctx.corrShared(n, bc);
-  abc = ctx.corrShared(n, abc);
-  std::vector<uint64_t> f(rows);
-  for (size_t i = 0; i < rows; ++i)
-    f[i] = z[i] - c[i];
-  auto peer = ctx.exchangeRing(f, "mul_ss_rows3");
-  Shared out(x.x.shape);
-  const bool p0 = ctx.party() == 0;
-  for (size_t i = 0; i < rows; ++i) {
-    const uint64_t fi = f[i] + peer[i];
-    for (size_t j = 0; j < cols; ++j) {
-      const size_t t = i * cols + j;
-      const uint64_t ex = x.e[t], ey = y.e[t];
-      // (ex + A)(ey + B)(fi + c) expanded; public·public terms on party 0.
-      out[t] = abc[t] + ex * bc[t] + ey * ac[t] + fi * ab[t] + ex * ey * c[i] +
-               ex * fi * B[t] + ey * fi * A[t] + (p0 ? ex * ey * fi : 0);
+      out[t] = abc[t] + ex * bc[t] + ey * ac[t] + fi * ab[t] +
+               ex * ey * (sgn ? sc[t] : c[i]) + ex * fi * pB[t] +
+               ey * fi * pA[t] + ex * ey * fi * (sgn ? s1[t] : one);
     }
   }
   return out;

@@ -103,8 +103,9 @@ LutOpen lutOpenCore(Context &ctx, const std::vector<uint64_t> &idx,
   }
   // y_p = Σ_j T[(x̂ − j) mod N]·e_p(j) = Σ_j R[(j − x̂) mod N]·e_p(j) with the
   // reversed table R[i] = T[(−i) mod N]: two contiguous segments.
-  st.rtable.resize(N);
-  for (size_t i = 0; i < N; ++i)
+  // 1-bit lanes read it from x̂ on, contiguously: R twice.
+  st.rtable.resize(lane == 1 ? 2 * N : N);
+  for (size_t i = 0; i < st.rtable.size(); ++i)
     st.rtable[i] = table[(N - i) & mask];
   return st;
 }
@@ -128,12 +129,6 @@ Shared lut_finish(Context &ctx, LutOpen &st) {
   for (size_t i = 0; i < n; ++i)
     xh[i] = (xh[i] + peer[i]) & mask;
   const auto &R = st.rtable;
-  std::vector<uint64_t> RR; // 1-bit lanes: R twice
-  if (st.lane == 1) {
-    RR.reserve(2 * N);
-    RR.insert(RR.end(), R.begin(), R.end());
-    RR.insert(RR.end(), R.begin(), R.end());
-  }
   const auto mySeeds = toSeeds(st.seeds);
   const uint8_t *cw = st.cw;
   const int db = b + (st.gated ? 1 : 0); // DPF domain bits
@@ -162,10 +157,10 @@ Shared lut_finish(Context &ctx, LutOpen &st) {
                      e.data(), 1);
       if (lane == 1) {
         // XOR shares: y_p = (−1)^p·Σ_{j'} R[(j' − x̂) mod N]·e_p(j'), read
-        // from the doubled table RR = R‖R at offset N − x̂ (contiguous).
+        // from the doubled table R‖R at offset N − x̂ (contiguous).
         for (size_t k = 0; k < C; ++k) {
           const uint64_t *ek = e.data() + k * W;
-          const uint64_t *rr = RR.data() + (N - size_t(xh[e0 + k]));
+          const uint64_t *rr = R.data() + (N - size_t(xh[e0 + k]));
           uint64_t y = 0;
           for (size_t w0 = 0; w0 < N; w0 += 64) {
             const uint64_t bits = ek[w0 / 64];
