@@ -86,9 +86,8 @@ std::vector<uint64_t> productSign(Context &ctx, size_t n, const MaskedShare &x,
     if (m->isSigned) {
       if (m->sign.size() != n)
         throw std::logic_error("signed product: the dealer holds " +
-                               std::to_string(m->sign.size()) +
-                               " signs for " + std::to_string(n) +
-                               " elements");
+                               std::to_string(m->sign.size()) + " signs for " +
+                               std::to_string(n) + " elements");
       for (size_t i = 0; i < n; ++i)
         S[i] *= m->sign[i];
     }
@@ -218,8 +217,8 @@ Shared mul_ss_rows(Context &ctx, const MaskedShare &x, const MaskedShare &y,
   auto ab = scaledShares(ctx, n, S, [&](size_t t) { return A[t] * B[t]; });
   auto ac = scaledShares(ctx, n, S, [&](size_t t) { return A[t] * c[row(t)]; });
   auto bc = scaledShares(ctx, n, S, [&](size_t t) { return B[t] * c[row(t)]; });
-  auto abc = scaledShares(
-      ctx, n, S, [&](size_t t) { return A[t] * B[t] * c[row(t)]; });
+  auto abc = scaledShares(ctx, n, S,
+                          [&](size_t t) { return A[t] * B[t] * c[row(t)]; });
   std::vector<uint64_t> s1, sA, sB, sc;
   if (sgn) {
     s1 = scaledShares(ctx, n, S, [](size_t) { return uint64_t(1); });

@@ -153,8 +153,8 @@ Shared lut_finish(Context &ctx, LutOpen &st) {
         dpf_eval_half(p, db, lane, C, top.data() + e0, mySeeds.data() + e0,
                       cw + e0 * kb, e.data(), 1);
       else
-        dpf_eval_all(p, b, lane, C, mySeeds.data() + e0, cw + e0 * kb,
-                     e.data(), 1);
+        dpf_eval_all(p, b, lane, C, mySeeds.data() + e0, cw + e0 * kb, e.data(),
+                     1);
       if (lane == 1) {
         // XOR shares: y_p = (−1)^p·Σ_{j'} R[(j' − x̂) mod N]·e_p(j'), read
         // from the doubled table R‖R at offset N − x̂ (contiguous).

@@ -237,7 +237,8 @@ TEST(Beaver, SignedFactorsProductsAreOfTheValues) {
   // Dealer: keys 2·2·32 B, signed products 32 + 32 + 64 B per element.
   EXPECT_EQ(r.measured.dealerBytes, (128 + 128) * n);
   for (size_t i = 0; i < n; ++i) {
-    const int64_t x = int64_t(T1[size_t(xi[i])]), y = int64_t(T2[size_t(yi[i])]);
+    const int64_t x = int64_t(T1[size_t(xi[i])]),
+                  y = int64_t(T2[size_t(yi[i])]);
     const int64_t zc = int64_t(fp.encode(c[i / cols]));
     ASSERT_EQ(int64_t(r.out[1][i]), x * y) << "x*y i=" << i;
     ASSERT_EQ(int64_t(r.out[1][n + i]), x * x) << "x*x i=" << i;

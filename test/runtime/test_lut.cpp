@@ -146,8 +146,8 @@ TEST(Lut, SignedIsDealerSignTimesTableAndCost) {
       exchangeOpenings(ctx, {&st.open}, "lut");
       return lut_finish(ctx, st);
     });
-    EXPECT_EQ(r.measured, lut_signed_cost(n, b)) << "b=" << b
-                                                 << r.measured.str();
+    EXPECT_EQ(r.measured, lut_signed_cost(n, b))
+        << "b=" << b << r.measured.str();
     ASSERT_EQ(sign.size(), n);
     size_t minus = 0;
     for (size_t i = 0; i < n; ++i) {
