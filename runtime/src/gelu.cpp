@@ -4,6 +4,7 @@
 #include "mpcvit/runtime/beaver.h"
 #include "mpcvit/runtime/compare.h"
 #include "mpcvit/runtime/lut.h"
+#include "mpcvit/runtime/select.h"
 #include "mpcvit/runtime/trunc.h"
 
 #include <algorithm>
@@ -58,19 +59,20 @@ Shared gelu_dcf(Context &ctx, const Shared &x) {
   const int f = ctx.frac();
   const uint64_t T = encodeFixed(kT, f);
   // Round 1, one exchange: the sign key's x̂ (ReLU(x), and [x ≥ −4],
-  // [x ≥ 4] from the same key at x̂ ± 4) and the table's masked index of
-  // x + 4 (so that [−4, 4) starts at index 0).
+  // [x ≥ 4] from the same key at x̂ ± 4) and the signed table's masked index
+  // of x + 4 (so that [−4, 4) starts at index 0).
   Shared xo = addScalar(x, ctx.party() == 0 ? T : 0);
   SignDcfOpen sg = sign_dcf_open(ctx, {{&x, true, {T, 0 - T}}});
   LutOpen lt =
-      lutIndexedGated_open(ctx, xo, lutShift(f), kGeluLutBits, deltaTable(f));
+      lutIndexedSigned_open(ctx, xo, lutShift(f), kGeluLutBits, deltaTable(f));
   exchangeOpenings(ctx, {&sg.open, &lt.open}, "gelu");
   auto res = sign_dcf_finish(ctx, sg);
-  // Round 2: the table gated by the indicator [−4 ≤ x < 4] (1 bit each).
+  Shared st = lut_finish(ctx, lt); // σ ⊙ T[i]
+  // Round 2: [−4 ≤ x < 4]·T[i] by a signed select (1 bit + 8 bytes).
   Shared ind = res[0].shifted[0] - res[0].shifted[1];
-  lut_gate(ctx, lt, ind);
-  exchangeOpenings(ctx, {&lt.gate}, "gelu gate");
-  return res[0].relu - lut_finish(ctx, lt);
+  SelectOpen sel = select_open(ctx, ind, st, true, lt.sign);
+  exchangeOpenings(ctx, {&sel.open}, "gelu select");
+  return res[0].relu - select_finish(ctx, sel);
 }
 } // namespace
 
@@ -129,7 +131,8 @@ Shared gelu(Context &ctx, const Shared &x) {
 }
 CommCost gelu_cost(TruncMode mode, size_t n, int frac, ProtocolSuite cmp) {
   if (cmp == ProtocolSuite::FSS) {
-    CommCost c = sign_dcf_cost(0, n) + lut_gated_cost(n, kGeluLutBits);
+    CommCost c = sign_dcf_cost(0, n) + lut_signed_cost(n, kGeluLutBits) +
+                 select_cost(n, true);
     c.rounds = n ? 2 : 0; // the sign key and the index share round 1
     return c;
   }

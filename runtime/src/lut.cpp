@@ -251,6 +251,13 @@ LutOpen lutIndexedGated_open(Context &ctx, const Shared &x, int shift, int b,
                      x.shape, b, table, true);
 }
 
+LutOpen lutIndexedSigned_open(Context &ctx, const Shared &x, int shift, int b,
+                              const std::vector<uint64_t> &table) {
+  return lutOpenCore(ctx,
+                     gridIndex(ctx, x, shift, b, table, "lutIndexedSigned"),
+                     x.shape, b, table, false, 1);
+}
+
 void lut_gate(Context &ctx, LutOpen &st, const Shared &c) {
   if (!st.gated)
     throw std::invalid_argument("lut_gate: the lookup was not opened gated");

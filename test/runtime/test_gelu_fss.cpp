@@ -2,9 +2,10 @@
 //-----------===//
 //
 // The 2-round GeLU: ReLU(x) − [−4 ≤ x < 4]·T[i] with the sign DCF and the
-// gated δ table (lut.h) opened in one exchange, the gate in a second.
+// signed (1-bit-lane) δ table (lut.h) opened in one exchange, the signed
+// select of the indicator and σ·T[i] (select.h) in a second.
 // Checks: the measured counters equal gelu_cost exactly (and its closed form
-// 2 rounds, 8n + ⌈10n/8⌉ + ⌈n/8⌉ B, 4464n B dealer); accuracy against the
+// 2 rounds, 16n + ⌈10n/8⌉ + ⌈n/8⌉ B, 4272n B dealer); accuracy against the
 // erf-based GeLU on a grid over [−8, 8] plus large values, and on the
 // recorded GeLU inputs of the trained fmnist teacher; exact ReLU at the ends
 // of the stated range, the documented error beyond.
@@ -80,16 +81,17 @@ const double kBound = 0.5 * 0x1p-7 + 0x1p-16;
 } // namespace
 
 TEST(GeluFss, CostIsExactAndTwoRounds) {
-  // Closed form: 2 rounds, 8n + ⌈10n/8⌉ + ⌈n/8⌉ bytes per party (the sign
-  // key's x̂, the table index, the gate bit), dealer 4112 (ReLU key pair, r₆₃
-  // and r·r₆₃ shares) + 352 (DPF keys of the gated 10-bit table: 11-bit
-  // domain) = 4464 bytes per element; the same for both truncation kinds and
-  // any f.
+  // Closed form: 2 rounds, 16n + ⌈10n/8⌉ + ⌈n/8⌉ bytes per party (the sign
+  // key's x̂ and the table index in round 1; the select's masked bit and
+  // masked value in round 2), dealer 4112 (ReLU key pair, r₆₃ and r·r₆₃
+  // shares) + 128 (1-bit-lane DPF keys of the 10-bit table) + 32 (the signed
+  // select's [σ], [σA], [σm], [σmA]) = 4272 bytes per element; the same for
+  // both truncation kinds and any f.
   for (size_t n : {size_t(1), size_t(7), size_t(1000)})
     for (TruncMode t : {TruncMode::Probabilistic, TruncMode::Exact}) {
-      EXPECT_EQ(
-          gelu_cost(t, n, kF, ProtocolSuite::FSS),
-          CommCost::sym(8 * n + (10 * n + 7) / 8 + (n + 7) / 8, 2, 4464 * n));
+      EXPECT_EQ(gelu_cost(t, n, kF, ProtocolSuite::FSS),
+                CommCost::sym(16 * n + (10 * n + 7) / 8 + (n + 7) / 8, 2,
+                              4272 * n));
       EXPECT_EQ(gelu_cost(t, n, 12, ProtocolSuite::FSS),
                 gelu_cost(t, n, kF, ProtocolSuite::FSS));
     }

@@ -166,6 +166,13 @@ CommCost lut_gated_cost(size_t n, int b);
 /// like lut.
 LutOpen lutSigned_open(Context &ctx, const Shared &x, int b,
                        const std::vector<uint64_t> &table);
+/// lutSigned_open with lutIndexed's grid index i ∈ {⌊x/2^shift⌋,
+/// ⌈x/2^shift⌉} mod 2^b (no wrap failure; see lutIndexed). Shares of
+/// σ_i·table[i]; a consumer that is not a Beaver product removes σ with
+/// select.h (select_open with isSigned and LutOpen::sign: c·table[i] for a
+/// secret bit c, one round) (gelu.h). Cost: lut_signed_cost.
+LutOpen lutIndexedSigned_open(Context &ctx, const Shared &x, int shift, int b,
+                              const std::vector<uint64_t> &table);
 CommCost lut_signed_cost(size_t n, int b);
 
 /// Exact cost of lut / lutIndexed on n elements:
