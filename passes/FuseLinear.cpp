@@ -256,28 +256,31 @@ struct FuseLinearPass : public mpcvit::impl::FuseLinearBase<FuseLinearPass> {
   void foldLayerNormAffine(ModuleOp module) {
     SmallVector<vit::LayerNormOp> lns;
     module.walk([&](vit::LayerNormOp ln) { lns.push_back(ln); });
+    // Each LayerNorm on its own: one that cannot be folded (a user that is
+    // not a linear's input, e.g. a residual add) leaves the others alone.
     for (vit::LayerNormOp ln : lns) {
       SmallVector<vit::LinearOp> users;
+      bool allLinear = true;
       for (Operation *u : ln->getUsers()) {
         auto l = llvm::dyn_cast<vit::LinearOp>(u);
         if (!l || l.getInput() != ln.getResult() ||
-            l.getWeight() == ln.getResult() || l.getBias() == ln.getResult())
-          return;
+            l.getWeight() == ln.getResult() || l.getBias() == ln.getResult()) {
+          allLinear = false;
+          break;
+        }
         if (!llvm::is_contained(users, l))
           users.push_back(l);
       }
       FailureOr<std::vector<double>> gamma = getConstantValues(ln.getGamma());
       FailureOr<std::vector<double>> beta = getConstantValues(ln.getBeta());
-      if (users.empty() || failed(gamma) || failed(beta))
+      if (!allLinear || users.empty() || failed(gamma) || failed(beta))
         continue;
       if (llvm::all_of(*gamma, [](double g) { return g == 1.0; }) &&
           llvm::all_of(*beta, [](double x) { return x == 0.0; }))
         continue;
-      for (vit::LinearOp l : users) {
-        FailureOr<LinearWeights> lw = readLinear(l);
-        if (failed(lw))
-          return;
-      }
+      if (llvm::any_of(users,
+                       [](vit::LinearOp l) { return failed(readLinear(l)); }))
+        continue;
       for (vit::LinearOp l : users) {
         LinearWeights lw = *readLinear(l);
         for (int64_t n = 0; n < lw.n; ++n)

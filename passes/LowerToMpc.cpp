@@ -715,8 +715,15 @@ LogicalResult FunctionLowering::lower(Operation *op) {
                          bw = plainWeight(o, o.getBeta(), "ln_beta", f);
         if (failed(gw) || failed(bw))
           return failure();
+        // γ ≡ 1 (folded into the next linear by --mpcvit-fuse-linear): the
+        // protocol skips the product with γ.
+        FailureOr<std::vector<double>> g = getConstantValues(o.getGamma());
+        const bool unitGamma =
+            succeeded(g) && llvm::all_of(*g, [](double v) { return v == 1.0; });
         return result(mpc::LayerNormOp::create(b, loc, ty(*x), *x, *gw, *bw,
-                                               o.getEpsilonAttr()));
+                                               o.getEpsilonAttr(),
+                                               unitGamma ? b.getUnitAttr()
+                                                         : UnitAttr()));
       })
       .Case([&](vit::ReshapeOp o) -> LogicalResult {
         FailureOr<Value> x = sharedOperand(0);

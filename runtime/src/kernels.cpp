@@ -249,10 +249,11 @@ Shared twoRelu(Context &ctx, const Shared &x) {
 }
 
 Shared layerNorm(Context &ctx, const Shared &x, const RingTensor &gamma,
-                 const RingTensor &beta, double eps) {
+                 const RingTensor &beta, double eps, bool unitGamma) {
   size_t d = lastDim(x, "layer_norm");
   Shared g = share(ctx, 0, gamma), b = share(ctx, 0, beta);
-  return withShape(rt::layer_norm(ctx, x, x.size() / d, d, eps, &g, &b),
+  return withShape(rt::layer_norm(ctx, x, x.size() / d, d, eps,
+                                  unitGamma ? nullptr : &g, &b),
                    x.shape);
 }
 

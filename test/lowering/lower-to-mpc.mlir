@@ -104,9 +104,10 @@ func.func @quad(%x: tensor<1x8xf32>) -> tensor<1x8xf32> {
 // CHECK: mpc.reshape %{{.*}} : !mpc.tensor<1x4x4, shared, frac 16> -> !mpc.tensor<1x4x2x2, shared, frac 16>
 // CHECK: %[[CS:.*]] = mpc.share %[[CLS]]
 // CHECK: mpc.concat %[[CS]], %{{.*}} axis 1 : (!mpc.tensor<1x1x4, shared, frac 16>, !mpc.tensor<1x4x4, shared, frac 16>) -> !mpc.tensor<1x5x4, shared, frac 16>
-// CHECK: mpc.layer_norm %{{.*}}, %[[G]], %{{.*}} epsilon 1.000000e-05
+// γ ≡ 1 (as after --mpcvit-fuse-linear folded it): no product with γ.
+// CHECK: mpc.layer_norm %{{.*}}, %[[G]], %{{.*}} epsilon 1.000000e-05 {unit_gamma}
 // CHECK: mpc.gelu %{{.*}} : !mpc.tensor<1x5x4, shared, frac 16>
-// CHECK: mpc.layer_norm %{{.*}}, %[[G]], %{{.*}} epsilon 1.000000e-05
+// CHECK: mpc.layer_norm %{{.*}}, %[[G]], %{{.*}} epsilon 1.000000e-05 {unit_gamma}
 func.func @embed(%img: tensor<1x1x4x4xf32>) -> tensor<1x5x4xf32> {
   %w = vit.constant dense<0.5> : tensor<4x1x2x2xf32>
   %b = vit.constant dense<0.0> : tensor<4xf32>
@@ -121,6 +122,16 @@ func.func @embed(%img: tensor<1x1x4x4xf32>) -> tensor<1x5x4xf32> {
   %h = vit.gelu erf %n : tensor<1x5x4xf32>
   %n2 = vit.layer_norm %h, %g, %be epsilon 1.0e-5 : (tensor<1x5x4xf32>, tensor<4xf32>, tensor<4xf32>) -> tensor<1x5x4xf32>
   return %n2 : tensor<1x5x4xf32>
+}
+
+// A γ that is not all ones keeps the product.
+// CHECK-LABEL: func.func @layer_norm_gamma
+// CHECK: mpc.layer_norm %{{.*}} epsilon 1.000000e-05 :
+func.func @layer_norm_gamma(%x: tensor<1x5x4xf32>) -> tensor<1x5x4xf32> {
+  %g = vit.constant dense<[1.0, 2.0, 1.0, 1.0]> : tensor<4xf32>
+  %be = vit.constant dense<0.0> : tensor<4xf32>
+  %n = vit.layer_norm %x, %g, %be epsilon 1.0e-5 : (tensor<1x5x4xf32>, tensor<4xf32>, tensor<4xf32>) -> tensor<1x5x4xf32>
+  return %n : tensor<1x5x4xf32>
 }
 
 // Token groups (MPCViT+): gather, relu and slice are local or fused.

@@ -160,3 +160,28 @@ func.func @attention_scale_permuted(%x: tensor<1x3x2xf32>) -> tensor<1x1x3x2xf32
   %o = vit.matmul %a, %v : (tensor<1x1x3x3xf32>, tensor<1x1x3x2xf32>) -> tensor<1x1x3x2xf32>
   return %o : tensor<1x1x3x2xf32>
 }
+
+// -----
+
+// A LayerNorm that cannot be folded (its output also feeds a residual add)
+// does not stop the fold of a later one (a pre-norm block: norm1 feeds the
+// MLP and the residual, the next pre_norm only the QKV linear).
+// CHECK-LABEL: func.func @unfoldable_then_foldable
+// CHECK: %[[G:.*]] = vit.constant dense<[2.000000e+00, 3.000000e+00]> : tensor<2xf32>
+// CHECK: vit.layer_norm %arg0, %[[G]], %{{.*}} epsilon
+// CHECK: vit.add
+// CHECK: %[[ONE:.*]] = vit.constant dense<1.000000e+00> : tensor<2xf32>
+// CHECK: %[[N2:.*]] = vit.layer_norm %{{.*}}, %[[ONE]], %{{.*}} epsilon
+// CHECK: vit.linear %[[N2]]
+// REPORT: folded 1 LayerNorm affines
+func.func @unfoldable_then_foldable(%x: tensor<1x3x2xf32>) -> tensor<1x3x2xf32> {
+  %g = vit.constant dense<[2.0, 3.0]> : tensor<2xf32>
+  %b = vit.constant dense<[1.0, 0.0]> : tensor<2xf32>
+  %w = vit.constant dense<[[1.0, 1.0], [0.0, 1.0]]> : tensor<2x2xf32>
+  %n1 = vit.layer_norm %x, %g, %b epsilon 1.0e-5 : (tensor<1x3x2xf32>, tensor<2xf32>, tensor<2xf32>) -> tensor<1x3x2xf32>
+  %h = vit.linear %n1, %w : (tensor<1x3x2xf32>, tensor<2x2xf32>) -> tensor<1x3x2xf32>
+  %r = vit.add %h, %n1 : (tensor<1x3x2xf32>, tensor<1x3x2xf32>) -> tensor<1x3x2xf32>
+  %n2 = vit.layer_norm %r, %g, %b epsilon 1.0e-5 : (tensor<1x3x2xf32>, tensor<2xf32>, tensor<2xf32>) -> tensor<1x3x2xf32>
+  %y = vit.linear %n2, %w : (tensor<1x3x2xf32>, tensor<2x2xf32>) -> tensor<1x3x2xf32>
+  return %y : tensor<1x3x2xf32>
+}

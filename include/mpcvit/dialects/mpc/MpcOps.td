@@ -572,15 +572,22 @@ def Mpc_ReluSoftmaxOp : Mpc_KernelOp<"relu_softmax",
 
 def Mpc_LayerNormOp : Mpc_KernelOp<"layer_norm"> {
   let kernel = "k::layerNorm";
-  let kernelArgs = ["ctx", "in:0", "weight:1", "weight:2", "attr:epsilon"];
+  let kernelArgs = ["ctx", "in:0", "weight:1", "weight:2", "attr:epsilon",
+                    "code"];
+  let kernelCode = [{ std::string(getUnitGamma() ? "true" : "false") }];
   let sessionFrac = 1;
-  let cost = [{ rt::layer_norm_cost(a.s.trunc, a.rows, a.cols, a.s.frac, true, a.s.cmp) }];
+  let cost = [{ rt::layer_norm_cost(a.s.trunc, a.rows, a.cols, a.s.frac, !getUnitGamma(), a.s.cmp) }];
   let calibration = "session";
   let summary = "LayerNorm over the last axis with server-private affine";
   let description = [{
     (x − mean)·rsqrt(var + epsilon)·gamma + beta over the last axis D;
     x shared, gamma and beta `private<server>` of shape [D]; the result has
-    the type of x.
+    the type of x. With `unit_gamma` gamma is all ones (the LayerNorm's
+    affine was folded into the next linear, `--mpcvit-fuse-linear`) and the
+    protocol skips the product with gamma (layernorm.h, `affine` false:
+    8·(n + D) bytes per party less in the fss suite, one product and one
+    truncation less in a2b); `--mpcvit-lower-to-mpc` sets it when gamma is
+    a constant of ones.
 
     Example:
     ```mlir
@@ -592,7 +599,8 @@ def Mpc_LayerNormOp : Mpc_KernelOp<"layer_norm"> {
     ```
   }];
   let arguments = (ins Mpc_AnyTensor:$input, Mpc_AnyTensor:$gamma,
-                       Mpc_AnyTensor:$beta, F64Attr:$epsilon);
+                       Mpc_AnyTensor:$beta, F64Attr:$epsilon,
+                       UnitAttr:$unit_gamma);
   let results = (outs Mpc_AnyTensor:$result);
   let assemblyFormat = [{
     $input `,` $gamma `,` $beta `epsilon` $epsilon attr-dict `:`

@@ -117,9 +117,10 @@ CommCost softmax_cost(TruncMode mode, size_t rows, size_t cols, int frac,
 Shared reluSoftmax(Context &ctx, const Shared &x, double eps);
 Shared twoQuad(Context &ctx, const Shared &x);
 Shared twoRelu(Context &ctx, const Shared &x);
-/// mpc.layer_norm with the server's γ, β (shared by the server, 0 bytes).
+/// mpc.layer_norm with the server's γ, β (shared by the server, 0 bytes);
+/// unitGamma (γ ≡ 1, folded into the next linear): no product with γ.
 Shared layerNorm(Context &ctx, const Shared &x, const RingTensor &gamma,
-                 const RingTensor &beta, double eps);
+                 const RingTensor &beta, double eps, bool unitGamma);
 
 } // namespace mpcvit::rt::kernels
 
