@@ -201,7 +201,8 @@ std::pair<MaskedShare, MaskedShare> open_masked_pair(Context &ctx,
 CommCost open_masked_pair_cost(size_t n) { return CommCost::sym(16 * n, 1, 0); }
 
 Shared mul_ss_rows(Context &ctx, const MaskedShare &x, const MaskedShare &y,
-                   const Shared &z, size_t rows, size_t cols) {
+                   const Shared &z, size_t rows, size_t cols, bool zSigned,
+                   const std::vector<uint64_t> &zSign) {
   checkRows(x.x.size(), z.size(), rows, cols);
   checkSameShape(x.x, y.x, "mul_ss_rows");
   const size_t n = rows * cols;
@@ -212,8 +213,18 @@ Shared mul_ss_rows(Context &ctx, const MaskedShare &x, const MaskedShare &y,
   // unless a factor is signed), one correction each; signed factors also
   // S, S⊙A, S⊙B, S⊙c, which are otherwise party 0's 1 and the masks' own
   // shares.
-  const bool sgn = x.isSigned || y.isSigned;
-  const auto S = productSign(ctx, n, x, y);
+  const bool sgn = x.isSigned || y.isSigned || zSigned;
+  auto S = productSign(ctx, n, x, y);
+  if (zSigned && ctx.isDealer()) {
+    if (zSign.size() != rows)
+      throw std::logic_error("signed product: the dealer holds " +
+                             std::to_string(zSign.size()) + " signs for " +
+                             std::to_string(rows) + " rows");
+    if (S.empty())
+      S.assign(n, 1);
+    for (size_t t = 0; t < n; ++t)
+      S[t] *= zSign[row(t)];
+  }
   auto ab = scaledShares(ctx, n, S, [&](size_t t) { return A[t] * B[t]; });
   auto ac = scaledShares(ctx, n, S, [&](size_t t) { return A[t] * c[row(t)]; });
   auto bc = scaledShares(ctx, n, S, [&](size_t t) { return B[t] * c[row(t)]; });

@@ -2,7 +2,6 @@
 #include "mpcvit/runtime/inverse.h"
 
 #include "mpcvit/runtime/beaver.h"
-#include "mpcvit/runtime/lockstep.h"
 #include "mpcvit/runtime/lut.h"
 
 #include "fss_index.h"
@@ -49,31 +48,33 @@ Grid gridFor(int inFrac, double maxValue, int outFrac) {
 }
 } // namespace
 
-Shared inverse_lut(Context &ctx, const Shared &s, int inFrac, double maxValue,
-                   int outFrac) {
+SignedInverse inverse_lut(Context &ctx, const Shared &s, int inFrac,
+                          double maxValue, int outFrac) {
   const Grid g = gridFor(inFrac, maxValue, outFrac);
   detail::IndexSplit sp = detail::splitIndex(ctx, mul_public(s, g.c), g.sh);
   Shared lo = detail::shiftSmall(ctx, sp.lo, g.k);
-  std::vector<uint64_t> t1(size_t(1) << kBits), t2(t1.size());
+  std::vector<std::vector<uint64_t>> t(2,
+                                       std::vector<uint64_t>(size_t(1) << kBits));
   const double t2Scale = std::ldexp(1.0, g.k + outFrac - inFrac) / double(g.c);
-  for (size_t i = 0; i < t1.size(); ++i) {
+  for (size_t i = 0; i < t[0].size(); ++i) {
     // s ≥ 1 means g ≥ 1 − δ; grid points below 1/2 are never used.
     const double x = std::max(double(i) * g.delta, 0.5);
-    t1[i] = encodeFixed(1.0 / x, outFrac);
-    t2[i] = uint64_t(std::llround(t2Scale / (x * x)));
+    t[0][i] = encodeFixed(1.0 / x, outFrac);
+    t[1][i] = uint64_t(std::llround(t2Scale / (x * x)));
   }
-  Shared y1, y2;
-  runLockstep(ctx, {[&] { y1 = lut(ctx, sp.idx, kBits, t1); },
-                    [&] { y2 = lut(ctx, sp.idx, kBits, t2); }});
-  Shared y = y1 - mul_ss(ctx, lo, y2);
-  y.shape = s.shape;
-  return y;
+  // Round 1: σ·T1[i] and σ·T2[i] from one 1-bit-lane DPF (lut.h).
+  LutOpen lt = lutSignedTables_open(ctx, sp.idx, kBits, t);
+  exchangeOpenings(ctx, {&lt.open}, "inverse_lut");
+  std::vector<Shared> y = lut_finish_tables(ctx, lt);
+  // Round 2: σ·(T1 − lo'·T2); the product does not see σ.
+  SignedInverse r{y[0] - mul_ss(ctx, lo, y[1]), std::move(lt.sign)};
+  r.y.shape = s.shape;
+  return r;
 }
 
 CommCost inverse_lut_cost(size_t n, int inFrac, double maxValue, int outFrac) {
   gridFor(inFrac, maxValue, outFrac);
-  return lockstep_cost({lut_cost(n, kBits), lut_cost(n, kBits)}) +
-         mul_ss_cost(n);
+  return lut_signed_cost(n, kBits) + mul_ss_cost(n);
 }
 
 } // namespace mpcvit::rt

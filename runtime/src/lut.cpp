@@ -40,16 +40,19 @@ std::vector<FssBlock> toSeeds(const std::vector<uint64_t> &v) {
 // gated: the DPF has b + 1 bits, bit b of its point being the gate mask m
 // (the low bit of a second uniform ring mask q: additive shares of q have
 // low bits that XOR to m).
+// tables: one or more tables read at the same index from the same DPF
+// evaluation (lut_finish_tables).
 LutOpen lutOpenCore(Context &ctx, const std::vector<uint64_t> &idx,
                     const Shape &shape, int b,
-                    const std::vector<uint64_t> &table, bool gated,
-                    int lane = kLane) {
+                    const std::vector<const std::vector<uint64_t> *> &tables,
+                    bool gated, int lane = kLane) {
   const size_t n = idx.size();
   LutOpen st;
   st.shape = shape;
   st.b = b;
   st.lane = lane;
   st.gated = gated;
+  st.tables = tables.size();
   if (n == 0)
     return st;
   const size_t N = size_t(1) << b;
@@ -104,18 +107,24 @@ LutOpen lutOpenCore(Context &ctx, const std::vector<uint64_t> &idx,
   // y_p = Σ_j T[(x̂ − j) mod N]·e_p(j) = Σ_j R[(j − x̂) mod N]·e_p(j) with the
   // reversed table R[i] = T[(−i) mod N]: two contiguous segments.
   // 1-bit lanes read it from x̂ on, contiguously: R twice.
-  st.rtable.resize(lane == 1 ? 2 * N : N);
-  for (size_t i = 0; i < st.rtable.size(); ++i)
-    st.rtable[i] = table[(N - i) & mask];
+  const size_t len = lane == 1 ? 2 * N : N;
+  st.rtable.resize(st.tables * len);
+  for (size_t t = 0; t < st.tables; ++t)
+    for (size_t i = 0; i < len; ++i)
+      st.rtable[t * len + i] = (*tables[t])[(N - i) & mask];
   return st;
 }
 } // namespace
 
 Shared lut_finish(Context &ctx, LutOpen &st) {
-  Shared out(st.shape);
+  return std::move(lut_finish_tables(ctx, st)[0]);
+}
+
+std::vector<Shared> lut_finish_tables(Context &ctx, LutOpen &st) {
+  std::vector<Shared> outs(std::max<size_t>(st.tables, 1), Shared(st.shape));
   const size_t n = st.xh.size();
   if (ctx.isDealer() || n == 0)
-    return out;
+    return outs;
   if (st.gated &&
       (st.gate.peer.size() != st.gate.peerBytes || st.gate.mine.empty()))
     throw std::logic_error("lut_finish: a gated lookup needs lut_gate and "
@@ -160,31 +169,37 @@ Shared lut_finish(Context &ctx, LutOpen &st) {
         // from the doubled table R‖R at offset N − x̂ (contiguous).
         for (size_t k = 0; k < C; ++k) {
           const uint64_t *ek = e.data() + k * W;
-          const uint64_t *rr = R.data() + (N - size_t(xh[e0 + k]));
-          uint64_t y = 0;
-          for (size_t w0 = 0; w0 < N; w0 += 64) {
-            const uint64_t bits = ek[w0 / 64];
-            const size_t lanes = std::min<size_t>(64, N - w0);
-            for (size_t t = 0; t < lanes; ++t)
-              y += rr[w0 + t] & (0 - ((bits >> t) & 1));
+          for (size_t tb = 0; tb < outs.size(); ++tb) {
+            const uint64_t *rr =
+                R.data() + tb * 2 * N + (N - size_t(xh[e0 + k]));
+            uint64_t y = 0;
+            for (size_t w0 = 0; w0 < N; w0 += 64) {
+              const uint64_t bits = ek[w0 / 64];
+              const size_t lanes = std::min<size_t>(64, N - w0);
+              for (size_t t = 0; t < lanes; ++t)
+                y += rr[w0 + t] & (0 - ((bits >> t) & 1));
+            }
+            outs[tb][e0 + k] = p == 0 ? y : 0 - y;
           }
-          out[e0 + k] = p == 0 ? y : 0 - y;
         }
         continue;
       }
       for (size_t k = 0; k < C; ++k) {
         const uint64_t *ek = e.data() + k * W;
         const size_t m = size_t(xh[e0 + k]);
-        uint64_t y = 0;
-        for (size_t j = 0; j < N - m; ++j) // j' = m + j: R[j]
-          y += R[j] * ek[m + j];
-        for (size_t j = 0; j < m; ++j) // j' = j < m: R[N − m + j]
-          y += R[N - m + j] * ek[j];
-        out[e0 + k] = y;
+        for (size_t tb = 0; tb < outs.size(); ++tb) {
+          const uint64_t *Rt = R.data() + tb * N;
+          uint64_t y = 0;
+          for (size_t j = 0; j < N - m; ++j) // j' = m + j: R[j]
+            y += Rt[j] * ek[m + j];
+          for (size_t j = 0; j < m; ++j) // j' = j < m: R[N − m + j]
+            y += Rt[N - m + j] * ek[j];
+          outs[tb][e0 + k] = y;
+        }
       }
     }
   });
-  return out;
+  return outs;
 }
 
 namespace {
@@ -202,13 +217,14 @@ std::vector<uint64_t> lowBits(Context &ctx, const Shared &x, int b) {
 LutOpen lut_open(Context &ctx, const Shared &x, int b,
                  const std::vector<uint64_t> &table) {
   checkTable(b, table, "lut");
-  return lutOpenCore(ctx, lowBits(ctx, x, b), x.shape, b, table, false);
+  return lutOpenCore(ctx, lowBits(ctx, x, b), x.shape, b, {&table}, false);
 }
 
 LutOpen lutSigned_open(Context &ctx, const Shared &x, int b,
                        const std::vector<uint64_t> &table) {
   checkTable(b, table, "lutSigned");
-  return lutOpenCore(ctx, lowBits(ctx, x, b), x.shape, b, table, false, 1);
+  return lutOpenCore(ctx, lowBits(ctx, x, b), x.shape, b, {&table}, false,
+                     1);
 }
 
 CommCost lut_signed_cost(size_t n, int b) {
@@ -242,20 +258,32 @@ std::vector<uint64_t> gridIndex(Context &ctx, const Shared &x, int shift, int b,
 LutOpen lutIndexed_open(Context &ctx, const Shared &x, int shift, int b,
                         const std::vector<uint64_t> &table) {
   return lutOpenCore(ctx, gridIndex(ctx, x, shift, b, table, "lutIndexed"),
-                     x.shape, b, table, false);
+                     x.shape, b, {&table}, false);
 }
 
 LutOpen lutIndexedGated_open(Context &ctx, const Shared &x, int shift, int b,
                              const std::vector<uint64_t> &table) {
   return lutOpenCore(ctx, gridIndex(ctx, x, shift, b, table, "lutIndexedGated"),
-                     x.shape, b, table, true);
+                     x.shape, b, {&table}, true);
 }
 
 LutOpen lutIndexedSigned_open(Context &ctx, const Shared &x, int shift, int b,
                               const std::vector<uint64_t> &table) {
   return lutOpenCore(ctx,
                      gridIndex(ctx, x, shift, b, table, "lutIndexedSigned"),
-                     x.shape, b, table, false, 1);
+                     x.shape, b, {&table}, false, 1);
+}
+
+LutOpen lutSignedTables_open(Context &ctx, const Shared &x, int b,
+                             const std::vector<std::vector<uint64_t>> &tables) {
+  if (tables.empty())
+    throw std::invalid_argument("lutSignedTables: expected at least one table");
+  std::vector<const std::vector<uint64_t> *> ts;
+  for (const auto &t : tables) {
+    checkTable(b, t, "lutSignedTables");
+    ts.push_back(&t);
+  }
+  return lutOpenCore(ctx, lowBits(ctx, x, b), x.shape, b, ts, false, 1);
 }
 
 void lut_gate(Context &ctx, LutOpen &st, const Shared &c) {

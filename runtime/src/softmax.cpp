@@ -58,13 +58,18 @@ Shared softmax_fss(Context &ctx, const Shared &x, size_t rows, size_t cols) {
   ExpNegLut ex = exp_neg_lut_open(ctx, t);
   const Shared &e = ex.e;
   Shared s = row_sum(e, rows, cols);
-  Shared y =
-      fssInverseLut(cols)
-          ? inverse_lut(ctx, s, kExpLutFrac, fssMaxRowSum(cols), kFssInvFrac)
-          : reciprocal(ctx, trunc_dealer(ctx, s, kExpLutFrac - f), kFssInvFrac);
-  // hi ⊙ lo ⊙ y without opening e (three-factor product, beaver.h): 60
-  // fractional bits, ≤ 1.001 (e ≤ 1.0006 and y ≈ 1/s ≤ 1 as s ≥ 1).
-  Shared out = mul_ss_rows(ctx, ex.hi, ex.lo, y, rows, cols);
+  // y = σ ⊙ (1/s) from the signed table (σ known to the dealer), or 1/s.
+  SignedInverse y;
+  const bool lutInv = fssInverseLut(cols);
+  if (lutInv)
+    y = inverse_lut(ctx, s, kExpLutFrac, fssMaxRowSum(cols), kFssInvFrac);
+  else
+    y.y = reciprocal(ctx, trunc_dealer(ctx, s, kExpLutFrac - f), kFssInvFrac);
+  // hi ⊙ lo ⊙ y without opening e (three-factor product, beaver.h; the
+  // dealer folds every sign into the triple): 60 fractional bits, ≤ 1.001
+  // (e ≤ 1.0006 and 1/s ≤ 1 as s ≥ 1).
+  Shared out =
+      mul_ss_rows(ctx, ex.hi, ex.lo, y.y, rows, cols, lutInv, y.sign);
   out = trunc_dealer(ctx, out, kExpLutFrac + kFssInvFrac - f);
   out.shape = x.shape;
   return out;

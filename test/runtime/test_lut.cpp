@@ -167,6 +167,57 @@ TEST(Lut, SignedIsDealerSignTimesTableAndCost) {
   EXPECT_THROW(lut_signed_cost(1, kLutMaxBits + 1), std::invalid_argument);
 }
 
+// Several tables at one index (lutSignedTables_open): one key, one opened
+// index, every table's value times the SAME dealer sign.
+TEST(Lut, SignedTablesShareKeySignAndCost) {
+  const size_t n = 500;
+  for (int b : {7, 13}) {
+    const std::vector<std::vector<uint64_t>> T = {
+        randomTable(b, 700 + uint64_t(b)), randomTable(b, 800 + uint64_t(b)),
+        randomTable(b, 900 + uint64_t(b))};
+    const auto raw = ringValues(n, 1000 + uint64_t(b));
+    const uint64_t mask = (uint64_t(1) << b) - 1;
+    std::vector<uint64_t> sign;
+    std::vector<RingTensor> outs(T.size());
+    auto r = runRaw(raw, 0, [&](Context &ctx, const Shared &s) {
+      LutOpen st = lutSignedTables_open(ctx, s, b, T);
+      if (ctx.isDealer())
+        sign = st.sign;
+      exchangeOpenings(ctx, {&st.open}, "lut");
+      std::vector<Shared> y = lut_finish_tables(ctx, st);
+      EXPECT_EQ(y.size(), T.size());
+      // Reveal tables 1 and 2 (table 0 is the run's output).
+      for (size_t k = 1; k < y.size(); ++k) {
+        RingTensor o = reveal_to_client(ctx, y[k]);
+        if (ctx.party() == 1)
+          outs[k] = o;
+      }
+      return y[0];
+    });
+    EXPECT_EQ(r.measured.dealerBytes, lut_signed_cost(n, b).dealerBytes);
+    EXPECT_EQ(r.measured.bytesServer,
+              lut_signed_cost(n, b).bytesServer + 2 * 8 * n); // + 2 reveals
+    ASSERT_EQ(sign.size(), n);
+    for (size_t i = 0; i < n; ++i) {
+      const uint64_t j = raw[i] & mask;
+      ASSERT_EQ(r.out[1][i], sign[i] * T[0][j]) << "b=" << b << " i=" << i;
+      ASSERT_EQ(outs[1][i], sign[i] * T[1][j]) << "b=" << b << " i=" << i;
+      ASSERT_EQ(outs[2][i], sign[i] * T[2][j]) << "b=" << b << " i=" << i;
+    }
+  }
+  auto none = std::vector<std::vector<uint64_t>>{};
+  run3(
+      [&](Context &ctx, Probe &) {
+        Shared x(Shape{2});
+        EXPECT_THROW(lutSignedTables_open(ctx, x, 4, none),
+                     std::invalid_argument);
+        EXPECT_THROW(lutSignedTables_open(ctx, x, 4, {randomTable(5, 1)}),
+                     std::invalid_argument);
+        return RingTensor(Shape{1});
+      },
+      testConfig());
+}
+
 // lutIndexed: the index is ⌊x/2^s⌋ or ⌈x/2^s⌉ mod 2^b, for every ring value
 // (no wrap failure), and both occur.
 TEST(Lut, IndexedIsFloorOrCeilOnWholeRing) {

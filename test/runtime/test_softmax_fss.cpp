@@ -150,17 +150,30 @@ TEST(SoftmaxFss, InverseLut) {
       u.push_back(v);
     const size_t n = u.size();
     CommCost m;
+    std::vector<uint64_t> sign; // the dealer's σ (inverse.h: signed output)
     RingTensor y = runRing(
         encode(u, Shape{int64_t(n)}, kExpLutFrac),
         [&](Context &ctx, const Shared &s) {
-          return inverse_lut(ctx, s, kExpLutFrac, maxV, 32);
+          SignedInverse r = inverse_lut(ctx, s, kExpLutFrac, maxV, 32);
+          if (ctx.isDealer())
+            sign = r.sign;
+          else
+            EXPECT_TRUE(r.sign.empty()) << "a party holds the signs";
+          return r.y;
         },
         &m);
     EXPECT_EQ(m, inverse_lut_cost(n, kExpLutFrac, maxV, 32)) << m.str();
     EXPECT_EQ(m.rounds, 2u);
+    ASSERT_EQ(sign.size(), n);
     double rel = 0;
-    for (size_t i = 0; i < n; ++i)
-      rel = std::max(rel, std::fabs(decode(y[i], 32) * u[i] - 1.0));
+    size_t minus = 0;
+    for (size_t i = 0; i < n; ++i) {
+      ASSERT_TRUE(sign[i] == 1 || sign[i] == uint64_t(-1));
+      minus += sign[i] != 1;
+      rel = std::max(rel, std::fabs(decode(sign[i] * y[i], 32) * u[i] - 1.0));
+    }
+    EXPECT_GT(minus, 0u); // both signs occur
+    EXPECT_LT(minus, n);
     // inverse.h: second-order term plus T2's rounding (2^(11−32) absolute).
     const double delta = maxV / 8191,
                  bound = delta * delta / ((1 - delta) * (1 - delta)) +
@@ -229,8 +242,13 @@ TEST(SoftmaxFss, CostVit7432) {
   // Dealer: exp's hi/lo tables use 1-bit-lane signed lookups (lut.h): keys
   // 2·(160 − 64) B less per table and element, the signed triples 24 + 32
   // B more (beaver.h), no lock-step segment lengths (32 B): 84690807 before.
-  EXPECT_EQ(c, CommCost::sym(740156 - 8 * n, 14,
-                             84690807 - (2 * 2 * 96 - 24 - 32) * n - 32));
+  // inverse_lut reads its two tables from one signed 1-bit-lane lookup
+  // (inverse.h): one 13-bit index opened instead of two (⌈13·rows/8⌉ B
+  // less), dealer 232 instead of 840 B per row and no lock-step segment
+  // lengths (32 B); the three-factor product absorbs its sign for free.
+  EXPECT_EQ(c, CommCost::sym(740156 - 8 * n - (13 * rows + 7) / 8, 14,
+                             84690807 - (2 * 2 * 96 - 24 - 32) * n - 32 -
+                                 (840 - 232) * rows - 32));
   // A2B is untouched: the precise-exp path.
   EXPECT_EQ(kernels::softmax_cost(TruncMode::Probabilistic, rows, cols, 16,
                                   ProtocolSuite::A2B),

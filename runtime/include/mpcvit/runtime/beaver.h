@@ -106,8 +106,13 @@ CommCost open_masked_pair_cost(size_t n);
 /// elements and z rows.
 /// With a signed x or y (MaskedShare::isSigned) the dealer also multiplies
 /// by S and sends S, S⊙A, S⊙B, S⊙c: dealer 8·rows·cols·8.
+/// A signed z (zSigned on every role: z holds σ_z ⊙ v per row, zSign the
+/// dealer's σ_z [rows], as inverse_lut gives it) computes with v the same
+/// way: σ_z joins S, no extra bytes beyond the signed product's.
 Shared mul_ss_rows(Context &ctx, const MaskedShare &x, const MaskedShare &y,
-                   const Shared &z, size_t rows, size_t cols);
+                   const Shared &z, size_t rows, size_t cols,
+                   bool zSigned = false,
+                   const std::vector<uint64_t> &zSign = {});
 CommCost mul_ss_rows3_cost(size_t rows, size_t cols, bool isSigned = false);
 
 /// Batched X[b × m × k] · Y[b × k × n] → [b × m × n] with matrix Beaver

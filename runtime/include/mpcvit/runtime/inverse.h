@@ -16,27 +16,38 @@
 //            ⊇ [0, maxValue] with δ = 2^sh/(c·2^inFrac) ≈ maxValue/8191
 //            (δ = 0.0079 for maxValue = 65). lo' = lo_c / 2^k (k = sh − 12,
 //            local shift of small shares, ±1, no wrap).
-//   round 1  T1[i] = 1/g and T2[i] = 2^(k+outFrac−inFrac)/(c·g²) at grid
-//            point g = i·δ (two 13-bit lookups in one round, lock-step).
-//   round 2  y = T1 − lo'·T2 (mul_ss) = 1/g − lo/g², the first-order Taylor
-//            term of 1/(g + lo), lo = s − g ∈ (−δ, δ).
+//   round 1  σ·T1[i] and σ·T2[i] with T1[i] = 1/g and T2[i] =
+//            2^(k+outFrac−inFrac)/(c·g²) at grid point g = i·δ: ONE signed
+//            lookup with 1-bit DPF lanes read in two tables
+//            (lutSignedTables_open, lut.h; SIGMA's LUT), σ ∈ {±1} known to
+//            the dealer only.
+//   round 2  y = σ·(T1 − lo'·T2) (mul_ss; σ is inside the factor) = σ·(1/g
+//            − lo/g²), the first-order Taylor term of 1/(g + lo), lo = s −
+//            g ∈ (−δ, δ).
+// The output is signed: the parties hold σ ⊙ (1/s), the dealer σ
+// (SignedInverse::sign); a Beaver product absorbs σ into its correlated
+// randomness at no online cost (beaver.h, three-factor mul_ss_rows with
+// zSigned; softmax.h).
 // Error: |y·s − 1| ≤ (δ/(1 − δ))² (the second-order term; g ≥ 1 − δ)
 // plus T2's rounding, ≤ 2^(11−outFrac) absolute on y (|lo'| < 2^12 times
 // half a unit), i.e. ≤ 2^(11−outFrac)·maxValue relative: at outFrac = 32,
 // ≤ 6.6e-5 relative for maxValue = 65 (measured 4.7e-5), ≤ 1.2e-3 for 256
 // (measured 6.4e-4 at 255; test_softmax_fss.cpp). s < 1 or s > maxValue:
 // wrong (no clipping); s ≥ 8192·δ wraps the index.
-// Cost (exact, inverse_lut_cost): lockstep_cost({lut_cost(n, 13),
-// lut_cost(n, 13)}) + mul_ss_cost(n): 2 rounds, 2⌈13n/8⌉ + 16n bytes per
-// party, dealer 2·416n + 32 + 8n = 840n + 32 bytes.
-// Local work: 2 × 12286 AES blocks per element and party (13-bit DPF
-// evaluate-all, lut.h) — meant for one value per row, not per element.
+// Cost (exact, inverse_lut_cost): lut_signed_cost(n, 13) + mul_ss_cost(n):
+// 2 rounds, ⌈13n/8⌉ + 16n bytes per party, dealer 2·112n + 8n = 232n bytes
+// (with two 64-bit-lane lookups it was 2⌈13n/8⌉ + 16n and 840n + 32).
+// Local work: 3·2^6 − 2 = 190 AES blocks per element and party plus
+// 2·2^13 masked additions (64-bit lanes: 2 × 12286 blocks and 2·2^13
+// multiply-adds) — meant for one value per row, not per element.
 //
 //===----------------------------------------------------------------------===//
 #ifndef MPCVIT_RUNTIME_INVERSE_H
 #define MPCVIT_RUNTIME_INVERSE_H
 
 #include "mpcvit/runtime/sharing.h"
+
+#include <vector>
 
 namespace mpcvit::rt {
 
@@ -46,8 +57,15 @@ inline constexpr double kInverseLutMaxValue = 256.0;
 /// 1/s for s ∈ [1, maxValue] with inFrac fractional bits in, outFrac out
 /// (1 ≤ maxValue ≤ kInverseLutMaxValue, 0 ≤ inFrac ≤ 40, outFrac ≤ 40,
 /// maxValue·2^(inFrac+11) < 2^52; else std::invalid_argument). 2 rounds.
-Shared inverse_lut(Context &ctx, const Shared &s, int inFrac, double maxValue,
-                   int outFrac);
+/// The result is signed (SignedInverse).
+/// σ ⊙ (1/s) (see the file comment): `y` the parties' shares, `sign` the
+/// dealer's σ (1 or 2^64 − 1 per element; empty on the parties).
+struct SignedInverse {
+  Shared y;
+  std::vector<uint64_t> sign;
+};
+SignedInverse inverse_lut(Context &ctx, const Shared &s, int inFrac,
+                          double maxValue, int outFrac);
 CommCost inverse_lut_cost(size_t n, int inFrac, double maxValue, int outFrac);
 
 } // namespace mpcvit::rt

@@ -110,6 +110,7 @@ struct LutOpen {
   int b = 0;
   int lane = 64; ///< DPF output lanes: 64 (lut) or 1 (lutSigned)
   bool gated = false;
+  size_t tables = 1; ///< tables read at the index (lutSignedTables_open)
   std::vector<uint64_t> seeds, xh, rtable, gateMask, gateBits;
   /// lutSigned, on the dealer only: σ_i as a ring element (1 or 2^64 − 1).
   std::vector<uint64_t> sign;
@@ -174,6 +175,15 @@ LutOpen lutSigned_open(Context &ctx, const Shared &x, int b,
 LutOpen lutIndexedSigned_open(Context &ctx, const Shared &x, int shift, int b,
                               const std::vector<uint64_t> &table);
 CommCost lut_signed_cost(size_t n, int b);
+/// lutSigned_open for several tables T_k read at the same index: one DPF
+/// key and one evaluation, then one inner product per table;
+/// lut_finish_tables gives the shares of σ_i·T_k[x_i] for every k (the
+/// same σ). Cost: lut_signed_cost(n, b) (the keys and the opened index do
+/// not depend on the number of tables). Throws like lutSigned_open, and
+/// std::invalid_argument on an empty list.
+LutOpen lutSignedTables_open(Context &ctx, const Shared &x, int b,
+                             const std::vector<std::vector<uint64_t>> &tables);
+std::vector<Shared> lut_finish_tables(Context &ctx, LutOpen &st);
 
 /// Exact cost of lut / lutIndexed on n elements:
 /// CommCost::sym(⌈n·b/8⌉, n > 0, 32·b·n). Throws like lut on a bad b.

@@ -32,11 +32,13 @@
 //   2. E = exp_neg_lut(t) (exp.h: clip, two tables, one product; 3 rounds),
 //      28 fractional bits, E = 1 exactly at the row max.
 //   3. s = Σ_row E (local), s ∈ [1, 1.001·cols].
-//   4. y = inverse_lut(s, 28, 1.001·cols, 32) (inverse.h: two 13-bit tables
-//      and a first-order correction, 2 rounds) if 1.001·cols ≤ 256; else
-//      (longer rows) y = reciprocal(trunc_dealer(s, 28 − f), 32)
+//   4. y = inverse_lut(s, 28, 1.001·cols, 32) (inverse.h: one signed
+//      13-bit lookup read in two tables and a first-order correction, 2
+//      rounds; y = σ/s with a dealer-known sign σ) if 1.001·cols ≤ 256;
+//      else (longer rows) y = reciprocal(trunc_dealer(s, 28 − f), 32)
 //      (reciprocal.h).
-//   5. out = trunc_dealer(mul_ss_rows(E, y), 60 − f) (2 rounds).
+//   5. out = trunc_dealer(mul_ss_rows(E_h, E_l, y), 60 − f) (2 rounds; the
+//      three-factor product absorbs the signs of E_h, E_l and y).
 // Cost (exact, softmax_fss_cost): max_rows_cost(rows, cols, DCF) +
 // exp_neg_lut_cost(n, f) + inverse_lut_cost(rows, 28, 1.001·cols, 32)
 // [or trunc_dealer_cost(rows, 28 − f) + reciprocal_cost(mode, rows, f, 32,
