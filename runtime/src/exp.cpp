@@ -35,6 +35,9 @@ constexpr int kCoarseExp = 2, kCoarseBits = 8, kClipM = 5;
 constexpr int kHiGrid = 5, kHiBits = 10, kLoBits = 10, kTabFrac = 14;
 static_assert(2 * kTabFrac == kExpLutFrac, "E = E_h·E_l is not truncated");
 
+// The clip's shares need to be right mod 2^(f + 5) only (exp_neg_lut_open).
+bool narrowClip(int f) { return f - kHiGrid + kHiBits <= 32; }
+
 void checkFrac(int f) {
   if (f < kHiGrid + kLoBits - 2 || f > 40)
     throw std::invalid_argument("exp_neg_lut: needs 13 <= frac <= 40, got " +
@@ -53,8 +56,14 @@ ExpNegLut exp_neg_lut_open(Context &ctx, const Shared &t) {
   std::vector<uint64_t> clip(size_t(1) << kCoarseBits);
   for (size_t i = 0; i < clip.size(); ++i)
     clip[i] = i > size_t(kClipM) ? uint64_t(i - kClipM) << (f + kCoarseExp) : 0;
-  Shared k = lutIndexed(ctx, t, f + kCoarseExp, kCoarseBits, clip);
-  Shared tc = t - k;
+  // Only t' mod 2^(f + 5) is read below (the hi index is bits [f − 5,
+  // f + 5) of t', the lo split the bits under them), so for f + 5 ≤ 32 the
+  // clip may be right mod 2^32 only: 32-bit DPF lanes, half the work.
+  LutOpen lc = narrowClip(f)
+                   ? lutIndexed32_open(ctx, t, f + kCoarseExp, kCoarseBits, clip)
+                   : lutIndexed_open(ctx, t, f + kCoarseExp, kCoarseBits, clip);
+  exchangeOpenings(ctx, {&lc.open}, "exp_neg_lut clip");
+  Shared tc = t - lut_finish(ctx, lc);
   // Round 2: hi and lo tables on the exact split t' = i_h·2^sh + r,
   // r = i_l·2^sl + r₂ (fss_index.h), both lookups in one round.
   const int sh = f - kHiGrid, sl = sh - (kLoBits - 2);
@@ -86,7 +95,9 @@ ExpNegLut exp_neg_lut_open(Context &ctx, const Shared &t) {
 
 CommCost exp_neg_lut_cost(size_t n, int frac) {
   checkFrac(frac);
-  CommCost c = lut_cost(n, kCoarseBits) + lut_signed_cost(n, kHiBits) +
+  CommCost c = (narrowClip(frac) ? lut32_cost(n, kCoarseBits)
+                                 : lut_cost(n, kCoarseBits)) +
+               lut_signed_cost(n, kHiBits) +
                lut_signed_cost(n, kLoBits) + open_masked_pair_cost(n) +
                mul_ss_masked_cost(n, true);
   c.rounds = n ? 3 : 0; // the two signed lookups share round 2

@@ -184,6 +184,24 @@ std::vector<Shared> lut_finish_tables(Context &ctx, LutOpen &st) {
         }
         continue;
       }
+      if (lane == 32) {
+        // Lanes in Z_2^32 (little-endian halves of the words): y mod 2^32.
+        for (size_t k = 0; k < C; ++k) {
+          const auto *ek =
+              reinterpret_cast<const uint32_t *>(e.data() + k * W);
+          const size_t m = size_t(xh[e0 + k]);
+          for (size_t tb = 0; tb < outs.size(); ++tb) {
+            const uint64_t *Rt = R.data() + tb * N;
+            uint32_t y = 0;
+            for (size_t j = 0; j < N - m; ++j)
+              y += uint32_t(Rt[j]) * ek[m + j];
+            for (size_t j = 0; j < m; ++j)
+              y += uint32_t(Rt[N - m + j]) * ek[j];
+            outs[tb][e0 + k] = y;
+          }
+        }
+        continue;
+      }
       for (size_t k = 0; k < C; ++k) {
         const uint64_t *ek = e.data() + k * W;
         const size_t m = size_t(xh[e0 + k]);
@@ -259,6 +277,18 @@ LutOpen lutIndexed_open(Context &ctx, const Shared &x, int shift, int b,
                         const std::vector<uint64_t> &table) {
   return lutOpenCore(ctx, gridIndex(ctx, x, shift, b, table, "lutIndexed"),
                      x.shape, b, {&table}, false);
+}
+
+LutOpen lutIndexed32_open(Context &ctx, const Shared &x, int shift, int b,
+                          const std::vector<uint64_t> &table) {
+  return lutOpenCore(ctx, gridIndex(ctx, x, shift, b, table, "lutIndexed32"),
+                     x.shape, b, {&table}, false, 32);
+}
+
+CommCost lut32_cost(size_t n, int b) {
+  checkBits(b, "lut32_cost");
+  return CommCost::sym((n * size_t(b) + 7) / 8, n ? 1 : 0,
+                       2 * n * dpf_key_bytes(b, 32));
 }
 
 LutOpen lutIndexedGated_open(Context &ctx, const Shared &x, int shift, int b,

@@ -218,6 +218,35 @@ TEST(Lut, SignedTablesShareKeySignAndCost) {
       testConfig());
 }
 
+// lutIndexed32: 32-bit lanes, the shares add up to T[i] mod 2^32 (and the
+// cost is the 32-bit-lane key's).
+TEST(Lut, Indexed32IsRightMod2To32) {
+  const size_t n = 900;
+  for (int b : {3, 8, 13}) {
+    const auto T = randomTable(b, 1100 + uint64_t(b));
+    const auto raw = ringValues(n, 1200 + uint64_t(b));
+    const int shift = 5;
+    const uint64_t mask = (uint64_t(1) << b) - 1;
+    auto r = runRaw(raw, 1, [&](Context &ctx, const Shared &s) {
+      LutOpen st = lutIndexed32_open(ctx, s, shift, b, T);
+      EXPECT_EQ(st.lane, 32);
+      exchangeOpenings(ctx, {&st.open}, "lut");
+      return lut_finish(ctx, st);
+    });
+    EXPECT_EQ(r.measured, lut32_cost(n, b)) << r.measured.str();
+    for (size_t i = 0; i < n; ++i) {
+      const uint64_t lo = (raw[i] >> shift) & mask, hi = (lo + 1) & mask;
+      const uint32_t y = uint32_t(r.out[1][i]);
+      ASSERT_TRUE(y == uint32_t(T[lo]) ||
+                  ((raw[i] & 31) != 0 && y == uint32_t(T[hi])))
+          << "b=" << b << " i=" << i;
+      // Each share is a 32-bit value: the sum stays below 2^33.
+      ASSERT_LT(r.out[1][i], uint64_t(1) << 33) << "b=" << b << " i=" << i;
+    }
+  }
+  EXPECT_EQ(lut32_cost(10, 8), CommCost::sym(10, 1, 10 * 2 * 112));
+}
+
 // lutIndexed: the index is ⌊x/2^s⌋ or ⌈x/2^s⌉ mod 2^b, for every ring value
 // (no wrap failure), and both occur.
 TEST(Lut, IndexedIsFloorOrCeilOnWholeRing) {

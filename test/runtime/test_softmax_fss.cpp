@@ -124,6 +124,11 @@ TEST(SoftmaxFss, ExpNegLut) {
       [&](Context &ctx, const Shared &s) { return exp_neg_lut(ctx, s); }, &m);
   EXPECT_EQ(m, exp_neg_lut_cost(n, 16)) << m.str();
   EXPECT_EQ(m.rounds, 3u);
+  // Closed form (exp.h): n + 2⌈10n/8⌉ + 16n bytes, dealer 512n (the clip on
+  // 32-bit lanes at f = 16); 64-bit lanes (+32n) for f > 27.
+  EXPECT_EQ(exp_neg_lut_cost(n, 16),
+            CommCost::sym(n + 2 * ((10 * n + 7) / 8) + 16 * n, 3, 512 * n));
+  EXPECT_EQ(exp_neg_lut_cost(n, 28).dealerBytes, 544 * n);
   double absErr = 0, relErr = 0, mx = 0;
   for (size_t i = 0; i < n; ++i) {
     const double tq = std::ldexp(std::round(std::ldexp(t[i], 16)), -16);
@@ -248,7 +253,10 @@ TEST(SoftmaxFss, CostVit7432) {
   // lengths (32 B); the three-factor product absorbs its sign for free.
   EXPECT_EQ(c, CommCost::sym(740156 - 8 * n - (13 * rows + 7) / 8, 14,
                              84690807 - (2 * 2 * 96 - 24 - 32) * n - 32 -
-                                 (840 - 232) * rows - 32));
+                                 (840 - 232) * rows - 32 -
+                                 // the clip's 32-bit lanes (lut.h): 2·16 B
+                                 // less key per element
+                                 32 * n));
   // A2B is untouched: the precise-exp path.
   EXPECT_EQ(kernels::softmax_cost(TruncMode::Probabilistic, rows, cols, 16,
                                   ProtocolSuite::A2B),

@@ -22,17 +22,24 @@
 // arithmetic is local and exact (no wrap failure): a value x is split into
 // a grid index i and an exact residual lo, x = i·2^s + lo, |lo| < 2^s,
 // from the shares alone (runtime/src/fss_index.h; lut.h, lutIndexed).
-//   round 1  clip: coarse index ic of t on a grid of 4 (lutIndexed, 8 bits)
-//            and K = T_c[ic] = 4·max(0, ic − 5); t' = t − K. Then t' = t for
+//   round 1  clip: coarse index ic of t on a grid of 4 (8 bits) and
+//            K = T_c[ic] = 4·max(0, ic − 5); t' = t − K. Then t' = t for
 //            t ≤ 20, and t' ∈ (16, 24) for t > 20 (so exp(−t') < 1.2e-7:
-//            the clipped elements are ≈ 0, as they should be).
-//   round 2  (both lookups in one round, lock-step, lockstep.h)
+//            the clipped elements are ≈ 0, as they should be). Only t' mod
+//            2^(f+5) is read later, so for f ≤ 27 K comes from 32-bit DPF
+//            lanes, right mod 2^32 only (lut.h, lutIndexed32_open; half the
+//            work of 64-bit lanes); f > 27: lutIndexed.
+//   round 2  (both lookups in one exchange) signed lookups with 1-bit DPF
+//            lanes (lut.h, lutSigned_open; shares of σ·T[i], σ known to the
+//            dealer only):
 //            t' = i_h·2^(f−5) + r, i_h ∈ [0, 2^10) (grid 1/32, covers
 //            t' < 31.97), r ∈ (−1/32, 1/32) exact; E_h = T_h[i_h] =
 //            exp(−i_h/32)·2^14; r = i_l·2^(f−13) + r₂ with
 //            i_l ∈ [−256, 256] (grid 2^−13, a 10-bit periodic signed
 //            table), E_l = T_l[i_l] = exp(−i_l·2^−13)·2^14.
-//   round 3  E = E_h · E_l (mul_ss, kept with 28 fractional bits).
+//   round 3  E = E_h · E_l (mul_ss of the two opened signed factors; the
+//            dealer folds σ_h·σ_l into the triple, beaver.h), kept with 28
+//            fractional bits.
 // Input range: 0 ≤ t ≤ 1020 (= 255 coarse steps). Larger t wraps the coarse
 // index; the result is then still a bounded value in [0, 1.04], not exp(−t).
 // t = 0 exactly (the row max in softmax) gives exactly 2^28 (= 1).
@@ -41,11 +48,12 @@
 // 2^−15 each → |E − exp(−t)| < 1.3e-4·exp(−t) + 6.2e-5; E ≤ exp(2^−13)·
 // (1 + 2^−13) ≤ 1.0003 for every t ≥ 0. Measured (test_softmax_fss.cpp,
 // f = 16, t ∈ [0, 1020]): max |E − exp(−t)| = 1.1e-4, max E = 1.
-// Cost (exact, exp_neg_lut_cost): lut_cost(n, 8) + lockstep_cost({lut_cost
-// (n, 10), lut_cost(n, 10)}) + mul_ss_cost(n): 3 rounds,
-// n + 2⌈10n/8⌉ + 16n bytes per party (19.5 B/element), dealer
-// 256n + 640n + 32 + 8n = 904n + 32 bytes. Local work per element and
-// party: 382 + 2 × 1534 AES blocks (DPF evaluate-all, lut.h).
+// Cost (exact, exp_neg_lut_cost): lut32_cost(n, 8) (lut_cost for f > 27)
+// + 2·lut_signed_cost(n, 10) + open_masked_pair_cost(n) +
+// mul_ss_masked_cost(n, signed): 3 rounds, n + 2⌈10n/8⌉ + 16n bytes per
+// party (19.5 B/element), dealer 224n + 2·128n + 32n = 512n bytes. Local
+// work per element and party: 190 AES blocks (8-bit, 32-bit lanes) + 2 × 22
+// (10-bit, 1-bit lanes) plus the inner products (lut.h).
 //
 //===----------------------------------------------------------------------===//
 #ifndef MPCVIT_RUNTIME_EXP_H

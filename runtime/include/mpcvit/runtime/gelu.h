@@ -17,26 +17,32 @@
 //                (sign_dcf, compare.h): exact ReLU(x), and [x ≥ −4],
 //                [x ≥ 4] from the SAME key evaluated at x̂ ± 4 (SignGroup::
 //                shifts: no extra key, no extra bytes);
-//              · the masked 10-bit table index of a gated lookup
-//                (lutIndexedGated_open, lut.h; Pika, Wagh PETS 2022 §4).
-//     round 2  the gate bit [−4 ≤ x < 4] ⊕ m, 1 bit per element (lut_gate):
-//              [−4 ≤ x < 4]·T[i] as additive shares with no product (the
-//              DPF has 11 bits, the top one the gate; half-domain
-//              evaluation, the same local work as a 10-bit table).
+//              · the masked 10-bit table index of a signed lookup with
+//                1-bit DPF lanes (lutIndexedSigned_open, lut.h; SIGMA's
+//                LUT): shares of σ·T[i], σ ∈ {±1} known to the dealer only.
+//     round 2  a signed select (select.h) of the indicator [−4 ≤ x < 4]
+//              and σ·T[i]: the bit opened as one bit XOR a dealer bit, σ·T[i]
+//              under a Beaver mask (8 bytes); the dealer folds σ into the
+//              select's correlated terms, so the result is [−4 ≤ x < 4]·T[i]
+//              as plain shares (fc2 multiplies it by the server's weights,
+//              which cannot absorb σ).
 //   Cost for n elements (exact, gelu_cost; independent of the truncation
 //   mode and of f):
 //     rounds   2 (0 + 1 when n = 0);
-//     online   8n + ⌈10n/8⌉ + ⌈n/8⌉ ≈ 9.4n bytes per party (with a product
-//              of the indicator and T[i] instead of the gated lookup, and
-//              9 bits: 25.1n);
-//     dealer   sign_dcf_cost(0, n) + lut_gated_cost(n, 10)
-//              = 4112n + 352n = 4464n bytes.
+//     online   8n + ⌈10n/8⌉ + ⌈n/8⌉ + 8n ≈ 17.4n bytes per party;
+//     dealer   sign_dcf_cost(0, n) + lut_signed_cost(n, 10) +
+//              select_cost(n, true) = 4112n + 128n + 32n = 4272n bytes.
+//   History: a gated 64-bit-lane lookup (11-bit DPF, gate opened in round
+//   2) sent 9.4n bytes and 4464n dealer bytes but evaluated 1534 AES blocks
+//   and 1024 multiply-adds per element and party (the 1-bit-lane key: 22
+//   blocks and masked adds): the runtime bench's FSS GeLU on 65 × 512 went
+//   from 235 to 75 ms.
 //   Range: −2^63 + 4·2^f ≤ x < 2^63 − 4·2^f ring units (|x| < 2^47 − 4 at
 //   f = 16: no practical limit; no reduced-width comparison is needed, as
 //   the two comparisons cost no key). There ReLU and both comparisons are
 //   exact (x ± 4 does not wrap); the table index is only used where
 //   −4 ≤ x < 4 (lutIndexed has no wrap failure). Beyond, x ± 4 wraps, the
-//   indicator is −1 (low bit 1: the gate is on), and the result
+//   indicator is −1 (the select reads its low bit, 1), and the result
 //   ReLU(x) − T[i] with T[i] of a wrapped index, off by < max δ = 0.17
 //   (test GeluFss.EndsOfTheRingRange checks both sides).
 //   Error: |GeLU − out| ≤ max|δ'|·2^−7 + 2^−f = 2^−8 + 2^−f ≈ 0.0039 on
@@ -52,8 +58,7 @@
 //   FSS then differed from PyTorch's by 1.54e-2 on 1000 test images, over
 //   the 1e-2 the project asks (a float simulation of the table alone, 1000
 //   images: 1.09e-2 at 9 bits, 4.8e-3 at 10). Each bit costs +32 dealer
-//   bytes and ⌈n/8⌉ online bytes per element and twice the DPF evaluation
-//   work. Needs f ≥ 7 for the 2^−7 grid (smaller f: grid 2^−f, the table
+//   bytes and ⌈n/8⌉ online bytes per element and twice the inner product. Needs f ≥ 7 for the 2^−7 grid (smaller f: grid 2^−f, the table
 //   spans [−4, 2^(10−f) − 4) ⊇ [−4, 4)).
 //
 // ---- ProtocolSuite::A2B: degree-7 polynomial for δ

@@ -108,7 +108,8 @@ struct LutOpen {
   // State for lut_finish.
   Shape shape;
   int b = 0;
-  int lane = 64; ///< DPF output lanes: 64 (lut) or 1 (lutSigned)
+  int lane = 64; ///< DPF output lanes: 64 (lut), 32 (lutIndexed32) or 1
+                 ///< (lutSigned)
   bool gated = false;
   size_t tables = 1; ///< tables read at the index (lutSignedTables_open)
   std::vector<uint64_t> seeds, xh, rtable, gateMask, gateBits;
@@ -184,6 +185,18 @@ CommCost lut_signed_cost(size_t n, int b);
 LutOpen lutSignedTables_open(Context &ctx, const Shared &x, int b,
                              const std::vector<std::vector<uint64_t>> &tables);
 std::vector<Shared> lut_finish_tables(Context &ctx, LutOpen &st);
+
+/// lutIndexed_open with 32-bit DPF lanes: the shares add up to table[i]
+/// mod 2^32 only (y_0 + y_1 = table[i] + c·2^32 for an unknown c), for a
+/// consumer that reads only bits below 32 of the result (exp.h: the clip
+/// before a split index of f + 5 bits). Why: the 8-bit key is 16·(b − 1)
+/// bytes instead of 16·b and the evaluation needs 3·2^(b−2) − 2 AES blocks
+/// instead of 3·2^(b−1) − 2 (half), with 32-bit multiply-adds. Cost
+/// (lut32_cost): ⌈n·b/8⌉ bytes per party, 1 round, dealer
+/// 2·n·dpf_key_bytes(b, 32). Throws like lutIndexed.
+LutOpen lutIndexed32_open(Context &ctx, const Shared &x, int shift, int b,
+                          const std::vector<uint64_t> &table);
+CommCost lut32_cost(size_t n, int b);
 
 /// Exact cost of lut / lutIndexed on n elements:
 /// CommCost::sym(⌈n·b/8⌉, n > 0, 32·b·n). Throws like lut on a bad b.
