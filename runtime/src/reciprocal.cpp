@@ -4,6 +4,7 @@
 #include "mpcvit/runtime/beaver.h"
 #include "mpcvit/runtime/compare.h"
 #include "mpcvit/runtime/lut.h"
+#include "mpcvit/runtime/select.h"
 #include "mpcvit/runtime/trunc.h"
 
 #include <algorithm>
@@ -93,8 +94,9 @@ int winShift(int j, int inFrac) {
 // Σ_j [x ∈ window j] · g(x) with g read from window j's table, outFrac bits.
 // Round 1 (one exchange): the sign key's x̂ (c_j = [x ≥ 4^j] for every j
 // from the same key, SignGroup::shifts) and the masked index of each
-// window's (gated) table. Round 2: the one-hot d_j gates the tables (1 bit
-// each), whose outputs are summed: no product, no truncation.
+// window's signed table (1-bit DPF lanes). Round 2: the one-hot d_j selects
+// each table's output (signed select, select.h), and the outputs are
+// summed: no truncation.
 Shared windowed(Context &ctx, const Shared &xin, int inFrac, int outFrac,
                 const std::function<double(double)> &g) {
   const size_t n = xin.size();
@@ -118,7 +120,7 @@ Shared windowed(Context &ctx, const Shared &xin, int inFrac, int outFrac,
       const size_t gi = i == 0 && s > 0 ? N : std::max(i, lo);
       table[i] = encodeFixed(g(std::ldexp(double(gi), s - inFrac)), outFrac);
     }
-    lt.push_back(lutIndexedGated_open(ctx, x, s, b, table));
+    lt.push_back(lutIndexedSigned_open(ctx, x, s, b, table));
   }
   std::vector<Opening *> opens{&sg.open};
   for (auto &o : lt)
@@ -126,21 +128,25 @@ Shared windowed(Context &ctx, const Shared &xin, int inFrac, int outFrac,
   exchangeOpenings(ctx, opens, "reciprocal_dcf");
   auto res = sign_dcf_finish(ctx, sg);
   const auto &c = res[0].shifted;
-  // Round 2: the one-hot window d_j = c_j − c_{j+1} (c_16 = 0) gates table
-  // j (lut.h, gated lookup: 1 bit per window and element, no product).
-  std::vector<Opening *> gates;
+  // Round 2: the one-hot window d_j = c_j − c_{j+1} (c_16 = 0) selects
+  // σ_j·T_j[i_j] (select.h, signed: 1 bit + 8 bytes per window and element,
+  // σ_j folded in by the dealer), all windows in one exchange.
+  std::vector<SelectOpen> sel;
+  sel.reserve(kK);
+  std::vector<Opening *> opens2;
   for (int j = 0; j < kK; ++j) {
     Shared d(Shape{int64_t(n)});
     if (!ctx.isDealer())
       d = j + 1 < kK ? c[j] - c[j + 1] : c[j];
-    lut_gate(ctx, lt[j], d);
-    gates.push_back(&lt[j].gate);
+    Shared t = lut_finish(ctx, lt[j]);
+    sel.push_back(select_open(ctx, d, t, true, lt[j].sign));
+    opens2.push_back(&sel.back().open);
   }
-  exchangeOpenings(ctx, gates, "reciprocal_dcf gate");
+  exchangeOpenings(ctx, opens2, "reciprocal_dcf select");
   // y = Σ_j d_j·T_j[i_j]: no truncation.
   Shared y(Shape{int64_t(n)});
   for (int j = 0; j < kK; ++j) {
-    Shared t = lut_finish(ctx, lt[j]);
+    Shared t = select_finish(ctx, sel[j]);
     for (size_t i = 0; i < n; ++i)
       y[i] += t[i];
   }
@@ -151,8 +157,8 @@ CommCost windowed_cost(size_t n, int inFrac) {
     return {};
   CommCost c = sign_dcf_cost(n, 0);
   for (int j = 0; j < kK; ++j)
-    c += lut_gated_cost(n, winBits(kJMin + j, inFrac));
-  c.rounds = 2; // the indices with the sign key, then the gates
+    c += lut_signed_cost(n, winBits(kJMin + j, inFrac)) + select_cost(n, true);
+  c.rounds = 2; // the indices with the sign key, then the selects
   return c;
 }
 

@@ -83,12 +83,14 @@ TEST(ReciprocalFss, CostExactTwoRounds) {
                                                 outFrac, ProtocolSuite::FSS));
       }
   // The formula of reciprocal.h at f = 16 (18 windows of 13 bits, 4 of
-  // 6, 8, 10 and 12 bits, each gated: one more key bit and a 1-bit gate
-  // opening), per element.
+  // 6, 8, 10 and 12 bits, each a signed 1-bit-lane lookup, key 16·max(1,
+  // b − 6) bytes, and a signed select: 1 bit + 8 bytes online, 32 dealer
+  // bytes), per element.
   const CommCost one =
       reciprocal_cost(TruncMode::Probabilistic, 1, 16, 32, ProtocolSuite::FSS);
-  EXPECT_EQ(one, CommCost::sym(8 + 1 + 1 + 2 + 2 + 18 * 2 + 22 * 1, 2,
-                               3080 + 32 * (7 + 9 + 11 + 13 + 18 * 14)))
+  EXPECT_EQ(one, CommCost::sym(8 + 1 + 1 + 2 + 2 + 18 * 2 + 22 * (1 + 8), 2,
+                               3080 + 2 * 16 * (1 + 2 + 4 + 6 + 18 * 7) +
+                                   22 * 32))
       << one.str();
 }
 

@@ -44,16 +44,16 @@
 //   top, 2^b_j, where x just below 4^(j+1) may round up to).
 //   Round 1 (one exchange): the DCF sign key's x̂ = x + r (8 bytes), from
 //     which c_j = [x ≥ 4^j] for all 22 j (SignGroup::shifts: one key,
-//     22 evaluations), and the 22 gated tables' masked indices (⌈n·b_j/8⌉
-//     bytes each; lut.h, lutIndexedGated_open). d_j = c_j − c_{j+1}
-//     (c_16 = 0) is the one-hot window.
-//   Round 2: the 22 gate bits d_j ⊕ m_j (1 bit each, lut_gate), then
-//     y = Σ_j d_j · T_j[i_j] with no product (each DPF has one more bit,
-//     the gate, and is evaluated on the half-domain the gate selects); the
-//     sum has outFrac bits: no truncation in either truncation mode.
+//     22 evaluations), and the 22 signed tables' masked indices
+//     (⌈n·b_j/8⌉ bytes each; lut.h, lutIndexedSigned_open: 1-bit DPF lanes,
+//     shares of σ_j·T_j[i_j] with σ_j known to the dealer only).
+//     d_j = c_j − c_{j+1} (c_16 = 0) is the one-hot window.
+//   Round 2: 22 signed selects (select.h) of d_j and σ_j·T_j[i_j], one
+//     exchange (1 bit + 8 bytes each): y = Σ_j d_j · T_j[i_j]; the sum has
+//     outFrac bits: no truncation in either truncation mode.
 // Opened: x + r (the sign key's uniform mask), each table's index plus
-// its own uniform mask mod 2^b_j, and each gate bit XOR a fresh uniform bit
-// (lut.h); nothing else.
+// its own uniform mask mod 2^b_j, and per window a bit XOR a fresh uniform
+// bit and a value under a fresh Beaver mask (select.h); nothing else.
 // Input range and semantics as above: x ∈ [2^−12, 2^32) (all c_j = 0 below
 // 2^−12, including 0 and negative x: y = 0 exactly, which ReLU-softmax rows
 // of zeros rely on); x ≥ 2^32 is out of range (window 15's table at the
@@ -65,23 +65,24 @@
 // windows with s_j = 0 (x < 2^(11−F), e.g. x < 2^−5 at F = 16) are exact
 // up to that rounding. Measured (f = 16, test_reciprocal_fss.cpp, 1500
 // log-uniform points on [2^−8, 2^21] + 400 on [2^−12, 2^30) + every
-// boundary 4^j ± 1 ulp), beyond one output ulp: reciprocal ≤ 4.3e-4
+// boundary 4^j ± 1 ulp), beyond one output ulp: reciprocal ≤ 4.5e-4
 // (asserted 4.9e-4), rsqrt ≤ 2.3e-4 (asserted 2.5e-4); on the row sums of
 // the recorded fmnist ReLU-softmax scores 4.3e-4.
 // Cost for n elements (exact, reciprocal_cost / rsqrt_cost in DCF mode,
-// independent of the truncation mode and of outFrac), with B = Σ_j b_j
-// (270 at F = 16: 6 + 8 + 10 + 12 + 18·13):
+// independent of the truncation mode and of outFrac), with b_j = 6, 8, 10,
+// 12 and 18 × 13 at F = 16:
 //   rounds  2 (0 if n = 0);
-//   online  8n + Σ_j ⌈n·b_j/8⌉ + 22·⌈n/8⌉ bytes per party
-//           (72 B at F = 16 and n = 1, → 44.5n for large n; with 22
-//           products instead of the gates it was 393.75n);
+//   online  8n + Σ_j ⌈n·b_j/8⌉ + 22·(⌈n/8⌉ + 8n) bytes per party
+//           (248 B at F = 16 and n = 1, → 219.75n for large n; with gated
+//           64-bit-lane tables it was 44.5n, with 22 products 393.75n);
 //   dealer  3080n (one DCF sign key per element, sign_dcf_cost)
-//           + 32·(B + 22)·n (the gated tables' DPF keys, lut_gated_cost)
-//           = 12 424 B per element at F = 16.
+//           + Σ_j 2·16·max(1, b_j − 6)·n (lut_signed_cost) + 22·32n
+//           (select_cost) = 8232 B per element at F = 16 (gated: 12 424).
 // Local work per element and party: 22 evaluations of a 63-bit DCF and 22
-// full-domain DPF evaluations (Σ_j 3·2^(b_j−1) − 2 ≈ 2.3·10^5 AES blocks at
-// F = 16) plus Σ_j 2^b_j multiply–adds (≈ 1.8 ms per element for all
-// three roles on a loaded 2-core test machine).
+// full-domain 1-bit-lane DPF evaluations (Σ_j 3·2^(b_j−7) − 2 ≈ 3.5·10^3
+// AES blocks at F = 16) plus Σ_j 2^b_j masked additions: the runtime
+// bench's FSS ReLU-softmax on 260 rows of 65 went from 231 to 29 ms
+// (64-bit lanes: ≈ 2.3·10^5 blocks).
 //
 // reciprocal_1to2: the caller promises x ∈ [1, 2] (e.g. 1 + e^(−t) in
 // sigmoid.h), so steps 1, 2 and 4 are skipped: y0 = 24/17 − (8/17)x (the
