@@ -203,6 +203,15 @@ def _compiler_costs(root, config):
     from .export import export_onnx
     from .model import ViTLite
     model = ViTLite(config).eval()
+    # A fresh LayerNorm has γ = 1, which the lowering runs without the
+    # product with γ (mpc.layer_norm {unit_gamma}); a trained one has γ ≠ 1
+    # unless --mpcvit-fuse-linear folds it into the next linear. Give the
+    # template a trained-like γ so it costs what a trained model costs.
+    import torch
+    with torch.no_grad():
+        for m in model.modules():
+            if isinstance(m, torch.nn.LayerNorm) and m.weight is not None:
+                m.weight.fill_(1.5)
     with tempfile.TemporaryDirectory() as tmp:
         onnx_path = os.path.join(tmp, "m.onnx")
         export_onnx(model, onnx_path)
