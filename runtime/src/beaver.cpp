@@ -3,10 +3,14 @@
 
 #include "mpcvit/runtime/gemm.h"
 
+#include "dealer_terms.h"
+
 #include <stdexcept>
 #include <string>
 
 namespace mpcvit::rt {
+
+using detail::scaledShares;
 
 Shared mul_ss(Context &ctx, const Shared &x, const Shared &y) {
   auto [xm, ym] = open_masked_pair(ctx, x, y, "mul_ss");
@@ -94,18 +98,6 @@ std::vector<uint64_t> productSign(Context &ctx, size_t n, const MaskedShare &x,
   return S;
 }
 
-// Shares of S ⊙ v for a dealer-side v(i) (one correction; parties: v unused).
-template <typename F>
-std::vector<uint64_t> scaledShares(Context &ctx, size_t n,
-                                   const std::vector<uint64_t> &S, F v) {
-  std::vector<uint64_t> out;
-  if (ctx.isDealer()) {
-    out.resize(n);
-    for (size_t i = 0; i < n; ++i)
-      out[i] = (S.empty() ? 1 : S[i]) * v(i);
-  }
-  return ctx.corrShared(n, out);
-}
 } // namespace
 
 Shared mul_ss_rows(Context &ctx, const MaskedShare &x, const Shared &y,

@@ -59,9 +59,10 @@ ExpNegLut exp_neg_lut_open(Context &ctx, const Shared &t) {
   // Only t' mod 2^(f + 5) is read below (the hi index is bits [f − 5,
   // f + 5) of t', the lo split the bits under them), so for f + 5 ≤ 32 the
   // clip may be right mod 2^32 only: 32-bit DPF lanes, half the work.
-  LutOpen lc = narrowClip(f)
-                   ? lutIndexed32_open(ctx, t, f + kCoarseExp, kCoarseBits, clip)
-                   : lutIndexed_open(ctx, t, f + kCoarseExp, kCoarseBits, clip);
+  LutOpen lc =
+      narrowClip(f)
+          ? lutIndexed32_open(ctx, t, f + kCoarseExp, kCoarseBits, clip)
+          : lutIndexed_open(ctx, t, f + kCoarseExp, kCoarseBits, clip);
   exchangeOpenings(ctx, {&lc.open}, "exp_neg_lut clip");
   Shared tc = t - lut_finish(ctx, lc);
   // Round 2: hi and lo tables on the exact split t' = i_h·2^sh + r,
@@ -97,9 +98,8 @@ CommCost exp_neg_lut_cost(size_t n, int frac) {
   checkFrac(frac);
   CommCost c = (narrowClip(frac) ? lut32_cost(n, kCoarseBits)
                                  : lut_cost(n, kCoarseBits)) +
-               lut_signed_cost(n, kHiBits) +
-               lut_signed_cost(n, kLoBits) + open_masked_pair_cost(n) +
-               mul_ss_masked_cost(n, true);
+               lut_signed_cost(n, kHiBits) + lut_signed_cost(n, kLoBits) +
+               open_masked_pair_cost(n) + mul_ss_masked_cost(n, true);
   c.rounds = n ? 3 : 0; // the two signed lookups share round 2
   return c;
 }

@@ -53,8 +53,8 @@ SignedInverse inverse_lut(Context &ctx, const Shared &s, int inFrac,
   const Grid g = gridFor(inFrac, maxValue, outFrac);
   detail::IndexSplit sp = detail::splitIndex(ctx, mul_public(s, g.c), g.sh);
   Shared lo = detail::shiftSmall(ctx, sp.lo, g.k);
-  std::vector<std::vector<uint64_t>> t(2,
-                                       std::vector<uint64_t>(size_t(1) << kBits));
+  std::vector<std::vector<uint64_t>> t(
+      2, std::vector<uint64_t>(size_t(1) << kBits));
   const double t2Scale = std::ldexp(1.0, g.k + outFrac - inFrac) / double(g.c);
   for (size_t i = 0; i < t[0].size(); ++i) {
     // s ≥ 1 means g ≥ 1 − δ; grid points below 1/2 are never used.

@@ -187,8 +187,7 @@ std::vector<Shared> lut_finish_tables(Context &ctx, LutOpen &st) {
       if (lane == 32) {
         // Lanes in Z_2^32 (little-endian halves of the words): y mod 2^32.
         for (size_t k = 0; k < C; ++k) {
-          const auto *ek =
-              reinterpret_cast<const uint32_t *>(e.data() + k * W);
+          const auto *ek = reinterpret_cast<const uint32_t *>(e.data() + k * W);
           const size_t m = size_t(xh[e0 + k]);
           for (size_t tb = 0; tb < outs.size(); ++tb) {
             const uint64_t *Rt = R.data() + tb * N;
@@ -241,8 +240,7 @@ LutOpen lut_open(Context &ctx, const Shared &x, int b,
 LutOpen lutSigned_open(Context &ctx, const Shared &x, int b,
                        const std::vector<uint64_t> &table) {
   checkTable(b, table, "lutSigned");
-  return lutOpenCore(ctx, lowBits(ctx, x, b), x.shape, b, {&table}, false,
-                     1);
+  return lutOpenCore(ctx, lowBits(ctx, x, b), x.shape, b, {&table}, false, 1);
 }
 
 CommCost lut_signed_cost(size_t n, int b) {

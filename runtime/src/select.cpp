@@ -3,6 +3,8 @@
 
 #include "mpcvit/runtime/bitpack.h"
 
+#include "dealer_terms.h"
+
 #include <cstring>
 #include <stdexcept>
 #include <string>
@@ -27,15 +29,9 @@ SelectOpen select_open(Context &ctx, const Shared &c, const Shared &x,
   auto q = ctx.randShared(n), A = ctx.randShared(n);
   // Dealer: S ⊙ v for the dealer-known v below (S = σ, or 1 unsigned), one
   // correction each.
-  auto shares = [&](auto v) {
-    std::vector<uint64_t> out;
-    if (ctx.isDealer()) {
-      out.resize(n);
-      for (size_t i = 0; i < n; ++i)
-        out[i] = (isSigned ? sign[i] : 1) * v(i);
-    }
-    return ctx.corrShared(n, out);
-  };
+  const std::vector<uint64_t> noSign;
+  const std::vector<uint64_t> &S = isSigned ? sign : noSign;
+  auto shares = [&](auto v) { return detail::scaledShares(ctx, n, S, v); };
   if (isSigned) {
     st.s1 = shares([](size_t) { return uint64_t(1); });
     st.sA = shares([&](size_t i) { return A[i]; });

@@ -87,6 +87,25 @@ std::vector<double> uniform(size_t n, double lo, double hi, uint32_t seed) {
   return v;
 }
 
+std::vector<uint64_t> ringValues(size_t n, uint64_t seed) {
+  std::mt19937_64 g(seed);
+  std::vector<uint64_t> v = {0,
+                             1,
+                             uint64_t(-1),
+                             uint64_t(1) << 63,
+                             (uint64_t(1) << 63) - 1,
+                             uint64_t(-(int64_t(1) << 62)),
+                             8191,
+                             8192,
+                             uint64_t(-8192)};
+  while (v.size() < n)
+    v.push_back(g() >> (g() % 64));
+  for (size_t i = n / 2; i < n; ++i)
+    v[i] = 0 - v[i];
+  v.resize(n);
+  return v;
+}
+
 Shared shareFixed(Context &ctx, int owner, const std::vector<double> &v,
                   Shape shape) {
   RingTensor x(shape);

@@ -66,6 +66,9 @@ NpyArray recordedActivations(const std::string &name);
 
 /// Uniform doubles in [lo, hi).
 std::vector<double> uniform(size_t n, double lo, double hi, uint32_t seed);
+/// n ring values of every kind: 0, ±1, 2^63, 2^63 − 1, −2^62, 8191, ±8192,
+/// then random values of random magnitude, the second half negated.
+std::vector<uint64_t> ringValues(size_t n, uint64_t seed);
 
 /// Share `v` (fixed point) from `owner`; the other roles pass zeros.
 Shared shareFixed(Context &ctx, int owner, const std::vector<double> &v,

@@ -23,25 +23,6 @@ std::vector<uint64_t> randomTable(int b, uint64_t seed) {
 }
 
 // Ring values of every kind: small, negative, ≥ 2^b, huge, ring edges.
-std::vector<uint64_t> ringValues(size_t n, uint64_t seed) {
-  std::mt19937_64 g(seed);
-  std::vector<uint64_t> v = {0,
-                             1,
-                             uint64_t(-1),
-                             uint64_t(1) << 63,
-                             (uint64_t(1) << 63) - 1,
-                             uint64_t(-(int64_t(1) << 62)),
-                             8191,
-                             8192,
-                             uint64_t(-8192)};
-  while (v.size() < n)
-    v.push_back(g() >> (g() % 64));
-  for (size_t i = n / 2; i < n; ++i)
-    v[i] = 0 - v[i];
-  v.resize(n);
-  return v;
-}
-
 // Shares raw ring values from `owner`, runs f on all three roles, measures
 // it, reveals to the client.
 RunResult runRaw(const std::vector<uint64_t> &raw, int owner,

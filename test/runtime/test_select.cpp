@@ -20,17 +20,6 @@ using namespace mpcvit::rt;
 using namespace mpcvit::rt::test;
 
 namespace {
-std::vector<uint64_t> ringValues(size_t n, uint64_t seed) {
-  std::mt19937_64 g(seed);
-  std::vector<uint64_t> v = {0, 1, uint64_t(-1), uint64_t(1) << 63,
-                             (uint64_t(1) << 63) - 1};
-  while (v.size() < n)
-    v.push_back(g() >> (g() % 64));
-  for (size_t i = n / 2; i < n; ++i)
-    v[i] = 0 - v[i];
-  v.resize(n);
-  return v;
-}
 std::vector<uint64_t> bits(size_t n, uint64_t seed) {
   std::mt19937_64 g(seed);
   std::vector<uint64_t> c(n);
@@ -40,10 +29,10 @@ std::vector<uint64_t> bits(size_t n, uint64_t seed) {
 }
 
 // The server shares the bits, the client the values; fn computes on them.
-RunResult runSelect(const std::vector<uint64_t> &c,
-                    const std::vector<uint64_t> &x,
-                    const std::function<Shared(Context &, const Shared &,
-                                               const Shared &)> &fn) {
+RunResult
+runSelect(const std::vector<uint64_t> &c, const std::vector<uint64_t> &x,
+          const std::function<Shared(Context &, const Shared &, const Shared &)>
+              &fn) {
   const size_t n = x.size();
   return run3(
       [&](Context &ctx, Probe &p) {
@@ -65,8 +54,10 @@ RunResult runSelect(const std::vector<uint64_t> &c,
 TEST(Select, IsBitTimesValueExactlyAndCost) {
   const size_t n = 1001;
   const auto x = ringValues(n, 11), c = bits(n, 12);
-  auto r = runSelect(c, x, [](Context &ctx, const Shared &sc,
-                              const Shared &sx) { return select(ctx, sc, sx); });
+  auto r =
+      runSelect(c, x, [](Context &ctx, const Shared &sc, const Shared &sx) {
+        return select(ctx, sc, sx);
+      });
   EXPECT_EQ(r.measured, select_cost(n)) << r.measured.str();
   EXPECT_EQ(r.serverRounds, 1u);
   size_t ones = 0;
@@ -93,15 +84,15 @@ TEST(Select, SignedRemovesTheDealerSign) {
   for (auto &v : T)
     v = g();
   const auto x = ringValues(n, 22), c = bits(n, 23);
-  auto r = runSelect(c, x, [&](Context &ctx, const Shared &sc,
-                               const Shared &sx) {
-    LutOpen lt = lutIndexedSigned_open(ctx, sx, 3, b, T);
-    exchangeOpenings(ctx, {&lt.open}, "lut");
-    Shared st = lut_finish(ctx, lt);
-    SelectOpen so = select_open(ctx, sc, st, true, lt.sign);
-    exchangeOpenings(ctx, {&so.open}, "select");
-    return select_finish(ctx, so);
-  });
+  auto r =
+      runSelect(c, x, [&](Context &ctx, const Shared &sc, const Shared &sx) {
+        LutOpen lt = lutIndexedSigned_open(ctx, sx, 3, b, T);
+        exchangeOpenings(ctx, {&lt.open}, "lut");
+        Shared st = lut_finish(ctx, lt);
+        SelectOpen so = select_open(ctx, sc, st, true, lt.sign);
+        exchangeOpenings(ctx, {&so.open}, "select");
+        return select_finish(ctx, so);
+      });
   EXPECT_EQ(r.measured, lut_signed_cost(n, b) + select_cost(n, true))
       << r.measured.str();
   EXPECT_EQ(r.serverRounds, 2u);
